@@ -1,0 +1,279 @@
+package org.safeloop.env.config;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * Reads YAML configuration files onto validating records, and reports every problem as a {@link
+ * ConfigException} naming the file, the line and the field.
+ *
+ * <p>Keys are snake_case in files and camelCase in records. Unknown keys are errors (a misspelled
+ * key must not be silently ignored) and the message lists the keys that are allowed. A record's
+ * compact constructor validates its fields and throws {@link FieldException} naming the field; the
+ * line of that field is recovered from a location index built while parsing. Thread-safe.
+ */
+public final class YamlConfig {
+  private static final ObjectMapper MAPPER =
+      new ObjectMapper(new YAMLFactory())
+          .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+          .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+          .enable(DeserializationFeature.FAIL_ON_NUMBERS_FOR_ENUMS)
+          .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
+          .enable(DeserializationFeature.ACCEPT_SINGLE_VALUE_AS_ARRAY);
+
+  private YamlConfig() {}
+
+  /**
+   * Reads {@code file} onto {@code type}.
+   *
+   * @throws ConfigException when the file is missing, is not valid YAML, or a field is wrong
+   */
+  public static <T> T read(Path file, Class<T> type) {
+    String text;
+    try {
+      text = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (NoSuchFileException e) {
+      throw new ConfigException(file.toString(), 0, "", "file not found", e);
+    } catch (IOException e) {
+      throw new ConfigException(file.toString(), 0, "", "cannot read: " + e.getMessage(), e);
+    }
+    return parse(text, file.toString(), type);
+  }
+
+  /**
+   * Parses YAML {@code text} onto {@code type}; {@code sourceName} names it in error messages (a
+   * file name or a resource path).
+   *
+   * @throws ConfigException when the text is not valid YAML or a field is wrong
+   */
+  public static <T> T parse(String text, String sourceName, Class<T> type) {
+    Map<String, Integer> lines;
+    try {
+      lines = indexLines(text);
+    } catch (IOException e) {
+      int line = e instanceof JsonProcessingException jpe ? lineOf(jpe.getLocation()) : 0;
+      throw new ConfigException(sourceName, line, "", "not valid YAML: " + firstLine(e), e);
+    }
+    if (lines.isEmpty()) {
+      throw new ConfigException(sourceName, 0, "", "the file is empty", null);
+    }
+    try {
+      T value = MAPPER.readValue(text, type);
+      if (value == null) {
+        throw new ConfigException(sourceName, 0, "", "the file is empty", null);
+      }
+      return value;
+    } catch (ValueInstantiationException e) {
+      String base = pathOf(e.getPath());
+      Throwable cause = rootFieldCause(e);
+      if (cause instanceof FieldException fe) {
+        String field = join(base, fe.field());
+        return fail(sourceName, lineFor(lines, field, e), field, fe.problem(), e);
+      }
+      String problem = cause != null && cause.getMessage() != null ? cause.getMessage() : "invalid";
+      return fail(sourceName, lineFor(lines, base, e), base, problem, e);
+    } catch (UnrecognizedPropertyException e) {
+      String field = join(pathOf(e.getPath().subList(0, e.getPath().size() - 1)), e.getPropertyName());
+      List<String> allowed =
+          e.getKnownPropertyIds().stream().map(Object::toString).sorted().collect(Collectors.toList());
+      return fail(
+          sourceName,
+          lineOf(e.getLocation()),
+          field,
+          "unknown key '" + e.getPropertyName() + "'; allowed keys are " + allowed,
+          e);
+    } catch (InvalidFormatException e) {
+      String field = pathOf(e.getPath());
+      String problem =
+          "expected " + describe(e.getTargetType()) + ", got '" + e.getValue() + "'";
+      return fail(sourceName, lineOf(e.getLocation()), field, problem, e);
+    } catch (MismatchedInputException e) {
+      String field = pathOf(e.getPath());
+      String problem =
+          e.getTargetType() == null
+              ? firstLine(e)
+              : "expected " + describe(e.getTargetType()) + " here";
+      return fail(sourceName, lineOf(e.getLocation()), field, problem, e);
+    } catch (JsonMappingException e) {
+      String field = pathOf(e.getPath());
+      return fail(sourceName, lineOf(e.getLocation()), field, firstLine(e), e);
+    } catch (JsonProcessingException e) {
+      return fail(sourceName, lineOf(e.getLocation()), "", "not valid YAML: " + firstLine(e), e);
+    }
+  }
+
+  private static <T> T fail(String source, int line, String field, String problem, Throwable e) {
+    throw new ConfigException(source, line, field, problem, e);
+  }
+
+  private static Throwable rootFieldCause(Throwable e) {
+    Throwable t = e.getCause();
+    while (t != null) {
+      if (t instanceof FieldException) {
+        return t;
+      }
+      if (t.getCause() == null || t.getCause() == t) {
+        return t;
+      }
+      t = t.getCause();
+    }
+    return null;
+  }
+
+  private static int lineFor(Map<String, Integer> lines, String field, JsonMappingException e) {
+    String path = field;
+    while (!path.isEmpty()) {
+      Integer line = lines.get(path);
+      if (line != null) {
+        return line;
+      }
+      path = parent(path);
+    }
+    return lineOf(e.getLocation());
+  }
+
+  private static String parent(String path) {
+    int cut = Math.max(path.lastIndexOf('.'), path.lastIndexOf('['));
+    return cut <= 0 ? "" : path.substring(0, cut);
+  }
+
+  private static String describe(Class<?> type) {
+    if (type == null) {
+      return "a value";
+    }
+    if (type == Double.class || type == double.class || type == Float.class || type == float.class) {
+      return "a number";
+    }
+    if (type == Integer.class || type == int.class || type == Long.class || type == long.class) {
+      return "a whole number";
+    }
+    if (type == Boolean.class || type == boolean.class) {
+      return "true or false";
+    }
+    if (type == String.class) {
+      return "text";
+    }
+    if (type.isEnum()) {
+      return "one of " + List.of(type.getEnumConstants());
+    }
+    if (List.class.isAssignableFrom(type)) {
+      return "a list";
+    }
+    if (Map.class.isAssignableFrom(type)) {
+      return "a mapping of names to values";
+    }
+    return "a mapping (" + type.getSimpleName() + ")";
+  }
+
+  private static String firstLine(Exception e) {
+    String m = e instanceof JsonProcessingException jpe ? jpe.getOriginalMessage() : e.getMessage();
+    if (m == null) {
+      return e.getClass().getSimpleName();
+    }
+    int nl = m.indexOf('\n');
+    return nl < 0 ? m : m.substring(0, nl);
+  }
+
+  private static int lineOf(JsonLocation location) {
+    return location == null ? 0 : Math.max(0, location.getLineNr());
+  }
+
+  private static String pathOf(List<JsonMappingException.Reference> path) {
+    StringBuilder sb = new StringBuilder();
+    for (JsonMappingException.Reference ref : path) {
+      if (ref.getFieldName() != null) {
+        if (sb.length() > 0) {
+          sb.append('.');
+        }
+        sb.append(ref.getFieldName());
+      } else if (ref.getIndex() >= 0) {
+        sb.append('[').append(ref.getIndex()).append(']');
+      }
+    }
+    return sb.toString();
+  }
+
+  private static String join(String base, String field) {
+    if (base.isEmpty()) {
+      return field;
+    }
+    if (field.isEmpty()) {
+      return base;
+    }
+    return field.startsWith("[") ? base + field : base + "." + field;
+  }
+
+  /** Maps each field path ({@code a.b[2].c}) to the line where its key or item starts. */
+  private static Map<String, Integer> indexLines(String text) throws IOException {
+    Map<String, Integer> lines = new HashMap<>();
+    Deque<String> paths = new ArrayDeque<>();
+    Deque<int[]> arrayIndex = new ArrayDeque<>();
+    try (JsonParser p = MAPPER.getFactory().createParser(text)) {
+      String pending = "";
+      JsonToken t;
+      while ((t = p.nextToken()) != null) {
+        String current = paths.isEmpty() ? "" : paths.peek();
+        if (t == JsonToken.FIELD_NAME) {
+          pending = join(current, p.currentName());
+          lines.putIfAbsent(pending, lineOf(p.currentTokenLocation()));
+          continue;
+        }
+        String valuePath = pending;
+        if (!arrayIndex.isEmpty() && arrayIndex.peek() != null && isArrayContext(p)) {
+          int[] idx = arrayIndex.peek();
+          valuePath = current + "[" + idx[0]++ + "]";
+          if (t != JsonToken.END_ARRAY && t != JsonToken.END_OBJECT) {
+            lines.putIfAbsent(valuePath, lineOf(p.currentTokenLocation()));
+          }
+        }
+        if (t == JsonToken.START_OBJECT) {
+          paths.push(valuePath);
+          arrayIndex.push(new int[] {-1});
+        } else if (t == JsonToken.START_ARRAY) {
+          paths.push(valuePath);
+          arrayIndex.push(new int[] {0});
+        } else if (t == JsonToken.END_OBJECT || t == JsonToken.END_ARRAY) {
+          paths.pop();
+          arrayIndex.pop();
+        }
+        pending = paths.isEmpty() ? "" : paths.peek();
+      }
+    }
+    return lines;
+  }
+
+  private static boolean isArrayContext(JsonParser p) {
+    JsonToken t = p.currentToken();
+    if (t == JsonToken.END_ARRAY) {
+      return false;
+    }
+    if (t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) {
+      return p.getParsingContext().getParent() != null
+          && p.getParsingContext().getParent().inArray();
+    }
+    return p.getParsingContext().inArray();
+  }
+}
