@@ -25,7 +25,13 @@ public record SignalSpec(String name, String unit, double min, double max) {
     }
     if (!Double.isFinite(min) || !Double.isFinite(max) || !(min < max)) {
       throw new IllegalArgumentException(
-          "signal " + name + ": range must be finite with min < max, got [" + min + ", " + max + "]");
+          "signal "
+              + name
+              + ": range must be finite with min < max, got ["
+              + min
+              + ", "
+              + max
+              + "]");
     }
   }
 

@@ -96,9 +96,13 @@ public final class YamlConfig {
       String problem = cause != null && cause.getMessage() != null ? cause.getMessage() : "invalid";
       return fail(sourceName, lineFor(lines, base, e), base, problem, e);
     } catch (UnrecognizedPropertyException e) {
-      String field = join(pathOf(e.getPath().subList(0, e.getPath().size() - 1)), e.getPropertyName());
+      String field =
+          join(pathOf(e.getPath().subList(0, e.getPath().size() - 1)), e.getPropertyName());
       List<String> allowed =
-          e.getKnownPropertyIds().stream().map(Object::toString).sorted().collect(Collectors.toList());
+          e.getKnownPropertyIds().stream()
+              .map(Object::toString)
+              .sorted()
+              .collect(Collectors.toList());
       return fail(
           sourceName,
           lineOf(e.getLocation()),
@@ -107,8 +111,7 @@ public final class YamlConfig {
           e);
     } catch (InvalidFormatException e) {
       String field = pathOf(e.getPath());
-      String problem =
-          "expected " + describe(e.getTargetType()) + ", got '" + e.getValue() + "'";
+      String problem = "expected " + describe(e.getTargetType()) + ", got '" + e.getValue() + "'";
       return fail(sourceName, lineOf(e.getLocation()), field, problem, e);
     } catch (MismatchedInputException e) {
       String field = pathOf(e.getPath());
@@ -164,7 +167,10 @@ public final class YamlConfig {
     if (type == null) {
       return "a value";
     }
-    if (type == Double.class || type == double.class || type == Float.class || type == float.class) {
+    if (type == Double.class
+        || type == double.class
+        || type == Float.class
+        || type == float.class) {
       return "a number";
     }
     if (type == Integer.class || type == int.class || type == Long.class || type == long.class) {

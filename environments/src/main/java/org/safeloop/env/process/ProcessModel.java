@@ -52,8 +52,8 @@ public interface ProcessModel {
   default void projectState(double[] state, double[] parameters) {}
 
   /**
-   * Returns the transport delay between an input move and its first effect on the states, in
-   * {@link #timeUnit()}; a simulator turns it into a whole number of control steps. Default 0.
+   * Returns the transport delay between an input move and its first effect on the states, in {@link
+   * #timeUnit()}; a simulator turns it into a whole number of control steps. Default 0.
    */
   default double deadTime(double[] parameters) {
     return 0.0;
