@@ -52,6 +52,16 @@ public final class YamlConfig {
    * @throws ConfigException when the file is missing, is not valid YAML, or a field is wrong
    */
   public static <T> T read(Path file, Class<T> type) {
+    return readDocument(file, type).value();
+  }
+
+  /**
+   * Reads {@code file} onto {@code type} and keeps the line of every field, so that checks made
+   * after binding (e.g. against a process model) can still name the line.
+   *
+   * @throws ConfigException when the file is missing, is not valid YAML, or a field is wrong
+   */
+  public static <T> Document<T> readDocument(Path file, Class<T> type) {
     String text;
     try {
       text = Files.readString(file, StandardCharsets.UTF_8);
@@ -60,7 +70,7 @@ public final class YamlConfig {
     } catch (IOException e) {
       throw new ConfigException(file.toString(), 0, "", "cannot read: " + e.getMessage(), e);
     }
-    return parse(text, file.toString(), type);
+    return parseDocument(text, file.toString(), type);
   }
 
   /**
@@ -70,6 +80,15 @@ public final class YamlConfig {
    * @throws ConfigException when the text is not valid YAML or a field is wrong
    */
   public static <T> T parse(String text, String sourceName, Class<T> type) {
+    return parseDocument(text, sourceName, type).value();
+  }
+
+  /**
+   * Parses YAML {@code text} onto {@code type}, keeping the line of every field.
+   *
+   * @throws ConfigException when the text is not valid YAML or a field is wrong
+   */
+  public static <T> Document<T> parseDocument(String text, String sourceName, Class<T> type) {
     Map<String, Integer> lines;
     try {
       lines = indexLines(text);
@@ -85,7 +104,7 @@ public final class YamlConfig {
       if (value == null) {
         throw new ConfigException(sourceName, 0, "", "the file is empty", null);
       }
-      return value;
+      return new Document<>(value, sourceName, Map.copyOf(lines));
     } catch (ValueInstantiationException e) {
       String base = pathOf(e.getPath());
       Throwable cause = rootFieldCause(e);
@@ -147,6 +166,11 @@ public final class YamlConfig {
   }
 
   private static int lineFor(Map<String, Integer> lines, String field, JsonMappingException e) {
+    int line = nearestLine(lines, field);
+    return line > 0 ? line : lineOf(e.getLocation());
+  }
+
+  static int nearestLine(Map<String, Integer> lines, String field) {
     String path = field;
     while (!path.isEmpty()) {
       Integer line = lines.get(path);
@@ -155,7 +179,29 @@ public final class YamlConfig {
       }
       path = parent(path);
     }
-    return lineOf(e.getLocation());
+    return 0;
+  }
+
+  /**
+   * A parsed file: the bound value, the name of its source, and the line of every field path
+   * ({@code a.b[2].c}).
+   *
+   * @param value the bound record
+   * @param source file name or resource path, for messages
+   * @param lines 1-based line of each field path
+   * @param <T> the record type
+   */
+  public record Document<T>(T value, String source, Map<String, Integer> lines) {
+
+    /** Returns the line of {@code field}, or of its nearest enclosing field; 0 when unknown. */
+    public int lineOf(String field) {
+      return nearestLine(lines, field);
+    }
+
+    /** Returns an exception blaming {@code field} of this document, with its line. */
+    public ConfigException error(String field, String problem) {
+      return new ConfigException(source, lineOf(field), field, problem, null);
+    }
   }
 
   private static String parent(String path) {

@@ -1,0 +1,61 @@
+package org.safeloop.env;
+
+import java.util.Objects;
+
+/**
+ * Diagnostics of one environment step, for logging and analysis (agents must not rely on it to
+ * act: it holds the true state, which a real plant does not reveal). Arrays are copied.
+ *
+ * @param step index of the step just taken, from 1
+ * @param time simulated time at the end of the step, in the model's time unit
+ * @param state true process state at the end of the step, in state-space order
+ * @param requestedAction the action the caller asked for
+ * @param appliedAction the action applied after actuator limits and rate limits
+ * @param actionLimited true when limits changed the requested action
+ * @param setpoints setpoints in force during the step, in the order of {@code setpointNames}
+ * @param parameters parameter values during the step (after uncertainty and disturbances)
+ */
+public record StepInfo(
+    int step,
+    double time,
+    double[] state,
+    double[] requestedAction,
+    double[] appliedAction,
+    boolean actionLimited,
+    double[] setpoints,
+    double[] parameters) {
+
+  /** Copies the arrays. */
+  public StepInfo {
+    state = Objects.requireNonNull(state, "state").clone();
+    requestedAction = Objects.requireNonNull(requestedAction, "requestedAction").clone();
+    appliedAction = Objects.requireNonNull(appliedAction, "appliedAction").clone();
+    setpoints = Objects.requireNonNull(setpoints, "setpoints").clone();
+    parameters = Objects.requireNonNull(parameters, "parameters").clone();
+  }
+
+  @Override
+  public double[] state() {
+    return state.clone();
+  }
+
+  @Override
+  public double[] requestedAction() {
+    return requestedAction.clone();
+  }
+
+  @Override
+  public double[] appliedAction() {
+    return appliedAction.clone();
+  }
+
+  @Override
+  public double[] setpoints() {
+    return setpoints.clone();
+  }
+
+  @Override
+  public double[] parameters() {
+    return parameters.clone();
+  }
+}

@@ -1,0 +1,75 @@
+package org.safeloop.env.scenario;
+
+import java.util.Arrays;
+import org.safeloop.env.PredictiveModel;
+import org.safeloop.env.SignalSpace;
+import org.safeloop.env.ode.IntegratorSpec;
+import org.safeloop.env.ode.ProcessSimulator;
+
+/** Noise-free prediction with the scenario's model and fixed parameters. Not thread-safe. */
+final class ModelPredictor implements PredictiveModel {
+  private final Scenario scenario;
+  private final ProcessSimulator simulator;
+  private final double[] parameters;
+
+  ModelPredictor(Scenario scenario, IntegratorSpec integrator, double[] parameters) {
+    this.scenario = scenario;
+    this.simulator = new ProcessSimulator(scenario.model(), integrator);
+    this.parameters = parameters.clone();
+  }
+
+  @Override
+  public SignalSpace stateSpace() {
+    return scenario.stateSpace();
+  }
+
+  @Override
+  public SignalSpace inputSpace() {
+    return scenario.actionSpace();
+  }
+
+  @Override
+  public double controlInterval() {
+    return scenario.controlInterval();
+  }
+
+  @Override
+  public int deadTimeSteps() {
+    return scenario.deadTimeSteps();
+  }
+
+  @Override
+  public double[][] predict(double[] state, double[] heldInput, int steps) {
+    return predict(state, new double[0][], heldInput, steps);
+  }
+
+  @Override
+  public double[][] predict(double[] state, double[][] pendingInputs, double[] heldInput, int steps) {
+    scenario.stateSpace().checkLength(state);
+    scenario.actionSpace().checkLength(heldInput);
+    if (steps < 0) {
+      throw new IllegalArgumentException("prediction steps must be >= 0, got " + steps);
+    }
+    int delay = scenario.deadTimeSteps();
+    double[][] queue = new double[delay][];
+    for (int i = 0; i < delay; i++) {
+      // pendingInputs are oldest first; pad missing older entries with the oldest known input.
+      int fromEnd = delay - i;
+      int source = pendingInputs.length - fromEnd;
+      if (pendingInputs.length == 0) {
+        queue[i] = heldInput;
+      } else {
+        queue[i] = pendingInputs[Math.max(0, source)];
+      }
+    }
+    double[] x = state.clone();
+    double[][] out = new double[steps][];
+    double dt = scenario.controlInterval();
+    for (int k = 0; k < steps; k++) {
+      double[] acting = k < delay ? queue[k] : heldInput;
+      simulator.advance(x, acting, parameters, dt);
+      out[k] = Arrays.copyOf(x, x.length);
+    }
+    return out;
+  }
+}

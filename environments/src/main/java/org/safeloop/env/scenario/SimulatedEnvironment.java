@@ -1,0 +1,341 @@
+package org.safeloop.env.scenario;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.safeloop.env.Observation;
+import org.safeloop.env.PredictiveModel;
+import org.safeloop.env.ProcessEnvironment;
+import org.safeloop.env.Quality;
+import org.safeloop.env.SignalSpace;
+import org.safeloop.env.StepInfo;
+import org.safeloop.env.StepResult;
+import org.safeloop.env.ode.IntegratorSpec;
+import org.safeloop.env.ode.ProcessSimulator;
+import org.safeloop.env.process.ModelTimeUnit;
+import org.safeloop.env.process.ParameterSpec;
+import org.safeloop.env.realism.Disturbance;
+import org.safeloop.env.realism.DisturbanceConfig;
+import org.safeloop.env.realism.Reading;
+import org.safeloop.env.realism.RealismConfig;
+import org.safeloop.env.realism.Sensor;
+import org.safeloop.env.realism.SensorConfig;
+import org.safeloop.env.realism.UncertaintyConfig;
+import org.safeloop.env.scenario.ScenarioSpec.ConstraintSpec;
+
+/**
+ * A scenario simulated step by step: actuator limits and rate limits, input dead time, ODE
+ * integration, disturbances on parameters, sensors, setpoints, reward and constraint costs.
+ *
+ * <p>Each step: check the action (finite, right length) -> clip to actuator limits and rate limits
+ * -> push through the dead-time line -> apply disturbances to the parameters -> integrate one
+ * control interval -> reward and costs on the true state -> measure through the sensors. Random
+ * streams are split from the reset seed per effect, so switching one effect on does not change the
+ * samples of another. Not thread-safe.
+ */
+final class SimulatedEnvironment implements ProcessEnvironment {
+  private final Scenario scenario;
+  private final boolean realism;
+  private final IntegratorSpec integrator;
+  private final ProcessSimulator simulator;
+  private final SignalSpace observationSpace;
+  private final SignalSpace actionSpace;
+  private final int[] measured;
+  private final int[] tracked;
+  private final double[] rateLimits;
+  private final List<ConstraintSpec> constraints;
+  private final List<String> constraintNames;
+  private final List<String> setpointNames;
+  private final Sensor[] sensors;
+  private final List<Disturbance> disturbances = new ArrayList<>();
+  private final int[] disturbedParameter;
+  private final UncertaintyConfig[] uncertainty;
+
+  private final double[] state;
+  private final double[] sampledParameters;
+  private final double[] parameters;
+  private final double[] lastApplied;
+  private final double[][] deadTimeLine;
+  private int deadTimeHead;
+  private int step;
+  private boolean running;
+
+  SimulatedEnvironment(Scenario scenario, boolean realism, IntegratorSpec integrator) {
+    this.scenario = scenario;
+    this.realism = realism;
+    this.integrator = integrator;
+    this.simulator = new ProcessSimulator(scenario.model(), integrator);
+    this.observationSpace = scenario.observationSpace();
+    this.actionSpace = scenario.actionSpace();
+    this.measured = scenario.measuredStates();
+    this.tracked = scenario.trackedStates();
+    this.rateLimits = scenario.rateLimits();
+    this.constraints = scenario.constraints();
+    this.constraintNames = constraints.stream().map(ConstraintSpec::name).toList();
+    this.setpointNames = List.copyOf(scenario.spec().setpoints().keySet());
+
+    RealismConfig config = realism ? scenario.spec().realism() : RealismConfig.none();
+    double dt = scenario.controlInterval();
+    sensors = new Sensor[measured.length];
+    for (int i = 0; i < measured.length; i++) {
+      SensorConfig sc = config.sensors().get(observationSpace.get(i).name());
+      sensors[i] = sc == null || sc.isPerfect() ? null : new Sensor(sc, dt);
+    }
+    List<ParameterSpec> parameterSpecs = scenario.model().parameters();
+    disturbedParameter = new int[config.disturbances().size()];
+    for (int d = 0; d < disturbedParameter.length; d++) {
+      DisturbanceConfig dc = config.disturbances().get(d);
+      disturbances.add(new Disturbance(dc));
+      disturbedParameter[d] = indexOf(parameterSpecs, dc.parameter());
+    }
+    uncertainty = new UncertaintyConfig[parameterSpecs.size()];
+    for (Map.Entry<String, UncertaintyConfig> e : config.parameterUncertainty().entrySet()) {
+      uncertainty[indexOf(parameterSpecs, e.getKey())] = e.getValue();
+    }
+
+    state = scenario.initialState();
+    sampledParameters = scenario.nominalParameters();
+    parameters = sampledParameters.clone();
+    lastApplied = scenario.initialInput();
+    deadTimeLine = new double[scenario.deadTimeSteps()][];
+  }
+
+  private static int indexOf(List<ParameterSpec> specs, String name) {
+    for (int i = 0; i < specs.size(); i++) {
+      if (specs.get(i).name().equals(name)) {
+        return i;
+      }
+    }
+    throw new IllegalStateException("unknown parameter " + name);
+  }
+
+  @Override
+  public String name() {
+    return scenario.name();
+  }
+
+  @Override
+  public SignalSpace observationSpace() {
+    return observationSpace;
+  }
+
+  @Override
+  public SignalSpace actionSpace() {
+    return actionSpace;
+  }
+
+  @Override
+  public SignalSpace stateSpace() {
+    return scenario.stateSpace();
+  }
+
+  @Override
+  public List<String> constraintNames() {
+    return constraintNames;
+  }
+
+  @Override
+  public List<String> setpointNames() {
+    return setpointNames;
+  }
+
+  @Override
+  public double controlInterval() {
+    return scenario.controlInterval();
+  }
+
+  @Override
+  public ModelTimeUnit timeUnit() {
+    return scenario.model().timeUnit();
+  }
+
+  @Override
+  public int episodeSteps() {
+    return scenario.episodeSteps();
+  }
+
+  @Override
+  public Observation reset(long seed) {
+    SplittableRandom root = new SplittableRandom(seed);
+    SplittableRandom parameterRandom = root.split();
+    SplittableRandom disturbanceRandom = root.split();
+    SplittableRandom sensorRandom = root.split();
+
+    double[] nominal = scenario.nominalParameters();
+    for (int i = 0; i < nominal.length; i++) {
+      SplittableRandom r = parameterRandom.split();
+      sampledParameters[i] = uncertainty[i] == null ? nominal[i] : uncertainty[i].sample(nominal[i], r);
+    }
+    for (Disturbance d : disturbances) {
+      d.reset(disturbanceRandom.split());
+    }
+    for (Sensor s : sensors) {
+      SplittableRandom r = sensorRandom.split();
+      if (s != null) {
+        s.reset(r);
+      }
+    }
+    System.arraycopy(scenario.initialState(), 0, state, 0, state.length);
+    System.arraycopy(scenario.initialInput(), 0, lastApplied, 0, lastApplied.length);
+    for (int i = 0; i < deadTimeLine.length; i++) {
+      deadTimeLine[i] = lastApplied.clone();
+    }
+    deadTimeHead = 0;
+    step = 0;
+    running = true;
+    updateParameters(0.0);
+    return observe();
+  }
+
+  @Override
+  public StepResult step(double[] action) {
+    if (!running) {
+      throw new IllegalStateException(
+          step == 0 ? "call reset(seed) before step" : "the episode is over; call reset(seed)");
+    }
+    actionSpaceCheck(action);
+    double[] applied = new double[action.length];
+    boolean limited = false;
+    for (int i = 0; i < action.length; i++) {
+      double a = actionSpace.get(i).clip(action[i]);
+      double rate = rateLimits[i];
+      a = Math.max(lastApplied[i] - rate, Math.min(lastApplied[i] + rate, a));
+      limited |= a != action[i];
+      applied[i] = a;
+    }
+
+    double[] acting = applied;
+    if (deadTimeLine.length > 0) {
+      acting = deadTimeLine[deadTimeHead];
+      deadTimeLine[deadTimeHead] = applied.clone();
+      deadTimeHead = (deadTimeHead + 1) % deadTimeLine.length;
+    }
+
+    double dt = scenario.controlInterval();
+    double t0 = step * dt;
+    updateParameters(t0);
+    double[] stepParameters = parameters.clone();
+    simulator.advance(state, acting, parameters, dt);
+    int stepIndex = step;
+    step++;
+
+    double[] setpoints = new double[tracked.length];
+    double reward = 0.0;
+    for (int k = 0; k < tracked.length; k++) {
+      setpoints[k] = scenario.setpoint(k, stepIndex);
+      double e = (state[tracked[k]] - setpoints[k]) / scenario.trackingScales()[k];
+      reward -= scenario.trackingWeights()[k] * e * e;
+    }
+    for (int i = 0; i < applied.length; i++) {
+      double move = (applied[i] - lastApplied[i]) / scenario.moveScales()[i];
+      reward -= scenario.moveWeights()[i] * move * move;
+    }
+    double[] costs = new double[constraints.size()];
+    int[] constrained = scenario.constraintStates();
+    for (int c = 0; c < costs.length; c++) {
+      costs[c] = constraints.get(c).violation(state[constrained[c]]);
+    }
+    System.arraycopy(applied, 0, lastApplied, 0, applied.length);
+
+    boolean terminated = !allFinite(state);
+    if (terminated) {
+      // The state left the model's domain (e.g. a blow-up); report the worst reward and end.
+      reward = Double.isFinite(reward) ? reward : -Double.MAX_VALUE;
+      for (int c = 0; c < costs.length; c++) {
+        costs[c] = Double.isFinite(costs[c]) ? costs[c] : Double.MAX_VALUE;
+      }
+    }
+    boolean truncated = !terminated && step >= scenario.episodeSteps();
+    running = !(terminated || truncated);
+    StepInfo info =
+        new StepInfo(step, step * dt, state, action, applied, limited, setpoints, stepParameters);
+    return new StepResult(observe(), reward, costs, terminated, truncated, info);
+  }
+
+  private void actionSpaceCheck(double[] action) {
+    if (action == null || action.length != actionSpace.size()) {
+      throw new IllegalArgumentException(
+          "expected an action of "
+              + actionSpace.size()
+              + " values "
+              + actionSpace.names()
+              + ", got "
+              + (action == null ? "null" : action.length));
+    }
+    for (int i = 0; i < action.length; i++) {
+      if (!Double.isFinite(action[i])) {
+        throw new IllegalArgumentException(
+            "action "
+                + actionSpace.get(i).name()
+                + " is "
+                + action[i]
+                + "; a NaN or infinite action is refused");
+      }
+    }
+  }
+
+  private void updateParameters(double time) {
+    System.arraycopy(sampledParameters, 0, parameters, 0, parameters.length);
+    for (int d = 0; d < disturbedParameter.length; d++) {
+      parameters[disturbedParameter[d]] += disturbances.get(d).offsetAt(time);
+    }
+  }
+
+  private Observation observe() {
+    int n = observationSpace.size();
+    double[] values = new double[n];
+    Quality[] qualities = new Quality[n];
+    for (int i = 0; i < measured.length; i++) {
+      double truth = state[measured[i]];
+      if (sensors[i] == null) {
+        values[i] = truth;
+        qualities[i] = Double.isFinite(truth) ? Quality.GOOD : Quality.BAD;
+      } else {
+        Reading r = sensors[i].measure(truth);
+        values[i] = r.value();
+        qualities[i] = r.quality();
+      }
+    }
+    int upcoming = Math.min(step, scenario.episodeSteps() - 1);
+    for (int k = 0; k < tracked.length; k++) {
+      values[measured.length + k] = scenario.setpoint(k, upcoming);
+      qualities[measured.length + k] = Quality.GOOD;
+    }
+    return new Observation(values, qualities);
+  }
+
+  private static boolean allFinite(double[] values) {
+    for (double v : values) {
+      if (!Double.isFinite(v)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  @Override
+  public double[] state() {
+    return state.clone();
+  }
+
+  @Override
+  public double[] lastAppliedAction() {
+    return lastApplied.clone();
+  }
+
+  @Override
+  public PredictiveModel predictiveModel() {
+    return new ModelPredictor(scenario, integrator, scenario.nominalParameters());
+  }
+
+  boolean realismEnabled() {
+    return realism;
+  }
+
+  @Override
+  public String toString() {
+    return "SimulatedEnvironment[" + scenario.name() + ", " + Arrays.toString(state) + "]";
+  }
+}

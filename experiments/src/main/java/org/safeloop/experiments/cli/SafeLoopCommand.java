@@ -1,0 +1,52 @@
+package org.safeloop.experiments.cli;
+
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code safeloop} command line. Each subcommand is one class in this package; {@link #main}
+ * turns configuration errors into one clear line on standard error and exit code 2, and keeps stack
+ * traces for real bugs.
+ */
+@Command(
+    name = "safeloop",
+    mixinStandardHelpOptions = true,
+    versionProvider = VersionProvider.class,
+    description = "Safe reinforcement-learning process control: simulate, train, shield, deploy.",
+    subcommands = {
+      DemoCommand.class,
+      SimulateCommand.class,
+      ScenariosCommand.class,
+      BenchCommand.class,
+      CommandLine.HelpCommand.class
+    })
+public final class SafeLoopCommand implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  /** Builds the command line with SafeLoop's error handling. */
+  public static CommandLine commandLine() {
+    CommandLine cli = new CommandLine(new SafeLoopCommand());
+    cli.setExecutionExceptionHandler(
+        (ex, commandLine, parseResult) -> {
+          PrintWriter err = commandLine.getErr();
+          if (ex instanceof IllegalArgumentException || ex instanceof IllegalStateException) {
+            err.println("safeloop: " + ex.getMessage());
+            err.flush();
+            return 2;
+          }
+          throw ex;
+        });
+    return cli;
+  }
+
+  /** Runs the command line and exits with its code. */
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+}
