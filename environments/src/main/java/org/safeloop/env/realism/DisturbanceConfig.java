@@ -82,30 +82,30 @@ public record DisturbanceConfig(
     String what = "a " + type + " disturbance";
     switch (kind) {
       case STEP -> {
-        magnitude = required(magnitude, "magnitude", what);
         Fields.absent(rate, "rate", what);
         Fields.absent(std, "std", what);
         Fields.absent(period, "period", what);
+        magnitude = required(magnitude, "magnitude", what);
       }
       case RAMP -> {
-        rate = required(rate, "rate", what);
         Fields.absent(magnitude, "magnitude", what);
         Fields.absent(std, "std", what);
         Fields.absent(period, "period", what);
+        rate = required(rate, "rate", what);
       }
       case RANDOM_WALK -> {
-        FieldException.require(std != null, "std", "is required for " + what);
-        std = Fields.nonNegative(std, "std", 0.0);
         Fields.absent(magnitude, "magnitude", what);
         Fields.absent(rate, "rate", what);
         Fields.absent(period, "period", what);
+        FieldException.require(std != null, "std", "is required for " + what);
+        std = Fields.nonNegative(std, "std", 0.0);
       }
       case SINE -> {
+        Fields.absent(rate, "rate", what);
+        Fields.absent(std, "std", what);
         magnitude = required(magnitude, "magnitude", what);
         period = required(period, "period", what);
         FieldException.require(period > 0.0, "period", "must be positive, got " + period);
-        Fields.absent(rate, "rate", what);
-        Fields.absent(std, "std", what);
       }
     }
     min = Fields.finite(min, "min", Double.NEGATIVE_INFINITY);

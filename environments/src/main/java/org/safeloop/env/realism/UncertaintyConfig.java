@@ -45,14 +45,14 @@ public record UncertaintyConfig(
     distribution = distribution.toLowerCase(Locale.ROOT);
     switch (distribution) {
       case "normal" -> {
+        Fields.absent(relativeRange, "relative_range", "a normal distribution; use relative_std");
         FieldException.require(relativeStd != null, "relative_std", "is required for normal");
         relativeStd = Fields.nonNegative(relativeStd, "relative_std", 0.0);
-        Fields.absent(relativeRange, "relative_range", "a normal distribution; use relative_std");
       }
       case "uniform" -> {
+        Fields.absent(relativeStd, "relative_std", "a uniform distribution; use relative_range");
         FieldException.require(relativeRange != null, "relative_range", "is required for uniform");
         relativeRange = Fields.nonNegative(relativeRange, "relative_range", 0.0);
-        Fields.absent(relativeStd, "relative_std", "a uniform distribution; use relative_range");
       }
       default ->
           throw new FieldException(
