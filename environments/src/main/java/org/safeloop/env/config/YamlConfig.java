@@ -122,9 +122,11 @@ public final class YamlConfig {
               .map(Object::toString)
               .sorted()
               .collect(Collectors.toList());
+      // A record is built only after its whole mapping is buffered, so the parser's location is
+      // the end of that mapping; the index knows the key's own line.
       return fail(
           sourceName,
-          lineOf(e.getLocation()),
+          lineFor(lines, field, e),
           field,
           "unknown key '" + e.getPropertyName() + "'; allowed keys are " + allowed,
           e);
