@@ -190,7 +190,7 @@ final class ExpressionCompiler {
     }
     StringBuilder problem = new StringBuilder("undeclared name '").append(name).append("'");
     Scope.closest(name, scope.names())
-        .ifPresent(c -> problem.append("; did you mean '").append(c).append("'?"));
+        .ifPresent(c -> problem.append(" (did you mean '").append(c).append("'?)"));
     problem.append("; declared names are ").append(scope.describe());
     throw error(column, problem.toString());
   }
@@ -210,7 +210,7 @@ final class ExpressionCompiler {
           functions.add(f.symbol());
         }
         Scope.closest(name, functions)
-            .ifPresent(c -> problem.append("; did you mean '").append(c).append("'?"));
+            .ifPresent(c -> problem.append(" (did you mean '").append(c).append("'?)"));
       }
       problem.append("; known functions are ").append(MathFunction.knownSymbols());
       throw error(column, problem.toString());

@@ -170,7 +170,9 @@ class ExpressionCompilerTest {
     assertEquals(5, e.column());
     assertAll(
         () -> assertTrue(e.getMessage().startsWith("column 5: unknown function 'expp'")),
-        () -> assertTrue(e.getMessage().contains("did you mean 'exp'?")),
+        () ->
+            assertTrue(
+                e.getMessage().contains("unknown function 'expp' (did you mean 'exp'?); known")),
         () ->
             assertTrue(
                 e.getMessage()
@@ -189,7 +191,9 @@ class ExpressionCompilerTest {
   void undeclaredNameIsReportedWithItsColumnASuggestionAndTheDeclaredNames() {
     ExpressionException e = error("a + xx * 2");
     assertEquals(5, e.column());
-    assertTrue(e.getMessage().contains("undeclared name 'xx'; did you mean 'x'?"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("undeclared name 'xx' (did you mean 'x'?); declared names"),
+        e.getMessage());
     assertTrue(
         e.getMessage().contains("states [x, y], inputs [u], parameters [a, b, c]"), e.getMessage());
   }
