@@ -279,21 +279,7 @@ record EquationFile(
     requireFiniteAtInitialState(
         initial, midInputs, nominal, definitionNames, definitionTrees, states, equationTrees);
 
-    // Cost of evaluating each definition once (a reference costs 1) against inlining them all.
-    long[] referenceCosts = new long[definitionTrees.length];
-    Arrays.fill(referenceCosts, 1);
-    long[] definitionCosts = new long[definitionTrees.length];
-    long direct = 0;
-    for (int m = 0; m < definitionTrees.length; m++) {
-      definitionCosts[m] = definitionTrees[m].cost(definitionCosts);
-      direct += definitionTrees[m].cost(referenceCosts);
-    }
-    long inlined = 0;
-    for (Node equation : equationTrees) {
-      direct += equation.cost(referenceCosts);
-      inlined = Math.min(Node.COST_CAP, inlined + equation.cost(definitionCosts));
-    }
-    if (inlined <= INLINING_COST_FACTOR * direct) {
+    if (inliningIsCheap(definitionTrees, equationTrees)) {
       Node[] inlinedDefinitions = new Node[definitionTrees.length];
       for (int m = 0; m < definitionTrees.length; m++) {
         inlinedDefinitions[m] = definitionTrees[m].inline(inlinedDefinitions);
@@ -317,6 +303,27 @@ record EquationFile(
         deadTimeTree,
         definitionTrees,
         equationTrees);
+  }
+
+  /**
+   * Compares the nodes visited per call when each definition is evaluated once (a reference costs
+   * one node) with the nodes visited when every definition is inlined where it is used.
+   */
+  private static boolean inliningIsCheap(Node[] definitionTrees, Node[] equationTrees) {
+    long[] referenceCosts = new long[definitionTrees.length];
+    Arrays.fill(referenceCosts, 1);
+    long[] inlinedCosts = new long[definitionTrees.length];
+    long direct = 0;
+    for (int m = 0; m < definitionTrees.length; m++) {
+      inlinedCosts[m] = definitionTrees[m].cost(inlinedCosts);
+      direct += definitionTrees[m].cost(referenceCosts);
+    }
+    long inlined = 0;
+    for (Node equation : equationTrees) {
+      direct += equation.cost(referenceCosts);
+      inlined = Math.min(Node.COST_CAP, inlined + equation.cost(inlinedCosts));
+    }
+    return inlined <= INLINING_COST_FACTOR * direct;
   }
 
   private static void declare(

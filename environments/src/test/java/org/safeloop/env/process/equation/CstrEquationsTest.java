@@ -3,7 +3,9 @@ package org.safeloop.env.process.equation;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.lang.management.ManagementFactory;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -76,5 +78,28 @@ class CstrEquationsTest {
     double[] state = {-0.01, 250};
     MODEL.projectState(state, MODEL.nominalParameters());
     assertArrayEquals(new double[] {0, 250}, state);
+  }
+
+  @Test
+  void derivativesAllocateNothingPerCall() {
+    assumeTrue(ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean);
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    assumeTrue(
+        threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled());
+    double[] state = MODEL.initialState();
+    double[] input = {298};
+    double[] parameters = MODEL.nominalParameters();
+    double[] derivative = new double[2];
+    long thread = Thread.currentThread().getId();
+    threads.getThreadAllocatedBytes(thread); // warm up the measurement itself
+    long before = threads.getThreadAllocatedBytes(thread);
+    for (int i = 0; i < 100_000; i++) {
+      state[1] = 320 + (i % 20);
+      MODEL.derivatives(state, input, parameters, derivative);
+    }
+    long allocated = threads.getThreadAllocatedBytes(thread) - before;
+    // Sixteen bytes per call would be 1.6 MB; allow for the measurement's own bookkeeping.
+    assertTrue(allocated < 16_000, () -> allocated + " bytes allocated in 100000 calls");
   }
 }
