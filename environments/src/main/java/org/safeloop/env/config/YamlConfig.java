@@ -4,14 +4,18 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.BeanDescription;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import com.fasterxml.jackson.databind.introspect.BeanPropertyDefinition;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -21,9 +25,11 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 /**
  * Reads YAML configuration files onto validating records, and reports every problem as a {@link
@@ -36,7 +42,8 @@ import java.util.stream.Collectors;
  */
 public final class YamlConfig {
   private static final ObjectMapper MAPPER =
-      new ObjectMapper(new YAMLFactory())
+      new ObjectMapper(
+              YAMLFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build())
           .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
           .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
           .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
@@ -93,8 +100,7 @@ public final class YamlConfig {
     try {
       lines = indexLines(text);
     } catch (IOException e) {
-      int line = e instanceof JsonProcessingException jpe ? lineOf(jpe.getLocation()) : 0;
-      throw new ConfigException(sourceName, line, "", "not valid YAML: " + firstLine(e), e);
+      throw syntaxError(sourceName, e);
     }
     if (lines.isEmpty()) {
       throw new ConfigException(sourceName, 0, "", "the file is empty", null);
@@ -107,6 +113,7 @@ public final class YamlConfig {
       return new Document<>(value, sourceName, Map.copyOf(lines));
     } catch (ValueInstantiationException e) {
       String base = pathOf(e.getPath());
+      rejectUnknownKeys(text, sourceName, lines, base, e);
       Throwable cause = rootFieldCause(e);
       if (cause instanceof FieldException fe) {
         String field = join(base, fe.field());
@@ -145,7 +152,84 @@ public final class YamlConfig {
       String field = pathOf(e.getPath());
       return fail(sourceName, lineOf(e.getLocation()), field, firstLine(e), e);
     } catch (JsonProcessingException e) {
-      return fail(sourceName, lineOf(e.getLocation()), "", "not valid YAML: " + firstLine(e), e);
+      throw syntaxError(sourceName, e);
+    }
+  }
+
+  /**
+   * Describes a YAML syntax error by its problem and the line of the problem; Jackson's own message
+   * and location name the enclosing block instead (e.g. "while parsing a block mapping" on the line
+   * above a mis-indented key).
+   */
+  private static ConfigException syntaxError(String source, IOException e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof MarkedYAMLException m && m.getProblemMark() != null) {
+        String problem = m.getProblem();
+        if (m.getContext() != null && m.getContextMark() != null) {
+          problem +=
+              " ("
+                  + m.getContext().strip()
+                  + " that starts on line "
+                  + (m.getContextMark().getLine() + 1)
+                  + ")";
+        }
+        return new ConfigException(
+            source, m.getProblemMark().getLine() + 1, "", "not valid YAML: " + problem, e);
+      }
+    }
+    int line = e instanceof JsonProcessingException jpe ? lineOf(jpe.getLocation()) : 0;
+    return new ConfigException(source, line, "", "not valid YAML: " + firstLine(e), e);
+  }
+
+  /**
+   * Reports a key that the record being built does not declare. Jackson calls a record's
+   * constructor before it reports unknown keys, so without this a misspelled required key would be
+   * blamed on the missing key ("required") rather than on the misspelling.
+   */
+  private static void rejectUnknownKeys(
+      String text,
+      String source,
+      Map<String, Integer> lines,
+      String base,
+      ValueInstantiationException e) {
+    if (e.getType() == null) {
+      return;
+    }
+    BeanDescription bean = MAPPER.getDeserializationConfig().introspect(e.getType());
+    if (bean.findAnySetterAccessor() != null) {
+      return;
+    }
+    JsonNode node;
+    try {
+      node = MAPPER.readTree(text);
+    } catch (IOException unreadable) {
+      return;
+    }
+    for (JsonMappingException.Reference ref : e.getPath()) {
+      node = ref.getFieldName() != null ? node.get(ref.getFieldName()) : node.get(ref.getIndex());
+      if (node == null) {
+        return;
+      }
+    }
+    if (!node.isObject()) {
+      return;
+    }
+    List<String> allowed =
+        bean.findProperties().stream()
+            .map(BeanPropertyDefinition::getName)
+            .sorted()
+            .collect(Collectors.toList());
+    for (Iterator<String> keys = node.fieldNames(); keys.hasNext(); ) {
+      String key = keys.next();
+      if (!allowed.contains(key)) {
+        String field = join(base, key);
+        fail(
+            source,
+            lines.getOrDefault(field, 0),
+            field,
+            "unknown key '" + key + "'; allowed keys are " + allowed,
+            e);
+      }
     }
   }
 

@@ -20,6 +20,8 @@ public final class ProcessSimulator {
   private final IntegratorSpec spec;
   private final HeldInputOde ode;
   private final DormandPrince54Integrator dormandPrince;
+  private ClassicalRungeKuttaIntegrator cachedRk4;
+  private double cachedDuration = Double.NaN;
 
   /** Creates a simulator for {@code model} with the given integrator. */
   public ProcessSimulator(ProcessModel model, IntegratorSpec spec) {
@@ -71,9 +73,6 @@ public final class ProcessSimulator {
     }
     System.arraycopy(end, 0, state, 0, state.length);
   }
-
-  private ClassicalRungeKuttaIntegrator cachedRk4;
-  private double cachedDuration = Double.NaN;
 
   private ClassicalRungeKuttaIntegrator rk4For(double duration) {
     if (duration != cachedDuration) {

@@ -2,6 +2,7 @@ package org.safeloop.env.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Map;
@@ -9,52 +10,61 @@ import org.junit.jupiter.api.Test;
 
 class YamlConfigTest {
 
-  record Item(String name, double value) {
-    Item {
-      FieldException.require(value >= 0, "value", "must be >= 0");
+  record Point(Double x, Double y) {
+    Point {
+      FieldException.require(x != null, "x", "required");
+      FieldException.require(y != null, "y", "required");
     }
   }
 
-  record Root(String title, List<Item> items, Map<String, Item> byName) {}
+  record Shape(String name, List<Point> points, Map<String, String> tags) {
+    Shape {
+      FieldException.require(name != null, "name", "required");
+    }
+  }
 
-  private static final String TEXT =
-      """
-      title: demo
-      items:
-        - name: a
-          value: 1
-        - name: b
-          value: 2
-      by_name:
-        first: {name: c, value: 3}
-      """;
-
-  @Test
-  void indexesTheLineOfEveryField() {
-    YamlConfig.Document<Root> doc = YamlConfig.parseDocument(TEXT, "t.yaml", Root.class);
-    assertEquals(1, doc.lineOf("title"));
-    assertEquals(3, doc.lineOf("items[0]"));
-    assertEquals(4, doc.lineOf("items[0].value"));
-    assertEquals(6, doc.lineOf("items[1].value"));
-    assertEquals(8, doc.lineOf("by_name.first.value"));
-    assertEquals(2, doc.value().items().size());
+  private static ConfigException failure(String yaml) {
+    return assertThrows(
+        ConfigException.class, () -> YamlConfig.parse(yaml, "shape.yaml", Shape.class));
   }
 
   @Test
-  void aRecordsValidationIsReportedAtItsFieldsLine() {
-    ConfigException e =
-        assertThrows(
-            ConfigException.class,
-            () -> YamlConfig.parse(TEXT.replace("value: 2", "value: -2"), "t.yaml", Root.class));
-    assertEquals("items[1].value", e.field());
-    assertEquals(6, e.line());
-    assertEquals("t.yaml:6: field 'items[1].value': must be >= 0", e.getMessage());
+  void validFileIsBound() {
+    Shape shape = YamlConfig.parse("name: a\npoints:\n  - {x: 1, y: 2}\n", "s.yaml", Shape.class);
+    assertEquals(new Shape("a", List.of(new Point(1.0, 2.0)), null), shape);
   }
 
   @Test
-  void anEmptyFileIsAnError() {
-    ConfigException e =
-        assertThrows(ConfigException.class, () -> YamlConfig.parse("", "t.yaml", Root.class));
-    assertEquals("t.yaml: the file is empty", e.getMessage());
+  void validationErrorNamesTheLineAndFieldOfTheRecord() {
+    ConfigException e = failure("name: a\npoints:\n  - {x: 1, y: 2}\n  - {x: 1}\n");
+    assertEquals("shape.yaml:4: field 'points[1].y': required", e.getMessage());
+  }
+
+  @Test
+  void misspelledRequiredKeyIsReportedAsAnUnknownKeyRatherThanAsMissing() {
+    ConfigException nested = failure("name: a\npoints:\n  - {x: 1, yy: 2}\n");
+    assertEquals(
+        "shape.yaml:3: field 'points[0].yy': unknown key 'yy'; allowed keys are [x, y]",
+        nested.getMessage());
+    ConfigException top = failure("nam: a\npoints: []\n");
+    assertEquals(
+        "shape.yaml:1: field 'nam': unknown key 'nam'; allowed keys are [name, points, tags]",
+        top.getMessage());
+  }
+
+  @Test
+  void duplicateKeyIsAnErrorRatherThanSilentlyReplacingTheFirst() {
+    ConfigException e = failure("name: a\ntags:\n  colour: red\n  colour: blue\n");
+    assertEquals(4, e.line(), e.getMessage());
+    assertTrue(e.getMessage().contains("Duplicate field 'colour'"), e.getMessage());
+  }
+
+  @Test
+  void syntaxErrorNamesTheLineAndTheProblemNotTheEnclosingBlock() {
+    ConfigException e = failure("name: a\ntags:\n  colour: 'red'\n    size: big\n");
+    assertEquals(
+        "shape.yaml:4: not valid YAML: expected <block end>, but found '<block mapping start>'"
+            + " (while parsing a block mapping that starts on line 3)",
+        e.getMessage());
   }
 }

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.safeloop.env.ode.IntegratorSpec;
+import org.safeloop.env.realism.RealismConfig;
 import org.safeloop.env.scenario.Scenario;
 import org.safeloop.env.scenario.Scenarios;
 import org.safeloop.experiments.bench.EnvBenchmark;
@@ -71,7 +72,7 @@ final class BenchCommand implements Runnable {
         Scenario s = Scenarios.load(name);
         int substeps = s.spec().integrator().substeps();
         measure(out, s, "rk4x" + substeps + ", realism off", false, IntegratorSpec.rk4(substeps));
-        if (!s.spec().realism().isEmpty()) {
+        if (!s.spec().realism().equals(RealismConfig.none())) {
           measure(out, s, "rk4x" + substeps + ", realism on", true, IntegratorSpec.rk4(substeps));
         }
         measure(
