@@ -59,8 +59,8 @@ public interface ProcessEnvironment {
   StepResult step(double[] action);
 
   /**
-   * Returns the current true state (a copy), e.g. for the shield's predictions in simulation or
-   * to log an initial row.
+   * Returns the current true state (a copy), e.g. for the shield's predictions in simulation or to
+   * log an initial row.
    */
   double[] state();
 

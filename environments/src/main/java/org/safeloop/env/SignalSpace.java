@@ -89,7 +89,12 @@ public final class SignalSpace {
     return new SignalSpace(out);
   }
 
-  void checkLength(double[] values) {
+  /**
+   * Checks that {@code values} has one entry per signal.
+   *
+   * @throws IllegalArgumentException naming the expected signals
+   */
+  public void checkLength(double[] values) {
     if (values.length != signals.size()) {
       throw new IllegalArgumentException(
           "expected " + signals.size() + " values " + names() + ", got " + values.length);

@@ -3,8 +3,8 @@ package org.safeloop.env;
 import java.util.Objects;
 
 /**
- * Diagnostics of one environment step, for logging and analysis (agents must not rely on it to
- * act: it holds the true state, which a real plant does not reveal). Arrays are copied.
+ * Diagnostics of one environment step, for logging and analysis (agents must not rely on it to act:
+ * it holds the true state, which a real plant does not reveal). Arrays are copied.
  *
  * @param step index of the step just taken, from 1
  * @param time simulated time at the end of the step, in the model's time unit

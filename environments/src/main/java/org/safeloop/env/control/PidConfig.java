@@ -36,7 +36,8 @@ public record PidConfig(
         processVariable != null && !processVariable.isBlank(),
         "process_variable",
         "name the measured signal the loop controls");
-    FieldException.require(input != null && !input.isBlank(), "input", "name the manipulated input");
+    FieldException.require(
+        input != null && !input.isBlank(), "input", "name the manipulated input");
     FieldException.require(Double.isFinite(kp) && kp != 0.0, "kp", "must be finite and non-zero");
     if (ti == null) {
       ti = Double.POSITIVE_INFINITY;

@@ -7,9 +7,8 @@ package org.safeloop.env.control;
  * stops winding up when the output saturates or when something downstream, such as the shield,
  * applies another value: see {@link #track}).
  *
- * <p>Discretisation after Astrom and Hagglund, "Advanced PID Control" (2006), section 3.5:
- * backward difference for the filtered derivative, forward Euler for the integral. Not
- * thread-safe.
+ * <p>Discretisation after Astrom and Hagglund, "Advanced PID Control" (2006), section 3.5: backward
+ * difference for the filtered derivative, forward Euler for the integral. Not thread-safe.
  */
 public final class PidController {
   private final PidConfig config;
@@ -52,8 +51,8 @@ public final class PidController {
   }
 
   /**
-   * Restarts the loop so that its next output, at zero error, equals {@code output} (bumpless
-   * start from the current actuator position).
+   * Restarts the loop so that its next output, at zero error, equals {@code output} (bumpless start
+   * from the current actuator position).
    */
   public void reset(double output) {
     double start = Math.max(outputMin, Math.min(outputMax, output));
@@ -97,8 +96,8 @@ public final class PidController {
   }
 
   /**
-   * Tells the loop which output was really applied (after limits, a rate limiter or the shield),
-   * so that back-calculation keeps the integral consistent with the actuator. Call it after {@link
+   * Tells the loop which output was really applied (after limits, a rate limiter or the shield), so
+   * that back-calculation keeps the integral consistent with the actuator. Call it after {@link
    * #update} when the applied value may differ.
    */
   public void track(double appliedOutput) {

@@ -7,8 +7,8 @@ import org.safeloop.env.SignalSpace;
 
 /**
  * A decentralised set of PID loops as a {@link Policy}: each loop reads its process variable and
- * its setpoint ({@code <name>_setpoint}) from the observation and drives one input. Inputs without a
- * loop are held at their start value. A loop whose measurement is bad holds its output. Not
+ * its setpoint ({@code <name>_setpoint}) from the observation and drives one input. Inputs without
+ * a loop are held at their start value. A loop whose measurement is bad holds its output. Not
  * thread-safe.
  */
 public final class PidPolicy implements Policy {

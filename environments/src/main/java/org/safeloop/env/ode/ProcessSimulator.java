@@ -1,38 +1,74 @@
 package org.safeloop.env.ode;
 
+import java.util.List;
+import org.hipparchus.ode.ExpandableODE;
 import org.hipparchus.ode.ODEState;
 import org.hipparchus.ode.ODEStateAndDerivative;
 import org.hipparchus.ode.OrdinaryDifferentialEquation;
 import org.hipparchus.ode.nonstiff.ClassicalRungeKuttaIntegrator;
 import org.hipparchus.ode.nonstiff.DormandPrince54Integrator;
+import org.hipparchus.ode.nonstiff.ExplicitRungeKuttaIntegrator;
+import org.safeloop.env.SignalSpec;
 import org.safeloop.env.process.ProcessModel;
 
 /**
  * Integrates a {@link ProcessModel} over one control interval with the inputs held constant (zero
- * order hold), using Hipparchus: fixed-step classical Runge-Kutta ({@code singleStep}, no step
- * handlers, the fast path) or adaptive Dormand-Prince 5(4) (the reference).
+ * order hold), using Hipparchus: classical Runge-Kutta with a fixed number of sub-steps (the fast
+ * path), or adaptive Dormand-Prince 5(4) (the reference).
  *
- * <p>Not thread-safe: the simulator holds the inputs and parameters of the current interval. Use one
- * per thread; the model itself may be shared.
+ * <p>The RK4 path guards itself against stiffness. Exothermic reactors ignite: on the CSTR's
+ * runaway branch the reaction rate grows a hundredfold and a fixed sub-step that is accurate in
+ * normal operation becomes unstable (the state explodes to infinity within a few steps). Each
+ * sub-step therefore estimates the local Lipschitz constant from its own stages (Hairer's stiffness
+ * estimate from the two stages at mid-step, {@code rho = ||k3 - k2|| / ||(h/2)(k2 - k1)||}, in a
+ * norm scaled by each state's range) and, when {@code h rho} exceeds {@value #STABILITY_LIMIT},
+ * when the sub-step would move a state by more than a tenth of its range, or when a stage is not
+ * finite, splits itself in halves (down to 1/{@value #MAX_SPLIT} of the sub-step). In normal
+ * operation no sub-step splits and the cost is exactly four derivative evaluations per sub-step.
+ *
+ * <p>Not thread-safe: the simulator holds the inputs and parameters of the current interval. Use
+ * one per thread; the model itself may be shared.
  */
 public final class ProcessSimulator {
+  /** Largest accepted {@code h rho}; RK4 is stable up to about 2.78 and accurate well below. */
+  static final double STABILITY_LIMIT = 1.0;
+
+  /** Largest accepted move of a state in one sub-step, as a fraction of its range. */
+  static final double MAX_CHANGE = 0.1;
+
+  /** Finest split of a sub-step, a power of two. */
+  static final int MAX_SPLIT = 4096;
+
+  private static final ClassicalRungeKuttaIntegrator TABLEAU = new ClassicalRungeKuttaIntegrator(1);
+  private static final double[][] A = TABLEAU.getA();
+  private static final double[] B = TABLEAU.getB();
+  private static final double[] C = TABLEAU.getC();
+
   private final ProcessModel model;
   private final IntegratorSpec spec;
   private final HeldInputOde ode;
+  private final ExpandableODE expandable;
   private final DormandPrince54Integrator dormandPrince;
-  private ClassicalRungeKuttaIntegrator cachedRk4;
-  private double cachedDuration = Double.NaN;
+  private final double[] inverseScale;
+  private final double[][] stages = new double[4][];
+  private long splits;
 
   /** Creates a simulator for {@code model} with the given integrator. */
   public ProcessSimulator(ProcessModel model, IntegratorSpec spec) {
     this.model = model;
     this.spec = spec;
     this.ode = new HeldInputOde(model);
+    this.expandable = new ExpandableODE(ode);
     this.dormandPrince =
         spec.isAdaptive()
             ? new DormandPrince54Integrator(
                 1e-12, Double.MAX_VALUE, spec.absoluteTolerance(), spec.relativeTolerance())
             : null;
+    List<SignalSpec> states = model.states();
+    inverseScale = new double[states.size()];
+    for (int i = 0; i < inverseScale.length; i++) {
+      inverseScale[i] = 1.0 / states.get(i).span();
+    }
   }
 
   /** Returns the model being integrated. */
@@ -43,6 +79,11 @@ public final class ProcessSimulator {
   /** Returns the integrator configuration. */
   public IntegratorSpec spec() {
     return spec;
+  }
+
+  /** Returns how many RK4 sub-steps were split for stiffness since creation (diagnostics). */
+  public long stiffSplits() {
+    return splits;
   }
 
   /**
@@ -57,29 +98,62 @@ public final class ProcessSimulator {
   public void advance(double[] state, double[] input, double[] parameters, double duration) {
     ode.input = input;
     ode.parameters = parameters;
-    double[] end;
     if (dormandPrince == null) {
-      ClassicalRungeKuttaIntegrator rk4 = rk4For(duration);
       double h = duration / spec.substeps();
-      end = state;
+      double[] y = state;
       for (int i = 0; i < spec.substeps(); i++) {
-        end = rk4.singleStep(ode, i * h, end, (i + 1) * h);
-        model.projectState(end, parameters);
+        y = rk4Step(y, i * h, h, 1);
       }
+      System.arraycopy(y, 0, state, 0, state.length);
     } else {
       ODEStateAndDerivative last = dormandPrince.integrate(ode, new ODEState(0.0, state), duration);
-      end = last.getPrimaryState();
+      double[] end = last.getPrimaryState();
       model.projectState(end, parameters);
+      System.arraycopy(end, 0, state, 0, state.length);
     }
-    System.arraycopy(end, 0, state, 0, state.length);
   }
 
-  private ClassicalRungeKuttaIntegrator rk4For(double duration) {
-    if (duration != cachedDuration) {
-      cachedRk4 = new ClassicalRungeKuttaIntegrator(duration / spec.substeps());
-      cachedDuration = duration;
+  /** One RK4 step of length h from y at t, split in halves while it is too stiff for h. */
+  private double[] rk4Step(double[] y, double t, double h, int split) {
+    stages[0] = expandable.computeDerivatives(t, y);
+    ExplicitRungeKuttaIntegrator.applyInternalButcherWeights(expandable, t, y, h, A, C, stages);
+    if (split < MAX_SPLIT && tooStiff(h)) {
+      splits++;
+      double half = 0.5 * h;
+      double[] mid = rk4Step(y, t, half, 2 * split);
+      return rk4Step(mid, t + half, half, 2 * split);
     }
-    return cachedRk4;
+    double[] next = ExplicitRungeKuttaIntegrator.applyExternalButcherWeights(y, stages, h, B);
+    model.projectState(next, ode.parameters);
+    return next;
+  }
+
+  /**
+   * True when a stage is not finite, when h times the estimated Lipschitz constant is too large, or
+   * when the sub-step would move a state by more than {@value #MAX_CHANGE} of its range.
+   */
+  private boolean tooStiff(double h) {
+    double stageDifference = 0; // ||k3 - k2||: stages 2 and 3 sit at the same time, t + h/2
+    double pointDifference = 0; // ||(h/2)(k2 - k1)||: the distance between their points
+    double change = 0;
+    for (int i = 0; i < inverseScale.length; i++) {
+      double k1 = stages[0][i] * inverseScale[i];
+      double k2 = stages[1][i] * inverseScale[i];
+      double k3 = stages[2][i] * inverseScale[i];
+      double k4 = stages[3][i] * inverseScale[i];
+      if (!Double.isFinite(k1 + k2 + k3 + k4)) {
+        return true;
+      }
+      stageDifference += (k3 - k2) * (k3 - k2);
+      pointDifference += 0.25 * h * h * (k2 - k1) * (k2 - k1);
+      double step = h * (k1 + 2 * k2 + 2 * k3 + k4) / 6.0;
+      change = Math.max(change, Math.abs(step));
+    }
+    // h rho = h ||k3 - k2|| / ||(h/2)(k2 - k1)||, compared squared.
+    boolean stiff =
+        h * h * stageDifference > STABILITY_LIMIT * STABILITY_LIMIT * pointDifference
+            && pointDifference > 0.0;
+    return stiff || change > MAX_CHANGE;
   }
 
   /** The model with inputs and parameters frozen over one interval, as Hipparchus sees it. */

@@ -100,7 +100,9 @@ public final class FourTankModel implements ProcessModel {
     derivative[3] = (-out4 + (1.0 - p[GAMMA1]) * pump1) / p[A_TANK + 3];
   }
 
-  /** Torricelli outflow velocity, guarded at an empty tank (no flow, no NaN from a negative root). */
+  /**
+   * Torricelli outflow velocity, guarded at an empty tank (no flow, no NaN from a negative root).
+   */
   private static double outflowVelocity(double twoG, double level) {
     return level > 0.0 ? Math.sqrt(twoG * level) : 0.0;
   }

@@ -41,7 +41,10 @@ public final class ProcessModels {
     ProcessModelProvider provider = all.get(name);
     if (provider == null) {
       throw new IllegalArgumentException(
-          "unknown process model '" + name + "'; registered models are " + new ArrayList<>(all.keySet()));
+          "unknown process model '"
+              + name
+              + "'; registered models are "
+              + new ArrayList<>(all.keySet()));
     }
     return provider.create();
   }

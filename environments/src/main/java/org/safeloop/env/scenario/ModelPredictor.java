@@ -44,7 +44,8 @@ final class ModelPredictor implements PredictiveModel {
   }
 
   @Override
-  public double[][] predict(double[] state, double[][] pendingInputs, double[] heldInput, int steps) {
+  public double[][] predict(
+      double[] state, double[][] pendingInputs, double[] heldInput, int steps) {
     scenario.stateSpace().checkLength(state);
     scenario.actionSpace().checkLength(heldInput);
     if (steps < 0) {

@@ -66,7 +66,11 @@ public final class Scenario {
       if (i < 0) {
         throw doc.error(
             "parameters." + e.getKey(),
-            "model " + model.name() + " has no parameter '" + e.getKey() + "'; it has "
+            "model "
+                + model.name()
+                + " has no parameter '"
+                + e.getKey()
+                + "'; it has "
                 + parameterNames(parameterSpecs));
       }
       nominalParameters[i] = e.getValue();
@@ -225,7 +229,11 @@ public final class Scenario {
       if (indexOfParameter(parameterSpecs, dc.parameter()) < 0) {
         throw doc.error(
             "realism.disturbances[" + d + "].parameter",
-            "model " + model.name() + " has no parameter '" + dc.parameter() + "'; it has "
+            "model "
+                + model.name()
+                + " has no parameter '"
+                + dc.parameter()
+                + "'; it has "
                 + parameterNames(parameterSpecs));
       }
     }
@@ -233,7 +241,11 @@ public final class Scenario {
       if (indexOfParameter(parameterSpecs, p) < 0) {
         throw doc.error(
             "realism.parameter_uncertainty." + p,
-            "model " + model.name() + " has no parameter '" + p + "'; it has "
+            "model "
+                + model.name()
+                + " has no parameter '"
+                + p
+                + "'; it has "
                 + parameterNames(parameterSpecs));
       }
     }
@@ -242,7 +254,9 @@ public final class Scenario {
       if (!spec.setpoints().containsKey(pid.processVariable())) {
         throw doc.error(
             "controller[" + c + "].process_variable",
-            "'" + pid.processVariable() + "' has no setpoint; tracked are "
+            "'"
+                + pid.processVariable()
+                + "' has no setpoint; tracked are "
                 + spec.setpoints().keySet());
       }
       requireInput(doc, "controller[" + c + "].input", pid.input());

@@ -16,8 +16,8 @@ import org.safeloop.env.process.equation.EquationModels;
 /**
  * Loads scenarios: the built-in ones by name ({@code cstr-tracking}, ...) or any scenario file by
  * path. A scenario's {@code process} is a registered model name or, when it ends in {@code .yaml},
- * an equation model file relative to the scenario file (for built-in scenarios: a resource
- * relative to the class-path root). Thread-safe.
+ * an equation model file relative to the scenario file (for built-in scenarios: a resource relative
+ * to the class-path root). Thread-safe.
  */
 public final class Scenarios {
   private static final String RESOURCE_DIR = "scenarios/";
@@ -53,7 +53,10 @@ public final class Scenarios {
     }
     if (!BUILT_IN.contains(nameOrPath)) {
       throw new IllegalArgumentException(
-          "unknown scenario '" + nameOrPath + "'; built-in scenarios are " + BUILT_IN
+          "unknown scenario '"
+              + nameOrPath
+              + "'; built-in scenarios are "
+              + BUILT_IN
               + ", or give a scenario file");
     }
     String resource = RESOURCE_DIR + nameOrPath + ".yaml";

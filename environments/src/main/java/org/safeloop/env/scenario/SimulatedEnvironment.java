@@ -17,8 +17,8 @@ import org.safeloop.env.ode.ProcessSimulator;
 import org.safeloop.env.process.ModelTimeUnit;
 import org.safeloop.env.process.ParameterSpec;
 import org.safeloop.env.realism.Disturbance;
-import org.safeloop.env.realism.ParameterUncertainty;
 import org.safeloop.env.realism.DisturbanceConfig;
+import org.safeloop.env.realism.ParameterUncertainty;
 import org.safeloop.env.realism.Reading;
 import org.safeloop.env.realism.RealismConfig;
 import org.safeloop.env.realism.Sensor;
@@ -167,7 +167,10 @@ final class SimulatedEnvironment implements ProcessEnvironment {
     double[] nominal = scenario.nominalParameters();
     for (int i = 0; i < nominal.length; i++) {
       SplittableRandom r = parameterRandom.split();
-      sampledParameters[i] = uncertainty[i] == null ? nominal[i] : ParameterUncertainty.sample(uncertainty[i], nominal[i], r);
+      sampledParameters[i] =
+          uncertainty[i] == null
+              ? nominal[i]
+              : ParameterUncertainty.sample(uncertainty[i], nominal[i], r);
     }
     for (Disturbance d : disturbances) {
       d.reset(disturbanceRandom.split());

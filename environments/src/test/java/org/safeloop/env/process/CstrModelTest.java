@@ -58,4 +58,37 @@ class CstrModelTest {
     assertTrue(x[1] > 360.0, "runaway branch temperature " + x[1]);
     assertTrue(x[0] < 0.3, "high conversion " + x[0]);
   }
+
+  @Test
+  void rk4StaysStableAndAccurateThroughIgnition() {
+    // Ignition takes the reaction rate up a hundredfold within a minute; a fixed four sub-steps
+    // per control step would explode to infinity here. The stiffness guard splits sub-steps.
+    double dt = 26.0 / 60.0;
+    for (double jacket : new double[] {304.0, 305.0, 306.0, 310.0, 320.0}) {
+      ProcessSimulator fast = new ProcessSimulator(model, IntegratorSpec.defaults());
+      ProcessSimulator reference =
+          new ProcessSimulator(model, IntegratorSpec.dormandPrince(1e-10, 1e-12));
+      double[] a = {0.8, 325.0};
+      double[] b = a.clone();
+      double worst = 0;
+      for (int k = 0; k < 60; k++) {
+        fast.advance(a, new double[] {jacket}, p, dt);
+        reference.advance(b, new double[] {jacket}, p, dt);
+        assertTrue(Double.isFinite(a[0]) && Double.isFinite(a[1]), "finite at Tc " + jacket);
+        worst = Math.max(worst, Math.abs(a[1] - b[1]) / b[1]);
+      }
+      assertTrue(worst < 1e-3, "Tc " + jacket + ": worst relative error in T " + worst);
+      assertTrue(fast.stiffSplits() > 0, "the guard acted at Tc " + jacket);
+    }
+  }
+
+  @Test
+  void rk4DoesNotSplitSubstepsInNormalOperation() {
+    ProcessSimulator fast = new ProcessSimulator(model, IntegratorSpec.defaults());
+    double[] x = {0.8, 330.0};
+    for (int k = 0; k < 60; k++) {
+      fast.advance(x, new double[] {295.0 + (k % 8)}, p, 26.0 / 60.0);
+    }
+    assertEquals(0, fast.stiffSplits());
+  }
 }

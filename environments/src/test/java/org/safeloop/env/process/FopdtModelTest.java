@@ -14,7 +14,8 @@ class FopdtModelTest {
   void stepResponseIsTheExactDelayedExponential() {
     // fopdt scenario: K = 1, tau = 0.5 min, theta = 0.3 min = 3 steps of 0.1 min.
     ProcessEnvironment env =
-        Scenarios.load("fopdt").createEnvironment(false, IntegratorSpec.dormandPrince(1e-11, 1e-13));
+        Scenarios.load("fopdt")
+            .createEnvironment(false, IntegratorSpec.dormandPrince(1e-11, 1e-13));
     env.reset(0);
     double u = 0.8;
     for (int k = 1; k <= 40; k++) {

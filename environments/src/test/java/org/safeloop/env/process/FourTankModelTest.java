@@ -18,12 +18,15 @@ class FourTankModelTest {
     ProcessSimulator sim = new ProcessSimulator(model, IntegratorSpec.rk4(20));
     double[] h = {0.0, 0.0, 0.5, 0.0};
     double t = 0;
-    for (int k = 0; k < 30; k++) {
+    // The tank runs dry at t = 2 sqrt(h0) A3 / (a3 sqrt(2g)) = 159.6 s.
+    for (int k = 0; k < 15; k++) {
       sim.advance(h, new double[] {0.0, 0.0}, p, 10.0);
       t += 10.0;
       double expected = Math.pow(Math.sqrt(0.5) - 0.0020 * SQRT_2G * t / 2.0, 2);
       assertEquals(expected, h[2], 1e-9, "h3 at t = " + t);
     }
+    sim.advance(h, new double[] {0.0, 0.0}, p, 20.0);
+    assertEquals(0.0, h[2], 0.0, "an empty tank stays empty");
   }
 
   @Test

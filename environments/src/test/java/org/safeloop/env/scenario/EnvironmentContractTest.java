@@ -27,8 +27,7 @@ class EnvironmentContractTest {
   }
 
   private static boolean dropoutConfigured(Scenario s) {
-    return s.spec().realism().sensors().values().stream()
-        .anyMatch(c -> c.dropoutProbability() > 0);
+    return s.spec().realism().sensors().values().stream().anyMatch(c -> c.dropoutProbability() > 0);
   }
 
   @ParameterizedTest

@@ -53,8 +53,8 @@ class ScenarioFilesTest {
   @Test
   void aMisspelledKeyNamesFileLineAndTheAllowedKeys() throws IOException {
     ConfigException e = loadFails(VALID.replace("time_step: 0.1", "time_stp: 0.1"));
-    assertEquals(5, e.line());
-    assertTrue(e.getMessage().contains("scenario.yaml:5"), e.getMessage());
+    assertEquals(4, e.line());
+    assertTrue(e.getMessage().contains("scenario.yaml:4"), e.getMessage());
     assertTrue(e.getMessage().contains("time_stp"), e.getMessage());
     assertTrue(e.getMessage().contains("time_step"), "lists allowed keys: " + e.getMessage());
   }

@@ -60,7 +60,8 @@ public final class EnvBenchmark {
   }
 
   /** Steps whole episodes until {@code seconds} have passed; returns {steps, reward sum}. */
-  private static double[] runFor(ProcessEnvironment env, double[] action, long seed, double seconds) {
+  private static double[] runFor(
+      ProcessEnvironment env, double[] action, long seed, double seconds) {
     long deadline = System.nanoTime() + (long) (seconds * 1e9);
     long steps = 0;
     double rewardSum = 0;

@@ -88,11 +88,7 @@ final class BenchCommand implements Runnable {
               label, s.createEnvironment(realism, integrator), warmup, rounds, roundSeconds);
       out.printf(
           "%-18s %-26s %,14.0f %,14.0f %,14.0f%n",
-          s.name(),
-          label,
-          r.medianStepsPerSecond(),
-          r.minStepsPerSecond(),
-          r.maxStepsPerSecond());
+          s.name(), label, r.medianStepsPerSecond(), r.minStepsPerSecond(), r.maxStepsPerSecond());
       out.flush();
     }
   }

@@ -27,7 +27,10 @@ import picocli.CommandLine.Option;
 final class DemoCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--seed", defaultValue = "0", description = "Random seed (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--seed",
+      defaultValue = "0",
+      description = "Random seed (default ${DEFAULT-VALUE}).")
   long seed;
 
   @Option(

@@ -51,7 +51,10 @@ final class SimulateCommand implements Callable<Integer> {
       description = "Action schedule: header time,<input>...; zero-order hold between rows.")
   Path actions;
 
-  @Option(names = "--seed", defaultValue = "0", description = "Random seed (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--seed",
+      defaultValue = "0",
+      description = "Random seed (default ${DEFAULT-VALUE}).")
   long seed;
 
   @Option(
@@ -64,7 +67,8 @@ final class SimulateCommand implements Callable<Integer> {
       names = "--realism",
       defaultValue = "on",
       paramLabel = "on|off",
-      description = "Sensor effects, disturbances, parameter uncertainty (default ${DEFAULT-VALUE}).")
+      description =
+          "Sensor effects, disturbances, parameter uncertainty (default ${DEFAULT-VALUE}).")
   String realism;
 
   @Option(
@@ -136,7 +140,8 @@ final class SimulateCommand implements Callable<Integer> {
   }
 
   private Policy policy(Scenario s) {
-    int sources = (controller != null ? 1 : 0) + (constants.isEmpty() ? 0 : 1) + (actions != null ? 1 : 0);
+    int sources =
+        (controller != null ? 1 : 0) + (constants.isEmpty() ? 0 : 1) + (actions != null ? 1 : 0);
     if (sources > 1) {
       throw new IllegalArgumentException("give only one of --controller, --constant, --actions");
     }

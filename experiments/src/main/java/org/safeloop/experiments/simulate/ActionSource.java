@@ -69,7 +69,10 @@ public final class ActionSource {
         column[c] = actionSpace.indexOf(header.get(c));
         if (column[c] < 0) {
           throw new IllegalArgumentException(
-              file + ":1: column '" + header.get(c) + "' is not an input; inputs are "
+              file
+                  + ":1: column '"
+                  + header.get(c)
+                  + "' is not an input; inputs are "
                   + actionSpace.names());
         }
       }
@@ -80,7 +83,14 @@ public final class ActionSource {
         double time = number(file, line, "time", record.get(0));
         if (time < lastTime) {
           throw new IllegalArgumentException(
-              file + ":" + line + ": times must not decrease (" + time + " after " + lastTime + ")");
+              file
+                  + ":"
+                  + line
+                  + ": times must not decrease ("
+                  + time
+                  + " after "
+                  + lastTime
+                  + ")");
         }
         lastTime = time;
         double[] row = current.clone();
@@ -111,7 +121,13 @@ public final class ActionSource {
       return v;
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(
-          file + ":" + line + ": column '" + column + "': expected a finite number, got '" + text
+          file
+              + ":"
+              + line
+              + ": column '"
+              + column
+              + "': expected a finite number, got '"
+              + text
               + "'");
     }
   }
