@@ -1,13 +1,19 @@
 package org.safeloop.experiments.bench;
 
 import java.util.Arrays;
+import java.util.SplittableRandom;
 import org.safeloop.env.ProcessEnvironment;
+import org.safeloop.env.SignalSpec;
 import org.safeloop.env.StepResult;
 
 /**
  * Measures environment steps per second on one thread: warm-up (so the JIT has compiled the step),
- * then several timed rounds of whole episodes under a constant action, counting every step and
- * reset. Reports the median round and the spread. Wall-clock time via {@link System#nanoTime()}.
+ * then several timed rounds of whole episodes, counting every step and reset. Reports the median
+ * round and the spread. Wall-clock time via {@link System#nanoTime()}.
+ *
+ * <p>Actions come from a precomputed, seeded schedule that jumps to a uniformly random point of the
+ * actuator range every five steps: the process keeps moving (a constant action would let an
+ * adaptive integrator coast at steady state), and choosing the action costs nothing measurable.
  */
 public final class EnvBenchmark {
   private EnvBenchmark() {}
@@ -41,14 +47,14 @@ public final class EnvBenchmark {
    */
   public static Result measure(
       String label, ProcessEnvironment env, double warmupSeconds, int rounds, double roundSeconds) {
-    double[] action = env.lastAppliedAction();
+    double[][] actions = schedule(env);
     double checksum = 0;
     long seed = 1;
-    checksum += runFor(env, action, seed++, warmupSeconds)[1];
+    checksum += runFor(env, actions, seed++, warmupSeconds)[1];
     double[] rates = new double[rounds];
     for (int r = 0; r < rounds; r++) {
       long start = System.nanoTime();
-      double[] done = runFor(env, action, seed++, roundSeconds);
+      double[] done = runFor(env, actions, seed++, roundSeconds);
       double elapsed = (System.nanoTime() - start) * 1e-9;
       rates[r] = done[0] / elapsed;
       checksum += done[1];
@@ -59,9 +65,26 @@ public final class EnvBenchmark {
     return new Result(label, median, rates[0], rates[rounds - 1], rounds, checksum);
   }
 
+  private static double[][] schedule(ProcessEnvironment env) {
+    SplittableRandom random = new SplittableRandom(20261125L);
+    double[][] actions = new double[1024][];
+    for (int k = 0; k < actions.length; k++) {
+      if (k % 5 != 0) {
+        actions[k] = actions[k - 1];
+        continue;
+      }
+      actions[k] = new double[env.actionSpace().size()];
+      for (int i = 0; i < actions[k].length; i++) {
+        SignalSpec a = env.actionSpace().get(i);
+        actions[k][i] = a.min() + a.span() * random.nextDouble();
+      }
+    }
+    return actions;
+  }
+
   /** Steps whole episodes until {@code seconds} have passed; returns {steps, reward sum}. */
   private static double[] runFor(
-      ProcessEnvironment env, double[] action, long seed, double seconds) {
+      ProcessEnvironment env, double[][] actions, long seed, double seconds) {
     long deadline = System.nanoTime() + (long) (seconds * 1e9);
     long steps = 0;
     double rewardSum = 0;
@@ -69,7 +92,7 @@ public final class EnvBenchmark {
       env.reset(seed++);
       // Check the clock once per episode, not per step, to keep timing out of the measurement.
       for (int k = 0; k < env.episodeSteps(); k++) {
-        StepResult r = env.step(action);
+        StepResult r = env.step(actions[(int) (steps & (actions.length - 1))]);
         rewardSum += r.reward();
         steps++;
         if (r.done()) {

@@ -77,6 +77,8 @@ final class BenchCommand implements Runnable {
         }
         measure(
             out, s, "dormand-prince 1e-8, off", false, IntegratorSpec.dormandPrince(1e-8, 1e-10));
+        measure(
+            out, s, "dormand-prince 1e-10, off", false, IntegratorSpec.dormandPrince(1e-10, 1e-12));
       }
       return 0;
     }
