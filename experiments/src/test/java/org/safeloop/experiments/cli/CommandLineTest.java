@@ -1,0 +1,166 @@
+package org.safeloop.experiments.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.safeloop.env.ProcessEnvironment;
+import org.safeloop.env.StepResult;
+import org.safeloop.env.scenario.Scenarios;
+import picocli.CommandLine;
+
+/** The safeloop command line, run in-process as a user would run it. */
+class CommandLineTest {
+  @TempDir Path dir;
+
+  record Run(int exitCode, String out, String err) {}
+
+  private static Run run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine cli = SafeLoopCommand.commandLine();
+    cli.setOut(new PrintWriter(out));
+    cli.setErr(new PrintWriter(err));
+    int code = cli.execute(args);
+    return new Run(code, out.toString(), err.toString());
+  }
+
+  @Test
+  void simulateWritesOneRowPerStepWithUnitsInTheHeader() throws IOException {
+    Path csv = dir.resolve("pid.csv");
+    Run r = run("simulate", "cstr-tracking", "--seed", "3", "-o", csv.toString());
+    assertEquals(0, r.exitCode(), r.err());
+    List<String> lines = Files.readAllLines(csv);
+    assertEquals(61, lines.size());
+    assertEquals(
+        "step,time_min,Ca_mol_m3,T_K,Ca_measured_mol_m3,Ca_quality,T_measured_K,T_quality,"
+            + "Ca_setpoint_mol_m3,Tc_K,action_limited,reward",
+        lines.get(0));
+    assertTrue(lines.get(60).startsWith("60,26.0"), lines.get(60));
+    assertTrue(r.out().contains("cstr-tracking: 60 steps"), r.out());
+  }
+
+  @Test
+  void simulateWithConstantInputsMatchesTheEnvironmentRunDirectly() throws IOException {
+    Path csv = dir.resolve("constant.csv");
+    Run r =
+        run(
+            "simulate",
+            "cstr-tracking",
+            "--constant",
+            "Tc=299.5",
+            "--realism",
+            "off",
+            "-o",
+            csv.toString());
+    assertEquals(0, r.exitCode(), r.err());
+    ProcessEnvironment env = Scenarios.load("cstr-tracking").createEnvironment(false, null);
+    env.reset(0);
+    StepResult last = null;
+    for (int k = 0; k < 60; k++) {
+      last = env.step(new double[] {299.5});
+    }
+    String[] row = Files.readAllLines(csv).get(60).split(",");
+    assertEquals(last.info().state()[1], Double.parseDouble(row[3]), 0.0);
+  }
+
+  @Test
+  void simulateFollowsAnActionScheduleWithZeroOrderHold() throws IOException {
+    Path schedule = dir.resolve("actions.csv");
+    Files.writeString(schedule, "time,u\n0,0.2\n0.5,0.9\n");
+    Path csv = dir.resolve("out.csv");
+    Run r = run("simulate", "first-order", "--actions", schedule.toString(), "-o", csv.toString());
+    assertEquals(0, r.exitCode(), r.err());
+    List<String> lines = Files.readAllLines(csv);
+    int uColumn = List.of(lines.get(0).split(",")).indexOf("u");
+    assertEquals(0.2, Double.parseDouble(lines.get(5).split(",")[uColumn]), 1e-12, "step 5");
+    assertEquals(0.9, Double.parseDouble(lines.get(6).split(",")[uColumn]), 1e-12, "step 6");
+  }
+
+  @Test
+  void aBadActionScheduleNamesTheFileLineAndColumn() throws IOException {
+    Path schedule = dir.resolve("bad.csv");
+    Files.writeString(schedule, "time,u\n0,0.2\n1,abc\n");
+    Run r =
+        run(
+            "simulate",
+            "first-order",
+            "--actions",
+            schedule.toString(),
+            "-o",
+            dir.resolve("x.csv").toString());
+    assertEquals(2, r.exitCode());
+    assertTrue(r.err().contains("bad.csv:3: column 'u'"), r.err());
+  }
+
+  @Test
+  void anUnknownScenarioListsTheBuiltInOnes() {
+    Run r = run("simulate", "reactor", "-o", dir.resolve("x.csv").toString());
+    assertEquals(2, r.exitCode());
+    assertTrue(r.err().contains("cstr-tracking"), r.err());
+    assertTrue(Files.notExists(dir.resolve("x.csv")), "no output for a failed run");
+  }
+
+  @Test
+  void aMalformedScenarioFileNamesItsLine() throws IOException {
+    Path file = dir.resolve("broken.yaml");
+    Files.writeString(file, "name: broken\nprocess: cstr\nsteps: 10\nduraton: 5\n");
+    Run r = run("simulate", file.toString(), "-o", dir.resolve("x.csv").toString());
+    assertEquals(2, r.exitCode());
+    assertTrue(r.err().contains("broken.yaml:4"), r.err());
+    assertTrue(r.err().contains("duraton"), r.err());
+  }
+
+  @Test
+  void simulateCanRunLongerThanTheScenariosEpisode() throws IOException {
+    Path csv = dir.resolve("long.csv");
+    Run r = run("simulate", "fopdt", "--steps", "150", "-o", csv.toString());
+    assertEquals(0, r.exitCode(), r.err());
+    assertEquals(151, Files.readAllLines(csv).size());
+  }
+
+  @Test
+  void demoPrintsATableAndWritesTheTrajectory() {
+    Run r = run("demo", "--output", dir.toString());
+    assertEquals(0, r.exitCode(), r.err());
+    assertTrue(r.out().contains("Ca SP"), r.out());
+    assertTrue(r.out().contains("Return "), r.out());
+    assertTrue(Files.exists(dir.resolve("cstr-tracking__pid__seed0.csv")));
+  }
+
+  @Test
+  void scenariosListsEveryBuiltInScenarioAndModel() {
+    Run r = run("scenarios");
+    assertEquals(0, r.exitCode(), r.err());
+    for (String name : Scenarios.builtInNames()) {
+      assertTrue(r.out().contains(name), name);
+    }
+    assertTrue(r.out().contains("four-tank"));
+  }
+
+  @Test
+  void benchEnvReportsStepsPerSecond() {
+    Run r =
+        run(
+            "bench",
+            "env",
+            "--scenario",
+            "first-order",
+            "--warmup",
+            "0",
+            "--rounds",
+            "1",
+            "--round-seconds",
+            "0.05");
+    assertEquals(0, r.exitCode(), r.err());
+    assertTrue(r.out().contains("first-order"), r.out());
+    assertTrue(r.out().contains("rk4x4, realism off"), r.out());
+  }
+}
