@@ -17,7 +17,7 @@ import org.safeloop.env.SignalSpec;
  * temperature {@code Tc} in K. Time in minutes. Above about Tc = 305 K the reactor jumps to a
  * high-conversion, high-temperature branch: a real runaway hazard. Stateless and thread-safe.
  */
-public final class CstrModel implements ProcessModel {
+public final class CstrModel extends DeclaredProcessModel {
   static final int Q = 0;
   static final int V = 1;
   static final int RHO = 2;
@@ -47,34 +47,9 @@ public final class CstrModel implements ProcessModel {
 
   private static final List<SignalSpec> INPUTS = List.of(new SignalSpec("Tc", "K", 295.0, 302.0));
 
-  @Override
-  public String name() {
-    return "cstr";
-  }
-
-  @Override
-  public ModelTimeUnit timeUnit() {
-    return ModelTimeUnit.MINUTE;
-  }
-
-  @Override
-  public List<SignalSpec> states() {
-    return STATES;
-  }
-
-  @Override
-  public List<SignalSpec> inputs() {
-    return INPUTS;
-  }
-
-  @Override
-  public List<ParameterSpec> parameters() {
-    return PARAMETERS;
-  }
-
-  @Override
-  public double[] initialState() {
-    return new double[] {0.8, 330.0};
+  /** Creates the model with its nominal declarations. */
+  public CstrModel() {
+    super("cstr", ModelTimeUnit.MINUTE, STATES, INPUTS, PARAMETERS, new double[] {0.8, 330.0});
   }
 
   @Override

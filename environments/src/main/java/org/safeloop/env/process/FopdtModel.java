@@ -11,7 +11,7 @@ import org.safeloop.env.SignalSpec;
  * <p>State: process variable {@code x}; input: {@code u} in [0, 1]; gain {@code K}, time constant
  * {@code tau} in minutes. Stateless and thread-safe.
  */
-public final class FopdtModel implements ProcessModel {
+public final class FopdtModel extends DeclaredProcessModel {
   private static final int GAIN = 0;
   private static final int TAU = 1;
   private static final int THETA = 2;
@@ -25,34 +25,9 @@ public final class FopdtModel implements ProcessModel {
   private static final List<SignalSpec> STATES = List.of(new SignalSpec("x", "", 0.0, 1.0));
   private static final List<SignalSpec> INPUTS = List.of(new SignalSpec("u", "", 0.0, 1.0));
 
-  @Override
-  public String name() {
-    return "fopdt";
-  }
-
-  @Override
-  public ModelTimeUnit timeUnit() {
-    return ModelTimeUnit.MINUTE;
-  }
-
-  @Override
-  public List<SignalSpec> states() {
-    return STATES;
-  }
-
-  @Override
-  public List<SignalSpec> inputs() {
-    return INPUTS;
-  }
-
-  @Override
-  public List<ParameterSpec> parameters() {
-    return PARAMETERS;
-  }
-
-  @Override
-  public double[] initialState() {
-    return new double[] {0.0};
+  /** Creates the model with its nominal declarations. */
+  public FopdtModel() {
+    super("fopdt", ModelTimeUnit.MINUTE, STATES, INPUTS, PARAMETERS, new double[] {0.0});
   }
 
   @Override

@@ -18,7 +18,7 @@ import org.safeloop.env.SignalSpec;
  * overflows at hmax). Inputs: pump voltages {@code v1, v2} in V. Time in seconds. Stateless and
  * thread-safe.
  */
-public final class FourTankModel implements ProcessModel {
+public final class FourTankModel extends DeclaredProcessModel {
   private static final int G = 0;
   private static final int GAMMA1 = 1;
   private static final int GAMMA2 = 2;
@@ -55,34 +55,15 @@ public final class FourTankModel implements ProcessModel {
   private static final List<SignalSpec> INPUTS =
       List.of(new SignalSpec("v1", "V", 0.1, 10.0), new SignalSpec("v2", "V", 0.1, 10.0));
 
-  @Override
-  public String name() {
-    return "four-tank";
-  }
-
-  @Override
-  public ModelTimeUnit timeUnit() {
-    return ModelTimeUnit.SECOND;
-  }
-
-  @Override
-  public List<SignalSpec> states() {
-    return STATES;
-  }
-
-  @Override
-  public List<SignalSpec> inputs() {
-    return INPUTS;
-  }
-
-  @Override
-  public List<ParameterSpec> parameters() {
-    return PARAMETERS;
-  }
-
-  @Override
-  public double[] initialState() {
-    return new double[] {0.141, 0.112, 0.072, 0.42};
+  /** Creates the model with its nominal declarations. */
+  public FourTankModel() {
+    super(
+        "four-tank",
+        ModelTimeUnit.SECOND,
+        STATES,
+        INPUTS,
+        PARAMETERS,
+        new double[] {0.141, 0.112, 0.072, 0.42});
   }
 
   @Override
