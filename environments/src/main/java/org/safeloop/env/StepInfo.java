@@ -1,5 +1,7 @@
 package org.safeloop.env;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -14,6 +16,7 @@ import java.util.Objects;
  * @param actionLimited true when limits changed the requested action
  * @param setpoints setpoints in force during the step, in the order of {@code setpointNames}
  * @param parameters parameter values during the step (after uncertainty and disturbances)
+ * @param diagnostics named numbers added by wrappers, e.g. {@code shield_intervened}; may be empty
  */
 public record StepInfo(
     int step,
@@ -23,7 +26,8 @@ public record StepInfo(
     double[] appliedAction,
     boolean actionLimited,
     double[] setpoints,
-    double[] parameters) {
+    double[] parameters,
+    Map<String, Double> diagnostics) {
 
   /** Copies the arrays. */
   public StepInfo {
@@ -32,6 +36,23 @@ public record StepInfo(
     appliedAction = Objects.requireNonNull(appliedAction, "appliedAction").clone();
     setpoints = Objects.requireNonNull(setpoints, "setpoints").clone();
     parameters = Objects.requireNonNull(parameters, "parameters").clone();
+    diagnostics = Map.copyOf(Objects.requireNonNull(diagnostics, "diagnostics"));
+  }
+
+  /** Returns a copy with another applied action and extra diagnostics (later keys win). */
+  public StepInfo with(double[] newRequestedAction, Map<String, Double> extraDiagnostics) {
+    Map<String, Double> merged = new LinkedHashMap<>(diagnostics);
+    merged.putAll(extraDiagnostics);
+    return new StepInfo(
+        step,
+        time,
+        state,
+        newRequestedAction,
+        appliedAction,
+        actionLimited,
+        setpoints,
+        parameters,
+        merged);
   }
 
   @Override

@@ -86,6 +86,17 @@ public final class PidPolicy implements Policy {
     }
   }
 
+  /**
+   * Restarts every loop bumplessly from the given actuator positions (e.g. when the loops take
+   * over from another controller).
+   */
+  public void resetTo(double[] action) {
+    for (int i = 0; i < loops.size(); i++) {
+      loops.get(i).reset(action[inputIndex[i]]);
+    }
+    System.arraycopy(action, 0, heldAction, 0, Math.min(action.length, heldAction.length));
+  }
+
   @Override
   public void reset() {
     for (int i = 0; i < loops.size(); i++) {

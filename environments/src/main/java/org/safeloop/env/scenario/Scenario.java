@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import org.safeloop.env.PredictiveModel;
 import org.safeloop.env.ProcessEnvironment;
 import org.safeloop.env.SignalSpace;
 import org.safeloop.env.SignalSpec;
@@ -354,6 +355,39 @@ public final class Scenario {
         new YamlConfig.Document<>(changed, document.source(), document.lines()), model);
   }
 
+  /**
+   * Returns the same scenario with some parameter values replaced, e.g. a plant that differs from
+   * the nominal model by 10 % in a heat-transfer coefficient.
+   *
+   * @throws ConfigException if a name is not a parameter of the model
+   */
+  public Scenario withParameters(Map<String, Double> overrides) {
+    Map<String, Double> merged = new java.util.LinkedHashMap<>(spec.parameters());
+    merged.putAll(overrides);
+    ScenarioSpec s = spec;
+    ScenarioSpec changed =
+        new ScenarioSpec(
+            s.name(),
+            s.description(),
+            s.process(),
+            s.steps(),
+            s.timeStep(),
+            s.duration(),
+            s.integrator(),
+            merged,
+            s.initialState(),
+            s.initialInput(),
+            s.inputs(),
+            s.measured(),
+            s.setpoints(),
+            s.reward(),
+            s.constraints(),
+            s.realism(),
+            s.controller());
+    return new Scenario(
+        new YamlConfig.Document<>(changed, document.source(), document.lines()), model);
+  }
+
   /** Returns the scenario name. */
   public String name() {
     return spec.name();
@@ -430,6 +464,11 @@ public final class Scenario {
     return schedule[Math.min(step, schedule.length - 1)];
   }
 
+  /** Returns the baseline PID tunings (may be empty). */
+  public List<PidConfig> controllerTunings() {
+    return spec.controller();
+  }
+
   /** Returns the constraints in cost-vector order. */
   public List<ConstraintSpec> constraints() {
     return constraints;
@@ -478,6 +517,22 @@ public final class Scenario {
   public ProcessEnvironment createEnvironment(boolean realism, IntegratorSpec integrator) {
     return new SimulatedEnvironment(
         this, realism, integrator != null ? integrator : spec.integrator());
+  }
+
+  /**
+   * Returns a noise-free predictive view of this scenario's process.
+   *
+   * @param parameters parameter values for the prediction, in the model's order (e.g. the nominal
+   *     ones, or deliberately different ones to study model mismatch)
+   * @param integrator integrator for the prediction, or null for the scenario's
+   */
+  public PredictiveModel predictiveModel(double[] parameters, IntegratorSpec integrator) {
+    if (parameters.length != nominalParameters.length) {
+      throw new IllegalArgumentException(
+          "expected " + nominalParameters.length + " parameters, got " + parameters.length);
+    }
+    return new ModelPredictor(
+        this, integrator != null ? integrator : spec.integrator(), parameters);
   }
 
   /**

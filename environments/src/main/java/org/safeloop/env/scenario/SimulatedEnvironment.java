@@ -254,7 +254,8 @@ final class SimulatedEnvironment implements ProcessEnvironment {
     boolean truncated = !terminated && step >= scenario.episodeSteps();
     running = !(terminated || truncated);
     StepInfo info =
-        new StepInfo(step, step * dt, state, action, applied, limited, setpoints, stepParameters);
+        new StepInfo(
+            step, step * dt, state, action, applied, limited, setpoints, stepParameters, Map.of());
     return new StepResult(observe(), reward, costs, terminated, truncated, info);
   }
 
