@@ -22,6 +22,14 @@ public interface PredictiveModel {
   int deadTimeSteps();
 
   /**
+   * Advances {@code state} in place by one control interval with {@code input} acting (the input
+   * that reaches the process in this interval, after any dead time: the caller manages the dead
+   * time), then adds {@code stepCorrection} if given. The allocation-free primitive behind the
+   * other methods, for callers that predict step by step, e.g. to stop at the first violation.
+   */
+  void advance(double[] state, double[] input, double[] stepCorrection);
+
+  /**
    * Predicts {@code steps} control steps ahead holding {@code heldInput}; any dead time is assumed
    * filled with that same input.
    *
@@ -36,4 +44,19 @@ public interface PredictiveModel {
    *     first); fewer rows are padded with the oldest one
    */
   double[][] predict(double[] state, double[][] pendingInputs, double[] heldInput, int steps);
+
+  /**
+   * Predicts like {@link #predict(double[], double[][], double[], int)} and adds {@code
+   * stepCorrection} to the state after every step: the bias update of industrial MPC, where the
+   * correction is the filtered one-step prediction error, so that predictions follow a plant that
+   * drifts away from the model.
+   *
+   * @param stepCorrection added to each state after each step, in state-space order
+   */
+  double[][] predict(
+      double[] state,
+      double[][] pendingInputs,
+      double[] heldInput,
+      int steps,
+      double[] stepCorrection);
 }

@@ -26,14 +26,6 @@ import org.slf4j.LoggerFactory;
 final class LayeredShield implements SafetyShield {
   private static final Logger LOG = LoggerFactory.getLogger(LayeredShield.class);
 
-  /**
-   * Discount per prediction step when ranking candidates none of which is predicted safe: an
-   * early violation weighs more than a late one, which later decisions can still correct. This
-   * makes the shield cool a reactor that is already too hot even when holding that cooling for the
-   * whole horizon would undershoot the lower bound.
-   */
-  static final double URGENCY = 0.3;
-
   /** Resolved configuration, indices already mapped onto the shield's spaces. */
   record Config(
       String name,
@@ -74,6 +66,9 @@ final class LayeredShield implements SafetyShield {
   private double[] lastSafe;
   private boolean pidActive;
   private double lastViolation;
+  private final double[] scratchState;
+  private double searchMargin;
+  private double searchRank;
 
   // Model-mismatch correction: a filtered one-step prediction error per state, added to every
   // predicted step (the bias update of industrial MPC).
@@ -108,6 +103,7 @@ final class LayeredShield implements SafetyShield {
     this.fallbackWindow = new boolean[config.degradedWindow()];
     this.byConstraint = new long[config.constraints().size()];
     this.bias = new double[config.stateObservationIndex().length];
+    this.scratchState = new double[config.stateObservationIndex().length];
     reset();
   }
 
@@ -161,8 +157,7 @@ final class LayeredShield implements SafetyShield {
               proposed == null ? null : proposed.clone(),
               Verdict.FALLBACK,
               List.of(
-                  new Intervention(
-                      Layer.FALLBACK, "shield", "internal error: " + e, Double.NaN)),
+                  new Intervention(Layer.FALLBACK, "shield", "internal error: " + e, Double.NaN)),
               Double.NaN,
               isDegraded());
     }
@@ -193,7 +188,9 @@ final class LayeredShield implements SafetyShield {
             : limit(fallbackAction(plant, previousApplied), reference, null);
     if (c.constraints().isEmpty()) {
       Verdict v =
-          !proposalValid ? Verdict.FALLBACK : reasons.isEmpty() ? Verdict.ACCEPTED : Verdict.REPAIRED;
+          !proposalValid
+              ? Verdict.FALLBACK
+              : reasons.isEmpty() ? Verdict.ACCEPTED : Verdict.REPAIRED;
       if (!proposalValid) {
         reasons.add(fallbackReason("proposal not usable"));
       }
@@ -220,9 +217,13 @@ final class LayeredShield implements SafetyShield {
               new Intervention(
                   Layer.STATE_CONSTRAINT,
                   sc.name(),
-                  String.format(
-                      "proposal predicted to cross %s by %.4g within %d steps",
-                      describe(sc), -margins[k], sc.horizon()),
+                  "proposal predicted to cross "
+                      + describe(sc)
+                      + " (by "
+                      + round(-margins[k])
+                      + " at the first crossing) within "
+                      + sc.horizon()
+                      + " steps",
                   margins[k]));
           byConstraint[k]++;
         }
@@ -237,10 +238,9 @@ final class LayeredShield implements SafetyShield {
     boolean anchorIsFallback = true;
     if (anchorMargin < 0) {
       double[] searched = searchSafe(state, pending, reference, candidate);
-      double searchedMargin = predictMargins(state, pending, searched, null);
-      if (searchedMargin >= 0 || lastViolation < anchorViolation) {
+      if (searchMargin >= 0 || searchRank < anchorViolation) {
         anchor = searched;
-        anchorMargin = searchedMargin;
+        anchorMargin = searchMargin;
         anchorIsFallback = false;
       }
     }
@@ -249,9 +249,9 @@ final class LayeredShield implements SafetyShield {
           new Intervention(
               Layer.FALLBACK,
               "shield",
-              String.format(
-                  "no predicted-safe action; applied the least violating (margin %.4g)",
-                  anchorMargin),
+              "no predicted-safe action; applied the least violating (margin "
+                  + round(anchorMargin)
+                  + ")",
               anchorMargin));
       return finish(anchor, proposed, Verdict.FALLBACK, reasons, anchorMargin, anchorIsFallback);
     }
@@ -317,7 +317,11 @@ final class LayeredShield implements SafetyShield {
           new Intervention(
               Layer.INPUT_VALIDITY,
               "plant",
-              "expected " + space.size() + " signals " + space.names() + ", got "
+              "expected "
+                  + space.size()
+                  + " signals "
+                  + space.names()
+                  + ", got "
                   + (plant == null ? "none" : plant.size()),
               Double.NaN));
       return false;
@@ -350,20 +354,22 @@ final class LayeredShield implements SafetyShield {
         if (check.maxAgeS() != null && !(Math.abs(age) <= check.maxAgeS())) {
           problem =
               age < 0
-                  ? String.format("timestamp %.3g s in the future", -age)
-                  : String.format("stale: %.3g s old, limit %.3g s", age, check.maxAgeS());
+                  ? "timestamp " + round(-age) + " s in the future"
+                  : "stale: " + round(age) + " s old, limit " + round(check.maxAgeS()) + " s";
           margin = check.maxAgeS() - Math.abs(age);
         } else if (check.rangeMin() != null && v < check.rangeMin()) {
-          problem = String.format("%.6g below instrument range %.6g", v, check.rangeMin());
+          problem = round(v) + " below instrument range " + round(check.rangeMin());
           margin = v - check.rangeMin();
         } else if (check.rangeMax() != null && v > check.rangeMax()) {
-          problem = String.format("%.6g above instrument range %.6g", v, check.rangeMax());
+          problem = round(v) + " above instrument range " + round(check.rangeMax());
           margin = check.rangeMax() - v;
         } else if (frozen) {
           problem =
-              String.format(
-                  "frozen: unchanged within %.3g for %d samples",
-                  check.frozenTolerance(), check.frozenSamples());
+              "frozen: unchanged within "
+                  + round(check.frozenTolerance())
+                  + " for "
+                  + check.frozenSamples()
+                  + " samples";
         }
       }
       if (problem != null) {
@@ -393,7 +399,11 @@ final class LayeredShield implements SafetyShield {
           new Intervention(
               Layer.INPUT_VALIDITY,
               "proposal",
-              "expected " + actions + " values " + c.actionSpace().names() + ", got "
+              "expected "
+                  + actions
+                  + " values "
+                  + c.actionSpace().names()
+                  + ", got "
                   + (proposed == null ? "none" : proposed.length),
               Double.NaN));
       return false;
@@ -445,7 +455,7 @@ final class LayeredShield implements SafetyShield {
               new Intervention(
                   Layer.HARD_LIMIT,
                   name,
-                  String.format("%s %.6g clipped to hard limit %.6g", name, a, bound),
+                  name + " " + round(a) + " clipped to hard limit " + round(bound),
                   -Math.abs(a - bound)));
         }
         a = bound;
@@ -460,9 +470,12 @@ final class LayeredShield implements SafetyShield {
                 new Intervention(
                     Layer.RATE_LIMIT,
                     name,
-                    String.format(
-                        "%s move %.4g limited to %.4g per step",
-                        name, a - reference[i], bound - reference[i]),
+                    name
+                        + " move "
+                        + round(a - reference[i])
+                        + " limited to "
+                        + round(bound - reference[i])
+                        + " per step",
                     -Math.abs(a - bound)));
           }
           a = bound;
@@ -474,8 +487,12 @@ final class LayeredShield implements SafetyShield {
                 new Intervention(
                     Layer.RATE_LIMIT,
                     name,
-                    String.format(
-                        "%s move %.4g inside deadband %.4g: held", name, move, c.deadband()[i]),
+                    name
+                        + " move "
+                        + round(move)
+                        + " inside deadband "
+                        + round(c.deadband()[i])
+                        + ": held",
                     Double.NaN));
           }
           a = reference[i];
@@ -518,60 +535,67 @@ final class LayeredShield implements SafetyShield {
   }
 
   /**
-   * Predicts the candidate held over the horizon and returns the worst margin over all
-   * constraints (each over its own horizon); fills {@code perConstraint} when given. Also leaves
-   * in {@link #lastViolation} the discounted sum of violations, which ranks unsafe candidates.
+   * Predicts the candidate held over the horizon, one step at a time with the estimated bias added
+   * after each, and stops at the first step that violates a constraint (a safe candidate is
+   * predicted over the whole horizon; an unsafe one is not integrated further, which spares, e.g.,
+   * a predicted ignition). Returns the worst margin found: >= 0 means predicted safe. Fills {@code
+   * perConstraint} with each constraint's worst margin up to there, when given, and leaves in
+   * {@link #lastViolation} the rank of an unsafe candidate (see {@link #violationRank}).
    */
   private double predictMargins(
       double[] state, double[][] pending, double[] candidate, double[] perConstraint) {
-    double[][] path = predictPath(state, pending, candidate);
-    double worst = Double.POSITIVE_INFINITY;
-    double violation = 0;
     List<StateConstraint> constraints = c.constraints();
-    for (int k = 0; k < constraints.size(); k++) {
-      StateConstraint sc = constraints.get(k);
-      int s = c.constraintStateIndex()[k];
-      double m = Double.POSITIVE_INFINITY;
-      double weight = 1.0;
-      for (int step = 0; step < sc.horizon(); step++) {
-        double stepMargin = sc.margin(path[step][s]);
-        m = Math.min(m, stepMargin);
-        if (stepMargin < 0) {
-          violation += weight * (Double.isInfinite(stepMargin) ? 1e300 : -stepMargin);
-        }
-        weight *= URGENCY;
-      }
-      if (perConstraint != null) {
-        perConstraint[k] = m;
-      }
-      worst = Math.min(worst, m);
+    int[] constrained = c.constraintStateIndex();
+    if (perConstraint != null) {
+      Arrays.fill(perConstraint, Double.POSITIVE_INFINITY);
     }
-    lastViolation = violation;
+    double worst = Double.POSITIVE_INFINITY;
+    double[] x = scratchState;
+    System.arraycopy(state, 0, x, 0, x.length);
+    int delay = c.predictor().deadTimeSteps();
+    lastViolation = 0;
+    for (int step = 0; step < horizon; step++) {
+      c.predictor().advance(x, actingInput(step, delay, pending, candidate), bias);
+      for (int k = 0; k < constraints.size(); k++) {
+        if (step >= constraints.get(k).horizon()) {
+          continue;
+        }
+        double m = constraints.get(k).margin(x[constrained[k]]);
+        if (perConstraint != null) {
+          perConstraint[k] = Math.min(perConstraint[k], m);
+        }
+        worst = Math.min(worst, m);
+      }
+      if (worst < 0) {
+        lastViolation = violationRank(step, worst);
+        break;
+      }
+    }
     return worst;
   }
 
-  /** The model's prediction, shifted step by step by the estimated bias. */
-  private double[][] predictPath(double[] state, double[][] pending, double[] candidate) {
-    boolean biased = false;
-    for (double b : bias) {
-      biased |= b != 0.0;
+  /**
+   * Ranks a candidate none of whose predictions is safe, lower being better: the later its first
+   * violation, the better (an early violation is the urgent one; later ones can still be corrected
+   * by the next decisions), then the smaller the violation at that step. This makes the shield cool
+   * a reactor that is already too hot even when holding that cooling for the whole horizon would
+   * undershoot the lower bound.
+   */
+  private double violationRank(int firstViolatedStep, double margin) {
+    double size = Double.isInfinite(margin) ? 1e9 : Math.min(1e9, -margin);
+    return (horizon - firstViolatedStep) * 1e10 + size;
+  }
+
+  /**
+   * The input reaching the process in prediction step {@code step}: inputs already sent are still
+   * in the dead time for the first {@code delay} steps (oldest first; a history shorter than the
+   * dead time is padded with its oldest entry), the candidate after.
+   */
+  private static double[] actingInput(int step, int delay, double[][] pending, double[] candidate) {
+    if (step >= delay || pending.length == 0) {
+      return candidate;
     }
-    if (!biased) {
-      return c.predictor().predict(state, pending, candidate, horizon);
-    }
-    double[][] path = new double[horizon][];
-    double[] x = state;
-    for (int k = 0; k < horizon; k++) {
-      double[][] stillPending =
-          k < pending.length ? Arrays.copyOfRange(pending, k, pending.length) : new double[0][];
-      double[] next = c.predictor().predict(x, stillPending, candidate, 1)[0];
-      for (int s = 0; s < next.length; s++) {
-        next[s] += bias[s];
-      }
-      path[k] = next;
-      x = next;
-    }
-    return path;
+    return pending[Math.max(0, pending.length - delay + step)];
   }
 
   /**
@@ -583,7 +607,12 @@ final class LayeredShield implements SafetyShield {
     if (c.biasFilter() <= 0 || lastState == null || reference(previousApplied) == null) {
       return;
     }
-    double[] predicted = c.predictor().predict(lastState, lastPending, previousApplied, 1)[0];
+    double[] predicted = lastState.clone();
+    c.predictor()
+        .advance(
+            predicted,
+            actingInput(0, c.predictor().deadTimeSteps(), lastPending, previousApplied),
+            null);
     for (int s = 0; s < bias.length; s++) {
       double error = state[s] - predicted[s];
       if (!Double.isFinite(error)) {
@@ -599,7 +628,8 @@ final class LayeredShield implements SafetyShield {
    * Looks for a predicted-safe action inside the rate-feasible box when the fallback is not safe:
    * each action in turn walks a grid across its feasible range (the others at the box centre).
    * Returns the safe point nearest the candidate or, when none is safe, the least violating one
-   * (smallest discounted violation, see {@link #URGENCY}).
+   * (see {@link #violationRank}); {@link #searchMargin} and {@link #searchRank} hold its margin and
+   * rank.
    */
   private double[] searchSafe(
       double[] state, double[][] pending, double[] reference, double[] candidate) {
@@ -612,10 +642,11 @@ final class LayeredShield implements SafetyShield {
       centre[i] = 0.5 * (lo[i] + hi[i]);
     }
     double[] bestSafe = null;
+    double bestSafeMargin = Double.NaN;
     double bestDistance = Double.POSITIVE_INFINITY;
-    double[] bestAny = centre;
-    predictMargins(state, pending, centre, null);
-    double bestAnyViolation = lastViolation;
+    double[] bestAny = null;
+    double bestAnyMargin = Double.NaN;
+    double bestAnyRank = Double.POSITIVE_INFINITY;
     int points = c.searchPoints();
     for (int i = 0; i < actions; i++) {
       for (int p = 0; p < points; p++) {
@@ -627,15 +658,23 @@ final class LayeredShield implements SafetyShield {
           if (d < bestDistance) {
             bestDistance = d;
             bestSafe = trial;
+            bestSafeMargin = m;
           }
-        }
-        if (lastViolation < bestAnyViolation) {
-          bestAnyViolation = lastViolation;
+        } else if (lastViolation < bestAnyRank) {
+          bestAnyRank = lastViolation;
           bestAny = trial;
+          bestAnyMargin = m;
         }
       }
     }
-    return bestSafe != null ? bestSafe : bestAny;
+    if (bestSafe != null) {
+      searchMargin = bestSafeMargin;
+      searchRank = 0;
+      return bestSafe;
+    }
+    searchMargin = bestAnyMargin;
+    searchRank = bestAnyRank;
+    return bestAny;
   }
 
   private double distance(double[] a, double[] b) {
@@ -653,6 +692,19 @@ final class LayeredShield implements SafetyShield {
     }
   }
 
+  /**
+   * Rounds for messages without String.format, which costs microseconds: decisions are on the
+   * control loop's critical path.
+   */
+  static String round(double value) {
+    if (!Double.isFinite(value)) {
+      return Double.toString(value);
+    }
+    double magnitude = Math.abs(value);
+    double scale = magnitude >= 100 ? 100 : magnitude >= 1 ? 1e3 : 1e6;
+    return Double.toString(Math.round(value * scale) / scale);
+  }
+
   private static String describe(StateConstraint sc) {
     if (sc.min() != null && sc.max() != null) {
       return sc.min() + " <= " + sc.variable() + " <= " + sc.max();
@@ -667,7 +719,9 @@ final class LayeredShield implements SafetyShield {
       case "fixed":
         return c.fixedFallback().clone();
       case "pid":
-        if (c.fallbackPid() != null && plant != null && plant.size() == c.observationSpace().size()) {
+        if (c.fallbackPid() != null
+            && plant != null
+            && plant.size() == c.observationSpace().size()) {
           if (!pidActive) {
             c.fallbackPid().resetTo(safeHoldAction(previousApplied));
             pidActive = true;

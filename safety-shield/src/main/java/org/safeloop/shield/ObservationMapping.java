@@ -16,13 +16,21 @@ final class ObservationMapping {
       source[j] = from.indexOf(name);
       if (source[j] < 0) {
         throw new IllegalArgumentException(
-            "the shield needs signal '" + name + "', which the policy's observations "
-                + from.names() + " do not have");
+            "the shield needs signal '"
+                + name
+                + "', which the policy's observations "
+                + from.names()
+                + " do not have");
       }
       if (!from.get(source[j]).unit().equals(to.get(j).unit())) {
         throw new IllegalArgumentException(
-            "signal '" + name + "' is in " + from.get(source[j]).unit() + " for the policy but in "
-                + to.get(j).unit() + " for the shield");
+            "signal '"
+                + name
+                + "' is in "
+                + from.get(source[j]).unit()
+                + " for the policy but in "
+                + to.get(j).unit()
+                + " for the shield");
       }
     }
   }

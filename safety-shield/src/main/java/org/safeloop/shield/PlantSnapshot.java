@@ -15,7 +15,8 @@ import org.safeloop.env.Quality;
  * @param qualities one quality per value
  * @param timestamps source time of each value, in seconds
  */
-public record PlantSnapshot(double time, double[] values, Quality[] qualities, double[] timestamps) {
+public record PlantSnapshot(
+    double time, double[] values, Quality[] qualities, double[] timestamps) {
 
   /** Checks lengths and copies. */
   public PlantSnapshot {

@@ -3,8 +3,8 @@ package org.safeloop.shield;
 import java.util.Map;
 
 /**
- * How often the shield acted, as plain numbers a caller can log. A snapshot: later decisions do
- * not change it.
+ * How often the shield acted, as plain numbers a caller can log. A snapshot: later decisions do not
+ * change it.
  *
  * @param decisions decisions made
  * @param accepted proposals applied unchanged

@@ -10,8 +10,7 @@ import org.slf4j.LoggerFactory;
 /**
  * A policy wrapped in a shield, looking like any other policy to its caller: every action it
  * returns is the shield's decision on what the wrapped policy proposed. An exception from the
- * wrapped policy becomes a fallback decision, never an exception out of the loop. Not
- * thread-safe.
+ * wrapped policy becomes a fallback decision, never an exception out of the loop. Not thread-safe.
  */
 public final class ShieldedPolicy implements Policy {
   private static final Logger LOG = LoggerFactory.getLogger(ShieldedPolicy.class);

@@ -15,6 +15,7 @@ import org.safeloop.env.SignalSpec;
 import org.safeloop.env.config.ConfigException;
 import org.safeloop.env.config.YamlConfig;
 import org.safeloop.env.control.PidPolicy;
+import org.safeloop.env.ode.IntegratorSpec;
 import org.safeloop.env.process.ParameterSpec;
 import org.safeloop.env.scenario.Scenario;
 import org.safeloop.env.scenario.Scenarios;
@@ -51,14 +52,18 @@ public final class Shields {
     try (InputStream in = Shields.class.getClassLoader().getResourceAsStream(resource)) {
       if (in == null) {
         throw new IllegalArgumentException(
-            "no built-in shield '" + nameOrPath + "' (built-in: " + BUILT_IN
+            "no built-in shield '"
+                + nameOrPath
+                + "' (built-in: "
+                + BUILT_IN
                 + "); give a constraint file path");
       }
       text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    YamlConfig.Document<ShieldSpec> doc = YamlConfig.parseDocument(text, resource, ShieldSpec.class);
+    YamlConfig.Document<ShieldSpec> doc =
+        YamlConfig.parseDocument(text, resource, ShieldSpec.class);
     Scenario scenario;
     try {
       scenario = Scenarios.load(doc.value().model());
@@ -115,7 +120,11 @@ public final class Shields {
       if (modelActions.indexOf(name) < 0) {
         throw doc.error(
             "actions." + name,
-            "'" + name + "' is not an action of model " + scenario.model().name() + "; actions are "
+            "'"
+                + name
+                + "' is not an action of model "
+                + scenario.model().name()
+                + "; actions are "
                 + modelActions.names());
       }
     }
@@ -158,8 +167,12 @@ public final class Shields {
       if (s < 0) {
         throw doc.error(
             "state_constraints[" + k + "].variable",
-            "'" + sc.variable() + "' is not a state of model " + scenario.model().name()
-                + "; states are " + states.names());
+            "'"
+                + sc.variable()
+                + "' is not a state of model "
+                + scenario.model().name()
+                + "; states are "
+                + states.names());
       }
       constraintState[k] = s;
       for (int j = 0; j < k; j++) {
@@ -177,7 +190,9 @@ public final class Shields {
         if (stateObservation[s] < 0) {
           throw doc.error(
               "state_constraints",
-              "state '" + states.get(s).name() + "' is not measured, so the shield cannot start"
+              "state '"
+                  + states.get(s).name()
+                  + "' is not measured, so the shield cannot start"
                   + " its predictions; state constraints need every state measured");
         }
       }
@@ -267,7 +282,11 @@ public final class Shields {
             stateObservation,
             constraints,
             constraintState,
-            scenario.predictiveModel(parameters, null),
+            scenario.predictiveModel(
+                parameters,
+                spec.repair().predictionSubsteps() == null
+                    ? null
+                    : IntegratorSpec.rk4(spec.repair().predictionSubsteps())),
             spec.fallback().type(),
             fixed,
             pid,

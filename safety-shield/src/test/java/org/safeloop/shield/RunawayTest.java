@@ -63,7 +63,8 @@ class RunawayTest {
             "bound: \"T <= 327\", horizon: 10, back_off: [0-9.]+",
             "bound: \"T <= 327\", horizon: 10, back_off: " + backOff);
     assertTrue(!changed.equals(text) || text.contains("back_off: " + backOff));
-    return Shields.parse(changed, "cstr-constrained.shield.yaml", Scenarios.load("cstr-constrained"));
+    return Shields.parse(
+        changed, "cstr-constrained.shield.yaml", Scenarios.load("cstr-constrained"));
   }
 
   @Test

@@ -87,8 +87,8 @@ public final class PidPolicy implements Policy {
   }
 
   /**
-   * Restarts every loop bumplessly from the given actuator positions (e.g. when the loops take
-   * over from another controller).
+   * Restarts every loop bumplessly from the given actuator positions (e.g. when the loops take over
+   * from another controller).
    */
   public void resetTo(double[] action) {
     for (int i = 0; i < loops.size(); i++) {

@@ -39,6 +39,16 @@ final class ModelPredictor implements PredictiveModel {
   }
 
   @Override
+  public void advance(double[] state, double[] input, double[] stepCorrection) {
+    simulator.advance(state, input, parameters, scenario.controlInterval());
+    if (stepCorrection != null) {
+      for (int i = 0; i < state.length; i++) {
+        state[i] += stepCorrection[i];
+      }
+    }
+  }
+
+  @Override
   public double[][] predict(double[] state, double[] heldInput, int steps) {
     return predict(state, new double[0][], heldInput, steps);
   }
@@ -46,7 +56,20 @@ final class ModelPredictor implements PredictiveModel {
   @Override
   public double[][] predict(
       double[] state, double[][] pendingInputs, double[] heldInput, int steps) {
+    return predict(state, pendingInputs, heldInput, steps, null);
+  }
+
+  @Override
+  public double[][] predict(
+      double[] state,
+      double[][] pendingInputs,
+      double[] heldInput,
+      int steps,
+      double[] stepCorrection) {
     scenario.stateSpace().checkLength(state);
+    if (stepCorrection != null) {
+      scenario.stateSpace().checkLength(stepCorrection);
+    }
     scenario.actionSpace().checkLength(heldInput);
     if (steps < 0) {
       throw new IllegalArgumentException("prediction steps must be >= 0, got " + steps);
@@ -69,6 +92,11 @@ final class ModelPredictor implements PredictiveModel {
     for (int k = 0; k < steps; k++) {
       double[] acting = k < delay ? queue[k] : heldInput;
       simulator.advance(x, acting, parameters, dt);
+      if (stepCorrection != null) {
+        for (int i = 0; i < x.length; i++) {
+          x[i] += stepCorrection[i];
+        }
+      }
       out[k] = Arrays.copyOf(x, x.length);
     }
     return out;

@@ -9,6 +9,9 @@ import org.safeloop.env.realism.RealismConfig;
 import org.safeloop.env.scenario.Scenario;
 import org.safeloop.env.scenario.Scenarios;
 import org.safeloop.experiments.bench.EnvBenchmark;
+import org.safeloop.experiments.bench.ShieldBenchmark;
+import org.safeloop.shield.SafetyShield;
+import org.safeloop.shield.Shields;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -18,7 +21,7 @@ import picocli.CommandLine.Option;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Performance benchmarks.",
-    subcommands = {BenchCommand.Env.class})
+    subcommands = {BenchCommand.Env.class, BenchCommand.Shield.class})
 final class BenchCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -92,6 +95,68 @@ final class BenchCommand implements Runnable {
           "%-18s %-26s %,14.0f %,14.0f %,14.0f%n",
           s.name(), label, r.medianStepsPerSecond(), r.minStepsPerSecond(), r.maxStepsPerSecond());
       out.flush();
+    }
+  }
+
+  /** {@code safeloop bench shield}: decision latency of the safety shield. */
+  @Command(
+      name = "shield",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Decision latency of a safety shield in closed loop with random proposals:",
+        "median, p99, p99.9 and max over the measured decisions, bytes allocated per decision,",
+        "and the heap after GC before and after (no growth means no leak)."
+      })
+  static final class Shield implements Callable<Integer> {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Option(
+        names = "--shield",
+        defaultValue = "cstr-constrained",
+        description = "Constraint file or built-in shield (default ${DEFAULT-VALUE}).")
+    String shield;
+
+    @Option(
+        names = "--scenario",
+        defaultValue = "cstr-constrained",
+        description = "Plant scenario (default ${DEFAULT-VALUE}).")
+    String scenario;
+
+    @Option(names = "--warmup", defaultValue = "20000", description = "Unmeasured decisions.")
+    int warmup;
+
+    @Option(names = "--decisions", defaultValue = "100000", description = "Measured decisions.")
+    int decisions;
+
+    @Override
+    public Integer call() {
+      if (decisions < 1 || warmup < 0) {
+        throw new IllegalArgumentException("--decisions >= 1 and --warmup >= 0");
+      }
+      PrintWriter out = spec.commandLine().getOut();
+      SafetyShield s = Shields.load(shield);
+      Scenario plant = Scenarios.load(scenario);
+      ShieldBenchmark.Result r =
+          ShieldBenchmark.measure(s, plant.createEnvironment(true, null), warmup, decisions, 1);
+      out.printf(
+          "java %s on %d cores; shield %s on %s; %,d decisions after %,d warm-up%n",
+          System.getProperty("java.version"),
+          Runtime.getRuntime().availableProcessors(),
+          s.name(),
+          plant.name(),
+          decisions,
+          warmup);
+      out.printf(
+          "latency [us]: median %.1f  p99 %.1f  p99.9 %.1f  max %.1f%n",
+          r.medianMicros(), r.p99Micros(), r.p999Micros(), r.maxMicros());
+      out.printf(
+          "median [us]: accepted %.1f, repaired or fallback %.1f (%.1f %% of decisions)%n",
+          r.acceptedMedianMicros(), r.repairedMedianMicros(), 100 * r.interventionShare());
+      out.printf(
+          "allocated per decision: %.0f bytes; heap after GC: %.1f MiB before, %.1f MiB after%n",
+          r.bytesPerDecision(), r.heapStartBytes() / 1048576.0, r.heapEndBytes() / 1048576.0);
+      out.flush();
+      return 0;
     }
   }
 }

@@ -14,6 +14,10 @@ import org.safeloop.experiments.simulate.ActionSource;
 import org.safeloop.experiments.simulate.EpisodeRecorder;
 import org.safeloop.experiments.simulate.EpisodeSummary;
 import org.safeloop.experiments.simulate.Episodes;
+import org.safeloop.shield.SafetyShield;
+import org.safeloop.shield.ShieldCounters;
+import org.safeloop.shield.ShieldedPolicy;
+import org.safeloop.shield.Shields;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -81,6 +85,14 @@ final class SimulateCommand implements Callable<Integer> {
   Integer substeps;
 
   @Option(
+      names = "--shield",
+      paramLabel = "FILE|NAME",
+      description =
+          "Pass every action through this safety shield (a constraint file or a built-in"
+              + " one, e.g. cstr-constrained).")
+  String shield;
+
+  @Option(
       names = {"-o", "--output"},
       paramLabel = "CSV",
       description = "Output file (default runs/simulate/<scenario>__seed<seed>.csv).")
@@ -97,11 +109,24 @@ final class SimulateCommand implements Callable<Integer> {
     }
     ProcessEnvironment env = s.createEnvironment(parseRealism(realism), integratorOverride());
     Policy policy = policy(s);
+    ShieldedPolicy shielded = null;
+    if (shield != null) {
+      SafetyShield safetyShield = Shields.load(shield);
+      shielded = new ShieldedPolicy(policy, safetyShield, env.observationSpace(), s.initialInput());
+      policy = shielded;
+    }
     Path file =
         output != null ? output : Path.of("runs", "simulate", s.name() + "__seed" + seed + ".csv");
     EpisodeSummary summary;
-    try (EpisodeRecorder recorder = new EpisodeRecorder(env, file)) {
-      summary = Episodes.run(env, policy, seed, s.episodeSteps(), recorder::record);
+    ShieldedPolicy decisions = shielded;
+    try (EpisodeRecorder recorder = new EpisodeRecorder(env, file, shielded != null)) {
+      summary =
+          Episodes.run(
+              env,
+              policy,
+              seed,
+              s.episodeSteps(),
+              r -> recorder.record(r, decisions == null ? null : decisions.lastDecision()));
     }
     PrintWriter out = spec.commandLine().getOut();
     out.printf(
@@ -114,6 +139,19 @@ final class SimulateCommand implements Callable<Integer> {
         summary.totalCost(),
         summary.limitedSteps(),
         summary.terminated() ? ", TERMINATED early (state left its domain)" : "");
+    if (shielded != null) {
+      ShieldCounters c = shielded.shield().counters();
+      out.printf(
+          "shield %s: %d constraint-violating steps, %d shield interventions (%d repaired, %d"
+              + " fallback) in %d decisions%s%n",
+          shielded.shield().name(),
+          summary.violatingSteps(),
+          c.interventions(),
+          c.repaired(),
+          c.fallbacks(),
+          c.decisions(),
+          c.degraded() ? "; shield DEGRADED (fallback rate above its limit)" : "");
+    }
     out.println("trajectory: " + file);
     out.flush();
     return 0;

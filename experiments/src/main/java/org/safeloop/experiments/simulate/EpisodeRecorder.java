@@ -13,21 +13,33 @@ import org.safeloop.env.Observation;
 import org.safeloop.env.ProcessEnvironment;
 import org.safeloop.env.SignalSpec;
 import org.safeloop.env.StepResult;
+import org.safeloop.shield.ShieldDecision;
 
 /**
  * Writes an episode as CSV, one row per control step: {@code step}, {@code time_min}, every true
  * state, every observation with its quality, every applied action, the reward and every constraint
- * cost, each column named with its unit (e.g. {@code T_K}, {@code Ca_measured_mol_m3}). Not
- * thread-safe.
+ * cost, each column named with its unit (e.g. {@code T_K}, {@code Ca_measured_mol_m3}); with a
+ * shield, its verdict and reasons. Not thread-safe.
  */
 public final class EpisodeRecorder implements AutoCloseable {
   private final ProcessEnvironment env;
   private final CSVPrinter printer;
   private final List<String> header = new ArrayList<>();
 
+  private final boolean shieldColumns;
+
   /** Opens {@code file} (creating parent folders) and writes the header. */
   public EpisodeRecorder(ProcessEnvironment env, Path file) {
+    this(env, file, false);
+  }
+
+  /**
+   * Opens {@code file} and writes the header; with {@code shieldColumns} the rows end in {@code
+   * shield_verdict} and {@code shield_reason}.
+   */
+  public EpisodeRecorder(ProcessEnvironment env, Path file, boolean shieldColumns) {
     this.env = env;
+    this.shieldColumns = shieldColumns;
     try {
       Path parent = file.toAbsolutePath().getParent();
       Files.createDirectories(parent);
@@ -53,6 +65,10 @@ public final class EpisodeRecorder implements AutoCloseable {
       for (String c : env.constraintNames()) {
         header.add("cost_" + c);
       }
+      if (shieldColumns) {
+        header.add("shield_verdict");
+        header.add("shield_reason");
+      }
       printer = new CSVPrinter(writer, CSVFormat.DEFAULT);
       printer.printRecord(header);
     } catch (IOException e) {
@@ -67,6 +83,11 @@ public final class EpisodeRecorder implements AutoCloseable {
 
   /** Appends the row of one step. */
   public void record(StepResult r) {
+    record(r, null);
+  }
+
+  /** Appends the row of one step with the shield's decision (may be null without a shield). */
+  public void record(StepResult r, ShieldDecision decision) {
     List<Object> row = new ArrayList<>(header.size());
     row.add(r.info().step());
     row.add(env.timeUnit().toMinutes(r.info().time()));
@@ -87,6 +108,10 @@ public final class EpisodeRecorder implements AutoCloseable {
     row.add(r.reward());
     for (double c : r.costs()) {
       row.add(c);
+    }
+    if (shieldColumns) {
+      row.add(decision == null ? "" : decision.verdict().name().toLowerCase(java.util.Locale.ROOT));
+      row.add(decision == null ? "" : decision.reason());
     }
     try {
       printer.printRecord(row);
