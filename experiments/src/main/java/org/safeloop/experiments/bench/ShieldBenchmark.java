@@ -7,14 +7,15 @@ import org.safeloop.env.Observation;
 import org.safeloop.env.ProcessEnvironment;
 import org.safeloop.env.SignalSpec;
 import org.safeloop.env.StepResult;
+import org.safeloop.env.control.PidPolicy;
+import org.safeloop.env.control.Policy;
 import org.safeloop.shield.PlantSnapshot;
 import org.safeloop.shield.SafetyShield;
 import org.safeloop.shield.ShieldDecision;
 import org.safeloop.shield.Verdict;
 
 /**
- * Measures the shield's decision latency in closed loop: a seeded random policy proposes actions
- * across the whole actuator range (so many proposals need a repair), the shield decides, the
+ * Measures the shield's decision latency in closed loop: a policy proposes, the shield decides, the
  * environment steps with the decision. Only {@code decide} is timed, each call on its own with
  * {@link System#nanoTime()}. Also reports the bytes allocated per decision on this thread and the
  * heap in use after a full GC at the start and end of the measured run (no growth means no leak).
@@ -50,11 +51,35 @@ public final class ShieldBenchmark {
       long heapStartBytes,
       long heapEndBytes) {}
 
-  /** Runs {@code warmup} unmeasured decisions, then {@code decisions} measured ones. */
-  public static Result measure(
-      SafetyShield shield, ProcessEnvironment env, int warmup, int decisions, long seed) {
+  /**
+   * A proposal source that jumps to a uniformly random point of the shield's action range on one
+   * step in four and repeats itself in between, like an exploring agent: most proposals need a
+   * repair, the worst case for latency.
+   */
+  public static Policy randomProposals(SafetyShield shield, long seed) {
     SplittableRandom random = new SplittableRandom(seed);
-    Loop loop = new Loop(shield, env, random);
+    double[] proposal = new double[shield.actionSpace().size()];
+    for (int a = 0; a < proposal.length; a++) {
+      proposal[a] = 0.5 * (shield.actionSpace().get(a).min() + shield.actionSpace().get(a).max());
+    }
+    return observation -> {
+      if (random.nextInt(4) == 0) {
+        for (int a = 0; a < proposal.length; a++) {
+          SignalSpec spec = shield.actionSpace().get(a);
+          proposal[a] = spec.min() + spec.span() * random.nextDouble();
+        }
+      }
+      return proposal.clone();
+    };
+  }
+
+  /**
+   * Runs {@code warmup} unmeasured decisions, then {@code decisions} measured ones, with proposals
+   * from {@code proposals} (which sees the plant's observations).
+   */
+  public static Result measure(
+      SafetyShield shield, ProcessEnvironment env, Policy proposals, int warmup, int decisions) {
+    Loop loop = new Loop(shield, env, proposals);
     for (int i = 0; i < warmup; i++) {
       loop.next(null, 0);
     }
@@ -85,43 +110,36 @@ public final class ShieldBenchmark {
         heapEnd);
   }
 
-  /** The closed loop: random proposals, timed decisions, environment steps. */
+  /** The closed loop: proposals, timed decisions, environment steps. */
   private static final class Loop {
     private final SafetyShield shield;
     private final ProcessEnvironment env;
-    private final SplittableRandom random;
+    private final Policy proposals;
     private final double dtSeconds;
     private Observation observation;
     private double[] previous;
-    private double[] proposal;
     private long step;
     private long episode;
 
-    Loop(SafetyShield shield, ProcessEnvironment env, SplittableRandom random) {
+    Loop(SafetyShield shield, ProcessEnvironment env, Policy proposals) {
       this.shield = shield;
       this.env = env;
-      this.random = random;
+      this.proposals = proposals;
       this.dtSeconds = shield.controlIntervalSeconds();
       startEpisode();
     }
 
     private void startEpisode() {
       shield.reset();
+      proposals.reset();
       observation = env.reset(episode++);
       previous = env.lastAppliedAction();
-      proposal = previous.clone();
+      step = 0;
     }
 
     /** One decision; records its time in nanos[i] when nanos is given. */
     boolean next(long[] nanos, int i) {
-      // A proposal that jumps to a random point of the range every few steps, like an
-      // exploring agent; in between it repeats, as a converged one would.
-      if (random.nextInt(4) == 0) {
-        for (int a = 0; a < proposal.length; a++) {
-          SignalSpec spec = shield.actionSpace().get(a);
-          proposal[a] = spec.min() + spec.span() * random.nextDouble();
-        }
-      }
+      double[] proposal = proposals.act(observation);
       PlantSnapshot snapshot = PlantSnapshot.of(observation, step * dtSeconds);
       long start = System.nanoTime();
       ShieldDecision d = shield.decide(snapshot, proposal, previous);
@@ -130,6 +148,9 @@ public final class ShieldBenchmark {
         nanos[i] = elapsed;
       }
       previous = d.appliedAction();
+      if (proposals instanceof PidPolicy pid) {
+        pid.track(previous);
+      }
       StepResult r = env.step(previous);
       observation = r.observation();
       step++;

@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.safeloop.env.control.Policy;
 import org.safeloop.env.ode.IntegratorSpec;
 import org.safeloop.env.realism.RealismConfig;
 import org.safeloop.env.scenario.Scenario;
@@ -122,6 +123,16 @@ final class BenchCommand implements Runnable {
         description = "Plant scenario (default ${DEFAULT-VALUE}).")
     String scenario;
 
+    @Option(
+        names = "--proposals",
+        defaultValue = "random",
+        paramLabel = "random|pid",
+        description = {
+          "random: jumps across the action range on one step in four (most proposals need a",
+          "repair: the worst case); pid: the scenario's PID loops (mostly accepted: typical)."
+        })
+    String proposals;
+
     @Option(names = "--warmup", defaultValue = "20000", description = "Unmeasured decisions.")
     int warmup;
 
@@ -136,14 +147,24 @@ final class BenchCommand implements Runnable {
       PrintWriter out = spec.commandLine().getOut();
       SafetyShield s = Shields.load(shield);
       Scenario plant = Scenarios.load(scenario);
+      Policy source =
+          switch (proposals) {
+            case "random" -> ShieldBenchmark.randomProposals(s, 1);
+            case "pid" -> plant.baselineController();
+            default ->
+                throw new IllegalArgumentException(
+                    "--proposals takes random or pid, got " + proposals);
+          };
       ShieldBenchmark.Result r =
-          ShieldBenchmark.measure(s, plant.createEnvironment(true, null), warmup, decisions, 1);
+          ShieldBenchmark.measure(
+              s, plant.createEnvironment(true, null), source, warmup, decisions);
       out.printf(
-          "java %s on %d cores; shield %s on %s; %,d decisions after %,d warm-up%n",
+          "java %s on %d cores; shield %s on %s; %s proposals; %,d decisions after %,d warm-up%n",
           System.getProperty("java.version"),
           Runtime.getRuntime().availableProcessors(),
           s.name(),
           plant.name(),
+          proposals,
           decisions,
           warmup);
       out.printf(

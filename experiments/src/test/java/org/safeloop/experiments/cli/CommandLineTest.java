@@ -127,6 +127,51 @@ class CommandLineTest {
   }
 
   @Test
+  void simulateThroughTheShieldAddsVerdictColumnsAndASummary() throws IOException {
+    Path csv = dir.resolve("shielded.csv");
+    Run r =
+        run(
+            "simulate",
+            "cstr-constrained",
+            "--constant",
+            "Tc=310",
+            "--shield",
+            "cstr-constrained",
+            "-o",
+            csv.toString());
+    assertEquals(0, r.exitCode(), r.err());
+    List<String> lines = Files.readAllLines(csv);
+    List<String> header = List.of(lines.get(0).split(","));
+    assertEquals("shield_reason", header.get(header.size() - 1));
+    int verdict = header.indexOf("shield_verdict");
+    int cost = header.indexOf("cost_T_range");
+    for (String line : lines.subList(1, lines.size())) {
+      String[] cells = line.split(",", -1);
+      assertTrue(List.of("accepted", "repaired", "fallback").contains(cells[verdict]), line);
+      assertEquals(0.0, Double.parseDouble(cells[cost]), 0.0, "inside 321-327 K: " + line);
+    }
+    assertTrue(r.out().contains("0 constraint-violating steps, 60 shield interventions"), r.out());
+  }
+
+  @Test
+  void aBadShieldFileNamesItsLineAndField() throws IOException {
+    Path file = dir.resolve("bad.shield.yaml");
+    Files.writeString(
+        file, "name: bad\nmodel: cstr-constrained\nactions:\n  Tc: {min: 310, max: 290}\n");
+    Run r = run("simulate", "cstr-constrained", "--shield", file.toString(), "-o", "x.csv");
+    assertEquals(2, r.exitCode());
+    assertTrue(r.err().contains("bad.shield.yaml:4: field 'actions.Tc.max'"), r.err());
+  }
+
+  @Test
+  void benchShieldReportsLatencyPercentiles() {
+    Run r = run("bench", "shield", "--warmup", "100", "--decisions", "300");
+    assertEquals(0, r.exitCode(), r.err());
+    assertTrue(r.out().contains("p99"), r.out());
+    assertTrue(r.out().contains("allocated per decision"), r.out());
+  }
+
+  @Test
   void demoPrintsATableAndWritesTheTrajectory() {
     Run r = run("demo", "--output", dir.toString());
     assertEquals(0, r.exitCode(), r.err());
