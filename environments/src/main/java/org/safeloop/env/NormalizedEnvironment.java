@@ -1,8 +1,5 @@
 package org.safeloop.env;
 
-import java.util.List;
-import org.safeloop.env.process.ModelTimeUnit;
-
 /**
  * The view an agent sees: observations mapped onto [-1, 1] over each signal's range, actions taken
  * in [-1, 1] and mapped back onto the actuator limits. Rewards, costs, states and diagnostics stay
@@ -10,26 +7,17 @@ import org.safeloop.env.process.ModelTimeUnit;
  *
  * <p>Not thread-safe, like the environment it wraps.
  */
-public final class NormalizedEnvironment implements ProcessEnvironment {
+public final class NormalizedEnvironment extends ForwardingEnvironment {
   private final ProcessEnvironment inner;
   private final SignalSpace observationSpace;
   private final SignalSpace actionSpace;
 
   /** Wraps {@code inner}. */
   public NormalizedEnvironment(ProcessEnvironment inner) {
+    super(inner);
     this.inner = inner;
     this.observationSpace = inner.observationSpace().normalisedView();
     this.actionSpace = inner.actionSpace().normalisedView();
-  }
-
-  /** Returns the wrapped environment in engineering units. */
-  public ProcessEnvironment unwrapped() {
-    return inner;
-  }
-
-  @Override
-  public String name() {
-    return inner.name();
   }
 
   @Override
@@ -40,36 +28,6 @@ public final class NormalizedEnvironment implements ProcessEnvironment {
   @Override
   public SignalSpace actionSpace() {
     return actionSpace;
-  }
-
-  @Override
-  public SignalSpace stateSpace() {
-    return inner.stateSpace();
-  }
-
-  @Override
-  public List<String> constraintNames() {
-    return inner.constraintNames();
-  }
-
-  @Override
-  public List<String> setpointNames() {
-    return inner.setpointNames();
-  }
-
-  @Override
-  public double controlInterval() {
-    return inner.controlInterval();
-  }
-
-  @Override
-  public ModelTimeUnit timeUnit() {
-    return inner.timeUnit();
-  }
-
-  @Override
-  public int episodeSteps() {
-    return inner.episodeSteps();
   }
 
   @Override
@@ -99,18 +57,8 @@ public final class NormalizedEnvironment implements ProcessEnvironment {
   }
 
   @Override
-  public double[] state() {
-    return inner.state();
-  }
-
-  @Override
   public double[] lastAppliedAction() {
     return inner.actionSpace().normalise(inner.lastAppliedAction());
-  }
-
-  @Override
-  public PredictiveModel predictiveModel() {
-    return inner.predictiveModel();
   }
 
   private Observation normalise(Observation o) {

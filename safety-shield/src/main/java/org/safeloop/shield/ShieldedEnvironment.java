@@ -4,12 +4,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.safeloop.env.ForwardingEnvironment;
 import org.safeloop.env.Observation;
-import org.safeloop.env.PredictiveModel;
 import org.safeloop.env.ProcessEnvironment;
 import org.safeloop.env.SignalSpace;
 import org.safeloop.env.StepResult;
-import org.safeloop.env.process.ModelTimeUnit;
 
 /**
  * An environment whose every action passes the shield first: the agent trains with the shield in
@@ -21,7 +20,7 @@ import org.safeloop.env.process.ModelTimeUnit;
  * <p>Unlike a bare environment, a NaN or malformed action does not throw here: the shield replaces
  * it by its fallback. Not thread-safe.
  */
-public final class ShieldedEnvironment implements ProcessEnvironment {
+public final class ShieldedEnvironment extends ForwardingEnvironment {
   /** Name of the extra cost entry when {@link ShieldPenalty#cost()} is positive. */
   public static final String INTERVENTION_COST = "shield_intervention";
 
@@ -41,13 +40,7 @@ public final class ShieldedEnvironment implements ProcessEnvironment {
    *     or the two disagree on the actions
    */
   public ShieldedEnvironment(ProcessEnvironment inner, SafetyShield shield, ShieldPenalty penalty) {
-    if (!inner.actionSpace().names().equals(shield.actionSpace().names())) {
-      throw new IllegalArgumentException(
-          "the shield checks actions "
-              + shield.actionSpace().names()
-              + " but the environment takes "
-              + inner.actionSpace().names());
-    }
+    super(requireSameActions(inner, shield));
     this.inner = inner;
     this.shield = shield;
     this.penalty = penalty;
@@ -121,6 +114,18 @@ public final class ShieldedEnvironment implements ProcessEnvironment {
     return Math.sqrt(sum);
   }
 
+  private static ProcessEnvironment requireSameActions(
+      ProcessEnvironment inner, SafetyShield shield) {
+    if (!inner.actionSpace().names().equals(shield.actionSpace().names())) {
+      throw new IllegalArgumentException(
+          "the shield checks actions "
+              + shield.actionSpace().names()
+              + " but the environment takes "
+              + inner.actionSpace().names());
+    }
+    return inner;
+  }
+
   /** Returns the decision behind the last step, or null before the first. */
   public ShieldDecision lastDecision() {
     return lastDecision;
@@ -131,68 +136,8 @@ public final class ShieldedEnvironment implements ProcessEnvironment {
     return shield;
   }
 
-  /** Returns the wrapped environment. */
-  public ProcessEnvironment unwrapped() {
-    return inner;
-  }
-
-  @Override
-  public String name() {
-    return inner.name();
-  }
-
-  @Override
-  public SignalSpace observationSpace() {
-    return inner.observationSpace();
-  }
-
-  @Override
-  public SignalSpace actionSpace() {
-    return inner.actionSpace();
-  }
-
-  @Override
-  public SignalSpace stateSpace() {
-    return inner.stateSpace();
-  }
-
   @Override
   public List<String> constraintNames() {
     return constraintNames;
-  }
-
-  @Override
-  public List<String> setpointNames() {
-    return inner.setpointNames();
-  }
-
-  @Override
-  public double controlInterval() {
-    return inner.controlInterval();
-  }
-
-  @Override
-  public ModelTimeUnit timeUnit() {
-    return inner.timeUnit();
-  }
-
-  @Override
-  public int episodeSteps() {
-    return inner.episodeSteps();
-  }
-
-  @Override
-  public double[] state() {
-    return inner.state();
-  }
-
-  @Override
-  public double[] lastAppliedAction() {
-    return inner.lastAppliedAction();
-  }
-
-  @Override
-  public PredictiveModel predictiveModel() {
-    return inner.predictiveModel();
   }
 }

@@ -331,28 +331,7 @@ public final class Scenario {
    * schedules are cut or hold their last value.
    */
   public Scenario withEpisodeSteps(int steps) {
-    ScenarioSpec s = spec;
-    ScenarioSpec changed =
-        new ScenarioSpec(
-            s.name(),
-            s.description(),
-            s.process(),
-            steps,
-            s.controlInterval(),
-            null,
-            s.integrator(),
-            s.parameters(),
-            s.initialState(),
-            s.initialInput(),
-            s.inputs(),
-            s.measured(),
-            s.setpoints(),
-            s.reward(),
-            s.constraints(),
-            s.realism(),
-            s.controller());
-    return new Scenario(
-        new YamlConfig.Document<>(changed, document.source(), document.lines()), model);
+    return rebuilt(steps, spec.controlInterval(), null, spec.parameters());
   }
 
   /**
@@ -364,17 +343,23 @@ public final class Scenario {
   public Scenario withParameters(Map<String, Double> overrides) {
     Map<String, Double> merged = new java.util.LinkedHashMap<>(spec.parameters());
     merged.putAll(overrides);
+    return rebuilt(spec.steps(), spec.timeStep(), spec.duration(), merged);
+  }
+
+  /** The same scenario file with another episode length or parameters, checked again. */
+  private Scenario rebuilt(
+      int steps, Double timeStep, Double duration, Map<String, Double> parameters) {
     ScenarioSpec s = spec;
     ScenarioSpec changed =
         new ScenarioSpec(
             s.name(),
             s.description(),
             s.process(),
-            s.steps(),
-            s.timeStep(),
-            s.duration(),
+            steps,
+            timeStep,
+            duration,
             s.integrator(),
-            merged,
+            parameters,
             s.initialState(),
             s.initialInput(),
             s.inputs(),
