@@ -454,6 +454,33 @@ public final class Scenario {
     return spec.controller();
   }
 
+  /**
+   * Returns the reward of one step exactly as the environment computes it: the quadratic tracking
+   * and move penalties of the scenario file.
+   *
+   * @param step index of the step (0-based), which selects the setpoints in force
+   * @param state state at the end of the step
+   * @param applied action applied during the step
+   * @param previousApplied action applied during the step before (the initial input for step 0)
+   */
+  public double reward(int step, double[] state, double[] applied, double[] previousApplied) {
+    double reward = 0.0;
+    for (int k = 0; k < trackedStates.length; k++) {
+      double e = (state[trackedStates[k]] - setpoint(k, step)) / trackingScales[k];
+      reward -= trackingWeights[k] * e * e;
+    }
+    for (int i = 0; i < applied.length; i++) {
+      double move = (applied[i] - previousApplied[i]) / moveScales[i];
+      reward -= moveWeights[i] * move * move;
+    }
+    return reward;
+  }
+
+  /** Returns the names of the tracked variables, in setpoint order. */
+  public List<String> trackedVariables() {
+    return List.copyOf(spec.setpoints().keySet());
+  }
+
   /** Returns the constraints in cost-vector order. */
   public List<ConstraintSpec> constraints() {
     return constraints;

@@ -226,16 +226,10 @@ final class SimulatedEnvironment implements ProcessEnvironment {
     step++;
 
     double[] setpoints = new double[tracked.length];
-    double reward = 0.0;
     for (int k = 0; k < tracked.length; k++) {
       setpoints[k] = scenario.setpoint(k, stepIndex);
-      double e = (state[tracked[k]] - setpoints[k]) / scenario.trackingScales()[k];
-      reward -= scenario.trackingWeights()[k] * e * e;
     }
-    for (int i = 0; i < applied.length; i++) {
-      double move = (applied[i] - lastApplied[i]) / scenario.moveScales()[i];
-      reward -= scenario.moveWeights()[i] * move * move;
-    }
+    double reward = scenario.reward(stepIndex, state, applied, lastApplied);
     double[] costs = new double[constraints.size()];
     int[] constrained = scenario.constraintStates();
     for (int c = 0; c < costs.length; c++) {
