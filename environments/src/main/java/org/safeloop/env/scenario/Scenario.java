@@ -494,21 +494,9 @@ public final class Scenario {
     return trackedStates;
   }
 
-  double[] trackingWeights() {
-    return trackingWeights;
-  }
 
-  double[] trackingScales() {
-    return trackingScales;
-  }
 
-  double[] moveWeights() {
-    return moveWeights;
-  }
 
-  double[] moveScales() {
-    return moveScales;
-  }
 
   int[] constraintStates() {
     return constraintStates;
