@@ -1,0 +1,154 @@
+package org.safeloop.agent.bundle;
+
+import org.safeloop.env.Observation;
+import org.safeloop.env.control.Policy;
+
+/**
+ * The deterministic policy of a bundle, in plain Java: no native library, no allocation per call
+ * beyond the returned array (and none at all through {@link #act(double[], double[])}).
+ *
+ * <p>Pipeline: observation in engineering units -> [-1, 1] over each signal's range -> running
+ * mean/std normalisation (frozen statistics, clipped) -> network (hidden activation, linear output)
+ * -> {@code tanh} (SAC) or clip to [-1, 1] (PPO) -> actuator range. A NaN observation (a dropout)
+ * enters the network as the running mean, so a bad sensor never turns into a NaN action; the shield
+ * decides what to do with bad measurements.
+ *
+ * <p>Computes in double precision from float weights; equal to the DJL forward pass within 1e-5.
+ * Not thread-safe (scratch buffers); make one per thread.
+ */
+public final class MlpPolicy implements Policy {
+  private final PolicyBundle bundle;
+  private final float[][][] weights;
+  private final float[][] biases;
+  private final boolean relu;
+  private final double[] obsMin;
+  private final double[] obsSpan;
+  private final double[] mean;
+  private final double[] inverseStd;
+  private final double clip;
+  private final double[] actMin;
+  private final double[] actSpan;
+  private final boolean squash;
+  private final double[][] buffers;
+
+  /** Builds the policy from a bundle. */
+  public MlpPolicy(PolicyBundle bundle) {
+    this.bundle = bundle;
+    MlpWeights w = bundle.network();
+    int layers = w.layers();
+    weights = new float[layers][][];
+    biases = new float[layers][];
+    buffers = new double[layers + 1][];
+    buffers[0] = new double[w.inputs()];
+    for (int l = 0; l < layers; l++) {
+      weights[l] = w.weights().get(l);
+      biases[l] = w.biases().get(l);
+      buffers[l + 1] = new double[biases[l].length];
+    }
+    relu = w.activation().equals("relu");
+    int n = bundle.observations().size();
+    obsMin = new double[n];
+    obsSpan = new double[n];
+    for (int i = 0; i < n; i++) {
+      obsMin[i] = bundle.observations().get(i).min();
+      obsSpan[i] = bundle.observations().get(i).span();
+    }
+    mean = bundle.normalisation().mean();
+    inverseStd = new double[n];
+    double[] std = bundle.normalisation().std();
+    for (int i = 0; i < n; i++) {
+      inverseStd[i] = 1.0 / std[i];
+    }
+    clip = bundle.normalisation().clip();
+    int m = bundle.actions().size();
+    actMin = new double[m];
+    actSpan = new double[m];
+    for (int i = 0; i < m; i++) {
+      actMin[i] = bundle.actions().get(i).min();
+      actSpan[i] = bundle.actions().get(i).span();
+    }
+    squash = bundle.outputSquashing().equals(PolicyBundle.SQUASH_TANH);
+  }
+
+  /** Returns the bundle this policy runs. */
+  public PolicyBundle bundle() {
+    return bundle;
+  }
+
+  @Override
+  public double[] act(Observation observation) {
+    double[] out = new double[actMin.length];
+    double[] values = buffers[0];
+    if (observation.size() != obsMin.length) {
+      throw new IllegalArgumentException(
+          "the bundle expects " + obsMin.length + " observations, got " + observation.size());
+    }
+    for (int i = 0; i < obsMin.length; i++) {
+      values[i] = observation.value(i);
+    }
+    forward(values, out);
+    return out;
+  }
+
+  /**
+   * Computes the action for raw observation values without allocating.
+   *
+   * @param observation values in engineering units, in the bundle's observation order
+   * @param action receives the action in engineering units
+   */
+  public void act(double[] observation, double[] action) {
+    double[] input = buffers[0];
+    if (observation != input) {
+      System.arraycopy(observation, 0, input, 0, input.length);
+    }
+    forward(input, action);
+  }
+
+  /**
+   * Returns the network's raw output for an already normalised input (for comparisons with the
+   * training framework); allocates.
+   */
+  public double[] networkOutput(double[] normalisedInput) {
+    double[] in = buffers[0];
+    System.arraycopy(normalisedInput, 0, in, 0, in.length);
+    return network().clone();
+  }
+
+  private void forward(double[] raw, double[] action) {
+    double[] x = buffers[0];
+    for (int i = 0; i < x.length; i++) {
+      double scaled = 2.0 * (raw[i] - obsMin[i]) / obsSpan[i] - 1.0;
+      double z = (scaled - mean[i]) * inverseStd[i];
+      if (Double.isNaN(z)) {
+        z = 0.0; // a dropout enters as the running mean
+      }
+      x[i] = Math.max(-clip, Math.min(clip, z));
+    }
+    double[] y = network();
+    for (int i = 0; i < action.length; i++) {
+      double u = squash ? Math.tanh(y[i]) : Math.max(-1.0, Math.min(1.0, y[i]));
+      action[i] = actMin[i] + 0.5 * (u + 1.0) * actSpan[i];
+    }
+  }
+
+  /** Runs the layers on buffers[0]; returns the last buffer. */
+  private double[] network() {
+    int layers = weights.length;
+    for (int l = 0; l < layers; l++) {
+      double[] in = buffers[l];
+      double[] out = buffers[l + 1];
+      float[][] w = weights[l];
+      float[] b = biases[l];
+      boolean hidden = l < layers - 1;
+      for (int r = 0; r < out.length; r++) {
+        float[] row = w[r];
+        double sum = b[r];
+        for (int c = 0; c < in.length; c++) {
+          sum += row[c] * in[c];
+        }
+        out[r] = !hidden ? sum : relu ? Math.max(0.0, sum) : Math.tanh(sum);
+      }
+    }
+    return buffers[layers];
+  }
+}

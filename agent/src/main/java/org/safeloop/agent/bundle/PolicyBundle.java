@@ -1,0 +1,161 @@
+package org.safeloop.agent.bundle;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.safeloop.env.SignalSpace;
+import org.safeloop.env.SignalSpec;
+
+/**
+ * Everything needed to run a trained policy, in one value: the network, the observation
+ * normalisation, the observation and action specs with units, how the output is squashed, and the
+ * provenance (algorithm, configuration, seed, hashes of the environment and shield configuration,
+ * metrics). Saved and loaded as one file by {@link PolicyBundles}. Immutable.
+ *
+ * @param algorithm e.g. {@code ppo-lag} or {@code sac}
+ * @param config the training configuration as written (names to values)
+ * @param observations the observation signals the policy reads, in order, with units and ranges
+ * @param actions the actions it writes, in order, with units and actuator ranges
+ * @param normalisation frozen observation statistics
+ * @param network the deterministic policy network (outputs one value per action)
+ * @param outputSquashing {@link #SQUASH_TANH} (SAC) or {@link #SQUASH_CLIP} (PPO)
+ * @param environmentHash SHA-256 of the scenario configuration it was trained on
+ * @param shieldHash SHA-256 of the shield configuration in the training loop, or empty
+ * @param seed the training seed
+ * @param metrics summary of training and evaluation (names to values)
+ */
+public record PolicyBundle(
+    String algorithm,
+    Map<String, Object> config,
+    List<SignalSpec> observations,
+    List<SignalSpec> actions,
+    Normalisation normalisation,
+    MlpWeights network,
+    String outputSquashing,
+    String environmentHash,
+    String shieldHash,
+    long seed,
+    Map<String, Double> metrics) {
+
+  /** The output goes through tanh (a squashed Gaussian, SAC). */
+  public static final String SQUASH_TANH = "tanh";
+
+  /** The output is clipped to [-1, 1] (a Gaussian mean, PPO). */
+  public static final String SQUASH_CLIP = "clip";
+
+  /** Checks that the parts fit together. */
+  public PolicyBundle {
+    Objects.requireNonNull(algorithm, "algorithm");
+    config = Map.copyOf(config);
+    observations = List.copyOf(observations);
+    actions = List.copyOf(actions);
+    Objects.requireNonNull(normalisation, "normalisation");
+    Objects.requireNonNull(network, "network");
+    if (!SQUASH_TANH.equals(outputSquashing) && !SQUASH_CLIP.equals(outputSquashing)) {
+      throw new IllegalArgumentException(
+          "output squashing must be tanh or clip, got " + outputSquashing);
+    }
+    if (network.inputs() != observations.size()
+        || normalisation.mean().length != observations.size()) {
+      throw new IllegalArgumentException(
+          "the network takes "
+              + network.inputs()
+              + " inputs and the normalisation has "
+              + normalisation.mean().length
+              + " but there are "
+              + observations.size()
+              + " observations");
+    }
+    if (network.outputs() != actions.size()) {
+      throw new IllegalArgumentException(
+          "the network gives " + network.outputs() + " outputs for " + actions.size() + " actions");
+    }
+    environmentHash = environmentHash == null ? "" : environmentHash;
+    shieldHash = shieldHash == null ? "" : shieldHash;
+    metrics = Map.copyOf(metrics);
+  }
+
+  /**
+   * Refuses to run this policy where its signals do not match: names, order, units and ranges of
+   * observations and actions must equal those of the environment or plant.
+   *
+   * @param where what the policy is used with, for the message (e.g. {@code scenario cstr-tracking}
+   *     or {@code plant file plant.yaml})
+   * @throws IllegalArgumentException listing every mismatch with both sides
+   */
+  public void requireCompatible(
+      SignalSpace observationSpace, SignalSpace actionSpace, String where) {
+    List<String> problems = new ArrayList<>();
+    compare("observation", observations, observationSpace.signals(), where, problems);
+    compare("action", actions, actionSpace.signals(), where, problems);
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException(
+          "the policy bundle ("
+              + algorithm
+              + ") does not fit "
+              + where
+              + ": "
+              + String.join("; ", problems));
+    }
+  }
+
+  private static void compare(
+      String kind,
+      List<SignalSpec> bundle,
+      List<SignalSpec> other,
+      String where,
+      List<String> problems) {
+    if (bundle.size() != other.size()) {
+      problems.add(
+          kind + "s: the bundle has " + names(bundle) + ", " + where + " has " + names(other));
+      return;
+    }
+    for (int i = 0; i < bundle.size(); i++) {
+      SignalSpec b = bundle.get(i);
+      SignalSpec o = other.get(i);
+      if (!b.name().equals(o.name())) {
+        problems.add(
+            kind
+                + " "
+                + i
+                + " is '"
+                + b.name()
+                + "' in the bundle but '"
+                + o.name()
+                + "' in "
+                + where);
+      } else if (!b.unit().equals(o.unit())) {
+        problems.add(
+            kind
+                + " "
+                + b.name()
+                + " is in ["
+                + b.unit()
+                + "] in the bundle but ["
+                + o.unit()
+                + "] in "
+                + where);
+      } else if (b.min() != o.min() || b.max() != o.max()) {
+        problems.add(
+            kind
+                + " "
+                + b.name()
+                + " ranges over ["
+                + b.min()
+                + ", "
+                + b.max()
+                + "] in the bundle but ["
+                + o.min()
+                + ", "
+                + o.max()
+                + "] in "
+                + where);
+      }
+    }
+  }
+
+  private static List<String> names(List<SignalSpec> specs) {
+    return specs.stream().map(SignalSpec::name).toList();
+  }
+}

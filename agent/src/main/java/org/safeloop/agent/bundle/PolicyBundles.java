@@ -1,0 +1,266 @@
+package org.safeloop.agent.bundle;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipException;
+import java.util.zip.ZipInputStream;
+import java.util.zip.ZipOutputStream;
+import org.safeloop.env.SignalSpec;
+
+/**
+ * Saves and loads {@link PolicyBundle}s as one file: a zip archive holding {@code bundle.json}
+ * (format version, provenance, specs, normalisation, network shapes and the SHA-256 of the weights)
+ * and {@code weights.bin} (every parameter as little-endian float32, layer by layer, weights row by
+ * row then biases). Readable with any zip tool and a few lines of numpy. A bundle whose format,
+ * shapes or weight hash do not check out is refused with a message saying what is wrong.
+ * Thread-safe.
+ */
+public final class PolicyBundles {
+  /** The format written by this version. */
+  public static final int FORMAT_VERSION = 1;
+
+  private static final String MANIFEST = "bundle.json";
+  private static final String WEIGHTS = "weights.bin";
+  private static final ObjectMapper JSON =
+      new ObjectMapper()
+          .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+          .enable(SerializationFeature.INDENT_OUTPUT)
+          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+  private PolicyBundles() {}
+
+  /** What {@code bundle.json} holds. */
+  record Manifest(
+      int formatVersion,
+      String algorithm,
+      Map<String, Object> config,
+      List<SignalSpec> observations,
+      List<SignalSpec> actions,
+      double[] normalisationMean,
+      double[] normalisationStd,
+      double normalisationClip,
+      String activation,
+      List<int[]> layerShapes,
+      String outputSquashing,
+      String environmentHash,
+      String shieldHash,
+      long seed,
+      Map<String, Double> metrics,
+      String weightsSha256) {}
+
+  /** Writes {@code bundle} to {@code file} (replacing it). */
+  public static void save(PolicyBundle bundle, Path file) {
+    MlpWeights net = bundle.network();
+    List<int[]> shapes = new ArrayList<>();
+    for (float[][] w : net.weights()) {
+      shapes.add(new int[] {w.length, w[0].length});
+    }
+    byte[] weights = toBytes(net.flatten());
+    Manifest m =
+        new Manifest(
+            FORMAT_VERSION,
+            bundle.algorithm(),
+            bundle.config(),
+            bundle.observations(),
+            bundle.actions(),
+            bundle.normalisation().mean(),
+            bundle.normalisation().std(),
+            bundle.normalisation().clip(),
+            net.activation(),
+            shapes,
+            bundle.outputSquashing(),
+            bundle.environmentHash(),
+            bundle.shieldHash(),
+            bundle.seed(),
+            bundle.metrics(),
+            sha256(weights));
+    try {
+      Path parent = file.toAbsolutePath().getParent();
+      Files.createDirectories(parent);
+      Path temporary = Files.createTempFile(parent, ".bundle", ".tmp");
+      try (OutputStream out = Files.newOutputStream(temporary);
+          ZipOutputStream zip = new ZipOutputStream(out)) {
+        zip.putNextEntry(new ZipEntry(MANIFEST));
+        zip.write(JSON.writeValueAsBytes(m));
+        zip.closeEntry();
+        zip.putNextEntry(new ZipEntry(WEIGHTS));
+        zip.write(weights);
+        zip.closeEntry();
+      }
+      // Replace in one move so that a reader never sees half a bundle.
+      Files.move(
+          temporary,
+          file,
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write policy bundle " + file, e);
+    }
+  }
+
+  /**
+   * Reads a bundle.
+   *
+   * @throws IllegalArgumentException when the file is missing, not a bundle, of another format
+   *     version, or corrupted (the message says which)
+   */
+  public static PolicyBundle load(Path file) {
+    byte[] manifestBytes = null;
+    byte[] weights = null;
+    try (InputStream in = Files.newInputStream(file);
+        ZipInputStream zip = new ZipInputStream(in)) {
+      ZipEntry entry;
+      while ((entry = zip.getNextEntry()) != null) {
+        byte[] content = readAll(zip);
+        if (entry.getName().equals(MANIFEST)) {
+          manifestBytes = content;
+        } else if (entry.getName().equals(WEIGHTS)) {
+          weights = content;
+        }
+      }
+    } catch (NoSuchFileException e) {
+      throw new IllegalArgumentException("policy bundle " + file + " not found", e);
+    } catch (ZipException e) {
+      throw new IllegalArgumentException(
+          "policy bundle " + file + " is corrupted (" + e.getMessage() + ")", e);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read policy bundle " + file + ": " + e, e);
+    }
+    if (manifestBytes == null || weights == null) {
+      throw new IllegalArgumentException(
+          file
+              + " is not a policy bundle: it lacks "
+              + (manifestBytes == null ? MANIFEST : WEIGHTS));
+    }
+    Manifest m;
+    try {
+      m = JSON.readValue(manifestBytes, Manifest.class);
+    } catch (JsonProcessingException | IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "policy bundle " + file + " has an unreadable " + MANIFEST + ": " + e.getMessage(), e);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    if (m.formatVersion() != FORMAT_VERSION) {
+      throw new IllegalArgumentException(
+          "policy bundle "
+              + file
+              + " has format version "
+              + m.formatVersion()
+              + "; this SafeLoop reads version "
+              + FORMAT_VERSION);
+    }
+    String hash = sha256(weights);
+    if (!hash.equals(m.weightsSha256())) {
+      throw new IllegalArgumentException(
+          "policy bundle " + file + " is corrupted: its weights do not match their SHA-256");
+    }
+    float[] values = toFloats(weights);
+    List<float[][]> w = new ArrayList<>();
+    List<float[]> b = new ArrayList<>();
+    int k = 0;
+    for (int[] shape : m.layerShapes()) {
+      int rows = shape[0];
+      int columns = shape[1];
+      if (k + rows * columns + rows > values.length) {
+        throw new IllegalArgumentException(
+            "policy bundle " + file + " is corrupted: fewer weights than its layer shapes need");
+      }
+      float[][] layer = new float[rows][columns];
+      for (int r = 0; r < rows; r++) {
+        System.arraycopy(values, k, layer[r], 0, columns);
+        k += columns;
+      }
+      float[] bias = new float[rows];
+      System.arraycopy(values, k, bias, 0, rows);
+      k += rows;
+      w.add(layer);
+      b.add(bias);
+    }
+    if (k != values.length) {
+      throw new IllegalArgumentException(
+          "policy bundle " + file + " is corrupted: more weights than its layer shapes use");
+    }
+    try {
+      return new PolicyBundle(
+          m.algorithm(),
+          m.config(),
+          m.observations(),
+          m.actions(),
+          new Normalisation(m.normalisationMean(), m.normalisationStd(), m.normalisationClip()),
+          new MlpWeights(m.activation(), w, b),
+          m.outputSquashing(),
+          m.environmentHash(),
+          m.shieldHash(),
+          m.seed(),
+          m.metrics());
+    } catch (IllegalArgumentException | NullPointerException e) {
+      throw new IllegalArgumentException(
+          "policy bundle " + file + " is inconsistent: " + e.getMessage(), e);
+    }
+  }
+
+  /** Returns the SHA-256 of a file's bytes as hex (for configuration hashes and approvals). */
+  public static String sha256(Path file) {
+    try {
+      return sha256(Files.readAllBytes(file));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + file, e);
+    }
+  }
+
+  /** Returns the SHA-256 of {@code bytes} as hex. */
+  public static String sha256(byte[] bytes) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
+  }
+
+  private static byte[] readAll(InputStream in) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    in.transferTo(out);
+    return out.toByteArray();
+  }
+
+  private static byte[] toBytes(float[] values) {
+    ByteBuffer buffer = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+    for (float v : values) {
+      buffer.putFloat(v);
+    }
+    return buffer.array();
+  }
+
+  private static float[] toFloats(byte[] bytes) {
+    if (bytes.length % 4 != 0) {
+      throw new IllegalArgumentException("weights are not whole float32 values");
+    }
+    ByteBuffer buffer = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+    float[] out = new float[bytes.length / 4];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = buffer.getFloat();
+    }
+    return out;
+  }
+}
