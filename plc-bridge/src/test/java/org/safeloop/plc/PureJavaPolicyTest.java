@@ -1,0 +1,68 @@
+package org.safeloop.plc;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.safeloop.agent.bundle.MlpPolicy;
+import org.safeloop.agent.bundle.MlpWeights;
+import org.safeloop.agent.bundle.Normalisation;
+import org.safeloop.agent.bundle.PolicyBundle;
+import org.safeloop.agent.bundle.PolicyBundles;
+import org.safeloop.env.Observation;
+import org.safeloop.env.scenario.Scenario;
+import org.safeloop.env.scenario.Scenarios;
+
+/** The bridge runs policy bundles without DJL or PyTorch on its class path. */
+class PureJavaPolicyTest {
+  @TempDir Path dir;
+
+  @Test
+  void neitherDjlNorPyTorchIsOnTheBridgesClassPath() {
+    assertThrows(ClassNotFoundException.class, () -> Class.forName("ai.djl.engine.Engine"));
+    assertThrows(
+        ClassNotFoundException.class, () -> Class.forName("ai.djl.pytorch.jni.PyTorchLibrary"));
+    assertTrue(
+        PureJavaPolicyTest.class.getClassLoader().getResource("native/lib/pytorch.properties")
+            == null,
+        "no PyTorch native jar");
+  }
+
+  @Test
+  void aBundleLoadsAndActsInPlainJava() {
+    Scenario scenario = Scenarios.load("cstr-tracking");
+    float[][] w = new float[1][scenario.observationSpace().size()];
+    w[0][0] = -1f;
+    PolicyBundle bundle =
+        new PolicyBundle(
+            "test",
+            Map.of(),
+            scenario.observationSpace().signals(),
+            scenario.actionSpace().signals(),
+            Normalisation.identity(scenario.observationSpace().size(), 5.0),
+            new MlpWeights("tanh", List.<float[][]>of(w), List.<float[]>of(new float[] {0f})),
+            PolicyBundle.SQUASH_TANH,
+            "",
+            "",
+            0,
+            Map.of());
+    Path file = dir.resolve("p.bundle");
+    PolicyBundles.save(bundle, file);
+    MlpPolicy policy = new MlpPolicy(PolicyBundles.load(file));
+    double[] action = policy.act(scenario.createEnvironment().reset(0));
+    assertTrue(action[0] >= 295 && action[0] <= 302, "inside the actuator range: " + action[0]);
+    Observation dropout =
+        new Observation(
+            new double[] {Double.NaN, 325, 0.85},
+            new org.safeloop.env.Quality[] {
+              org.safeloop.env.Quality.BAD,
+              org.safeloop.env.Quality.GOOD,
+              org.safeloop.env.Quality.GOOD
+            });
+    assertTrue(Double.isFinite(policy.act(dropout)[0]));
+  }
+}
