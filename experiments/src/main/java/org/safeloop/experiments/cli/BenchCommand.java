@@ -10,6 +10,7 @@ import org.safeloop.env.realism.RealismConfig;
 import org.safeloop.env.scenario.Scenario;
 import org.safeloop.env.scenario.Scenarios;
 import org.safeloop.experiments.bench.EnvBenchmark;
+import org.safeloop.experiments.bench.InferenceBenchmark;
 import org.safeloop.experiments.bench.ShieldBenchmark;
 import org.safeloop.shield.SafetyShield;
 import org.safeloop.shield.Shields;
@@ -22,7 +23,7 @@ import picocli.CommandLine.Option;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Performance benchmarks.",
-    subcommands = {BenchCommand.Env.class, BenchCommand.Shield.class})
+    subcommands = {BenchCommand.Env.class, BenchCommand.Shield.class, BenchCommand.Inference.class})
 final class BenchCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -176,6 +177,65 @@ final class BenchCommand implements Runnable {
       out.printf(
           "allocated per decision: %.0f bytes; heap after GC: %.1f MiB before, %.1f MiB after%n",
           r.bytesPerDecision(), r.heapStartBytes() / 1048576.0, r.heapEndBytes() / 1048576.0);
+      out.flush();
+      return 0;
+    }
+  }
+
+  /** {@code safeloop bench inference}: policy latency, DJL and pure Java, and memory growth. */
+  @Command(
+      name = "inference",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Single-observation latency of the policy network through DJL and through the bundle's",
+        "pure-Java forward pass (median, p99), and resident memory before and after the calls",
+        "and over a run of PPO updates."
+      })
+  static final class Inference implements Callable<Integer> {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--scenario", defaultValue = "cstr-tracking", description = "Scenario.")
+    String scenario;
+
+    @Option(names = "--djl-calls", defaultValue = "100000", description = "Measured DJL calls.")
+    int djlCalls;
+
+    @Option(
+        names = "--java-calls",
+        defaultValue = "1000000",
+        description = "Measured pure-Java calls.")
+    int javaCalls;
+
+    @Option(names = "--updates", defaultValue = "20", description = "PPO updates for memory.")
+    int updates;
+
+    @Override
+    public Integer call() {
+      if (djlCalls < 1 || javaCalls < 1 || updates < 2) {
+        throw new IllegalArgumentException("--djl-calls, --java-calls >= 1 and --updates >= 2");
+      }
+      PrintWriter out = spec.commandLine().getOut();
+      Scenario s = Scenarios.load(scenario);
+      out.printf(
+          "java %s on %d cores; %s; policy MLP 64x64 tanh%n",
+          System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(), s.name());
+      for (InferenceBenchmark.Latency l :
+          InferenceBenchmark.latency(s, 20_000, djlCalls, javaCalls)) {
+        out.printf(
+            "%-9s %,10d calls: median %.2f us, p99 %.2f us; RSS %.1f -> %.1f MiB%n",
+            l.path(),
+            l.calls(),
+            l.medianMicros(),
+            l.p99Micros(),
+            l.rssBeforeMiB(),
+            l.rssAfterMiB());
+        out.flush();
+      }
+      InferenceBenchmark.Training t = InferenceBenchmark.training(s, updates);
+      out.printf(
+          "training: %d PPO updates (%,d gradient steps): RSS %.1f MiB after the first, %.1f MiB"
+              + " after the last%n",
+          t.updates(), t.gradientSteps(), t.rssAfterWarmupMiB(), t.rssAfterMiB());
       out.flush();
       return 0;
     }

@@ -1,0 +1,132 @@
+package org.safeloop.experiments.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.safeloop.agent.bundle.MlpPolicy;
+import org.safeloop.agent.ppo.PpoConfig;
+import org.safeloop.agent.ppo.PpoLag;
+import org.safeloop.env.Observation;
+import org.safeloop.env.ProcessEnvironment;
+import org.safeloop.env.scenario.Scenario;
+
+/**
+ * Single-observation inference latency of a policy network (64x64 tanh, the default), through DJL
+ * and through the bundle's pure-Java forward pass, each call timed on its own; and the process's
+ * resident memory (VmRSS) before and after the measured calls and a run of training updates, to
+ * show that native memory does not grow.
+ */
+public final class InferenceBenchmark {
+  private InferenceBenchmark() {}
+
+  /**
+   * Latency figures of one path.
+   *
+   * @param path {@code djl} or {@code pure-java}
+   * @param calls measured calls
+   * @param medianMicros median latency
+   * @param p99Micros 99th percentile
+   * @param rssBeforeMiB resident memory before the measured calls
+   * @param rssAfterMiB resident memory after them
+   */
+  public record Latency(
+      String path,
+      int calls,
+      double medianMicros,
+      double p99Micros,
+      double rssBeforeMiB,
+      double rssAfterMiB) {}
+
+  /**
+   * Training memory figures.
+   *
+   * @param updates PPO updates run
+   * @param gradientSteps minibatch gradient steps they made
+   * @param rssAfterWarmupMiB resident memory after the first update
+   * @param rssAfterMiB resident memory after the last
+   */
+  public record Training(
+      int updates, long gradientSteps, double rssAfterWarmupMiB, double rssAfterMiB) {}
+
+  /** Measures both paths on a fresh PPO agent for {@code scenario}. */
+  public static List<Latency> latency(Scenario scenario, int warmup, int djlCalls, int javaCalls) {
+    ProcessEnvironment env = scenario.createEnvironment(false, null);
+    try (PpoLag agent = new PpoLag(env, PpoConfig.defaults(), 1)) {
+      MlpPolicy java = new MlpPolicy(agent.toBundle(Map.of(), "", "", Map.of()));
+      Observation o = env.reset(0);
+      double[] raw = o.values();
+      double[] out = new double[env.actionSpace().size()];
+      double sink = 0;
+      for (int i = 0; i < warmup; i++) {
+        sink += agent.deterministicAction(o)[0];
+        java.act(raw, out);
+        sink += out[0];
+      }
+      double before = rssMiB();
+      long[] djl = new long[djlCalls];
+      for (int i = 0; i < djlCalls; i++) {
+        long t = System.nanoTime();
+        sink += agent.deterministicAction(o)[0];
+        djl[i] = System.nanoTime() - t;
+      }
+      double afterDjl = rssMiB();
+      long[] pure = new long[javaCalls];
+      for (int i = 0; i < javaCalls; i++) {
+        raw[0] += 1e-9; // vary the input so no call can be skipped
+        long t = System.nanoTime();
+        java.act(raw, out);
+        pure[i] = System.nanoTime() - t;
+        sink += out[0];
+      }
+      double afterJava = rssMiB();
+      if (Double.isNaN(sink)) {
+        throw new IllegalStateException("NaN action");
+      }
+      return List.of(
+          summarise("djl", djl, before, afterDjl),
+          summarise("pure-java", pure, afterDjl, afterJava));
+    }
+  }
+
+  /** Runs {@code updates} PPO updates on {@code scenario} and reports resident memory. */
+  public static Training training(Scenario scenario, int updates) {
+    PpoConfig config = PpoConfig.defaults();
+    try (PpoLag agent = new PpoLag(scenario.createEnvironment(false, null), config, 1)) {
+      agent.train(config.stepsPerUpdate(), m -> {});
+      double warm = rssMiB();
+      agent.train((long) config.stepsPerUpdate() * (updates - 1), m -> {});
+      long gradientSteps =
+          (long) updates * config.epochs() * (config.stepsPerUpdate() / config.minibatchSize());
+      return new Training(updates, gradientSteps, warm, rssMiB());
+    }
+  }
+
+  private static Latency summarise(String path, long[] nanos, double before, double after) {
+    long[] sorted = nanos.clone();
+    Arrays.sort(sorted);
+    return new Latency(
+        path,
+        nanos.length,
+        sorted[sorted.length / 2] / 1e3,
+        sorted[(int) Math.min(sorted.length - 1, Math.ceil(0.99 * sorted.length) - 1)] / 1e3,
+        before,
+        after);
+  }
+
+  /** Resident set size of this process from /proc (NaN where there is none). */
+  static double rssMiB() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("VmRSS:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      return Double.NaN;
+    }
+    return Double.NaN;
+  }
+}
