@@ -366,6 +366,14 @@ public final class PpoLag implements AutoCloseable {
         metrics);
   }
 
+  /**
+   * Returns how many native arrays the agent's manager holds: constant after construction when
+   * every step's arrays are released (the leak check of the memory benchmark).
+   */
+  public int liveArrays() {
+    return manager.getManagedArrays().size();
+  }
+
   /** Stops updating the observation statistics (for evaluation). */
   public void freezeNormalisation() {
     normalizer.freeze();

@@ -30,7 +30,9 @@ public final class InferenceBenchmark {
    * @param medianMicros median latency
    * @param p99Micros 99th percentile
    * @param rssBeforeMiB resident memory before the measured calls
-   * @param rssAfterMiB resident memory after them
+   * @param rssQuartersMiB resident memory after each quarter of the calls
+   * @param liveArraysBefore native arrays held by the agent before the calls (DJL path)
+   * @param liveArraysAfter native arrays held after them
    */
   public record Latency(
       String path,
@@ -38,7 +40,9 @@ public final class InferenceBenchmark {
       double medianMicros,
       double p99Micros,
       double rssBeforeMiB,
-      double rssAfterMiB) {}
+      double[] rssQuartersMiB,
+      int liveArraysBefore,
+      int liveArraysAfter) {}
 
   /**
    * Training memory figures.
@@ -47,9 +51,16 @@ public final class InferenceBenchmark {
    * @param gradientSteps minibatch gradient steps they made
    * @param rssAfterWarmupMiB resident memory after the first update
    * @param rssAfterMiB resident memory after the last
+   * @param liveArraysAfterWarmup native arrays held after the first update
+   * @param liveArraysAfter native arrays held after the last
    */
   public record Training(
-      int updates, long gradientSteps, double rssAfterWarmupMiB, double rssAfterMiB) {}
+      int updates,
+      long gradientSteps,
+      double rssAfterWarmupMiB,
+      double rssAfterMiB,
+      int liveArraysAfterWarmup,
+      int liveArraysAfter) {}
 
   /** Measures both paths on a fresh PPO agent for {@code scenario}. */
   public static List<Latency> latency(Scenario scenario, int warmup, int djlCalls, int javaCalls) {
@@ -66,28 +77,39 @@ public final class InferenceBenchmark {
         sink += out[0];
       }
       double before = rssMiB();
+      int arraysBefore = agent.liveArrays();
       long[] djl = new long[djlCalls];
+      double[] djlQuarters = new double[4];
+      int djlQuarter = Math.max(1, djlCalls / 4);
       for (int i = 0; i < djlCalls; i++) {
         long t = System.nanoTime();
         sink += agent.deterministicAction(o)[0];
         djl[i] = System.nanoTime() - t;
+        if ((i + 1) % djlQuarter == 0 && (i + 1) / djlQuarter <= 4) {
+          djlQuarters[(i + 1) / djlQuarter - 1] = rssMiB();
+        }
       }
+      int arraysAfter = agent.liveArrays();
       double afterDjl = rssMiB();
       long[] pure = new long[javaCalls];
+      double[] javaQuarters = new double[4];
+      int javaQuarter = Math.max(1, javaCalls / 4);
       for (int i = 0; i < javaCalls; i++) {
         raw[0] += 1e-9; // vary the input so no call can be skipped
         long t = System.nanoTime();
         java.act(raw, out);
         pure[i] = System.nanoTime() - t;
         sink += out[0];
+        if ((i + 1) % javaQuarter == 0 && (i + 1) / javaQuarter <= 4) {
+          javaQuarters[(i + 1) / javaQuarter - 1] = rssMiB();
+        }
       }
-      double afterJava = rssMiB();
       if (Double.isNaN(sink)) {
         throw new IllegalStateException("NaN action");
       }
       return List.of(
-          summarise("djl", djl, before, afterDjl),
-          summarise("pure-java", pure, afterDjl, afterJava));
+          summarise("djl", djl, before, djlQuarters, arraysBefore, arraysAfter),
+          summarise("pure-java", pure, afterDjl, javaQuarters, 0, 0));
     }
   }
 
@@ -97,14 +119,21 @@ public final class InferenceBenchmark {
     try (PpoLag agent = new PpoLag(scenario.createEnvironment(false, null), config, 1)) {
       agent.train(config.stepsPerUpdate(), m -> {});
       double warm = rssMiB();
+      int warmArrays = agent.liveArrays();
       agent.train((long) config.stepsPerUpdate() * (updates - 1), m -> {});
       long gradientSteps =
           (long) updates * config.epochs() * (config.stepsPerUpdate() / config.minibatchSize());
-      return new Training(updates, gradientSteps, warm, rssMiB());
+      return new Training(updates, gradientSteps, warm, rssMiB(), warmArrays, agent.liveArrays());
     }
   }
 
-  private static Latency summarise(String path, long[] nanos, double before, double after) {
+  private static Latency summarise(
+      String path,
+      long[] nanos,
+      double before,
+      double[] quarters,
+      int arraysBefore,
+      int arraysAfter) {
     long[] sorted = nanos.clone();
     Arrays.sort(sorted);
     return new Latency(
@@ -113,7 +142,9 @@ public final class InferenceBenchmark {
         sorted[sorted.length / 2] / 1e3,
         sorted[(int) Math.min(sorted.length - 1, Math.ceil(0.99 * sorted.length) - 1)] / 1e3,
         before,
-        after);
+        quarters,
+        arraysBefore,
+        arraysAfter);
   }
 
   /** Resident set size of this process from /proc (NaN where there is none). */

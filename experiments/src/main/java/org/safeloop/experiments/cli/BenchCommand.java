@@ -221,21 +221,34 @@ final class BenchCommand implements Runnable {
           System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(), s.name());
       for (InferenceBenchmark.Latency l :
           InferenceBenchmark.latency(s, 20_000, djlCalls, javaCalls)) {
+        double[] q = l.rssQuartersMiB();
         out.printf(
-            "%-9s %,10d calls: median %.2f us, p99 %.2f us; RSS %.1f -> %.1f MiB%n",
+            "%-9s %,10d calls: median %.2f us, p99 %.2f us; RSS %.1f MiB before, after each"
+                + " quarter %.1f / %.1f / %.1f / %.1f MiB%s%n",
             l.path(),
             l.calls(),
             l.medianMicros(),
             l.p99Micros(),
             l.rssBeforeMiB(),
-            l.rssAfterMiB());
+            q[0],
+            q[1],
+            q[2],
+            q[3],
+            l.path().equals("djl")
+                ? "; live native arrays " + l.liveArraysBefore() + " -> " + l.liveArraysAfter()
+                : "");
         out.flush();
       }
       InferenceBenchmark.Training t = InferenceBenchmark.training(s, updates);
       out.printf(
           "training: %d PPO updates (%,d gradient steps): RSS %.1f MiB after the first, %.1f MiB"
-              + " after the last%n",
-          t.updates(), t.gradientSteps(), t.rssAfterWarmupMiB(), t.rssAfterMiB());
+              + " after the last; live native arrays %d -> %d%n",
+          t.updates(),
+          t.gradientSteps(),
+          t.rssAfterWarmupMiB(),
+          t.rssAfterMiB(),
+          t.liveArraysAfterWarmup(),
+          t.liveArraysAfter());
       out.flush();
       return 0;
     }
