@@ -1,7 +1,9 @@
 package org.safeloop.agent.baseline;
 
+import java.util.Arrays;
 import org.hipparchus.linear.Array2DRowRealMatrix;
 import org.hipparchus.linear.ArrayRealVector;
+import org.hipparchus.linear.RealMatrix;
 import org.hipparchus.linear.RealVector;
 import org.hipparchus.optim.nonlinear.vector.leastsquares.LeastSquaresBuilder;
 import org.hipparchus.optim.nonlinear.vector.leastsquares.LeastSquaresOptimizer;
@@ -125,7 +127,7 @@ public final class FopdtIdentifier {
         baseline[in],
         test.stepSize(),
         y0,
-        java.util.Arrays.copyOf(output, n + 1));
+        Arrays.copyOf(output, n + 1));
   }
 
   /** Holds {@code input} until every state moves less than the tolerance of its range per step. */
@@ -214,7 +216,7 @@ public final class FopdtIdentifier {
                     jacobian[k][1] = -gain * du * decay * t / (tau * tau);
                     jacobian[k][2] = -gain * du * decay / tau;
                   }
-                  return new Pair<RealVector, org.hipparchus.linear.RealMatrix>(
+                  return new Pair<RealVector, RealMatrix>(
                       new ArrayRealVector(value, false), new Array2DRowRealMatrix(jacobian, false));
                 })
             .parameterValidator(

@@ -23,11 +23,11 @@ public enum PiTuningRule {
   },
 
   /**
-   * IMC / Lambda tuning (Rivera, Morari and Skogestad 1986; the "lambda tuning" of the pulp and
-   * paper industry): {@code Kc = tau / (K (lambda + theta))}, {@code Ti = tau}. The integral time
-   * cancels the process lag, which gives the smooth set-point response the rule is known for but
-   * slow load rejection when {@code tau >> theta}. Identical to SIMC when {@code tau <= 4 (tauc +
-   * theta)}.
+   * IMC / Lambda tuning, the IMC-based PI rule long used in the process industries (pulp and paper
+   * in particular), here in the form SIMC starts from: {@code Kc = tau / (K (lambda + theta))},
+   * {@code Ti = tau}. The integral time cancels the process lag, which gives the smooth set-point
+   * response the rule is known for but slow load rejection when {@code tau >> theta}. Identical to
+   * SIMC when {@code tau <= 4 (tauc + theta)}.
    */
   LAMBDA {
     @Override

@@ -1,5 +1,6 @@
 package org.safeloop.agent.baseline;
 
+import java.util.Arrays;
 import org.safeloop.env.Observation;
 import org.safeloop.env.ProcessEnvironment;
 import org.safeloop.env.StepResult;
@@ -35,10 +36,7 @@ record EpisodeRun(double totalReward, double[] times, double[][] states, boolean
       }
     }
     return new EpisodeRun(
-        total,
-        java.util.Arrays.copyOf(times, k + 1),
-        java.util.Arrays.copyOf(states, k + 1),
-        limited);
+        total, Arrays.copyOf(times, k + 1), Arrays.copyOf(states, k + 1), limited);
   }
 
   /** Returns state {@code index} from sample {@code from} (inclusive) to {@code to} (exclusive). */

@@ -101,8 +101,8 @@ public final class PidController {
 
   /**
    * Changes the tuning without a bump: the integral is adjusted so that the controller's output for
-   * the last setpoint and measurement is the same under the new tuning as under the old (Astrom and
-   * Hagglund, "Advanced PID Control" (2006), section 3.5, "bumpless parameter changes"). Without
+   * the last setpoint and measurement is the same under the new tuning as under the old (the
+   * "bumpless parameter changes" of Astrom and Hagglund, "Advanced PID Control" (2006)). Without
    * this, a new {@code kp} multiplies the present error at once and the actuator jumps. The
    * derivative state is rescaled to the new {@code kp td} (cleared if the new tuning has no
    * derivative action) and the integral absorbs the difference. The new tuning's {@code bias} is
