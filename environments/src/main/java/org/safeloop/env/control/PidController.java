@@ -8,10 +8,11 @@ package org.safeloop.env.control;
  * applies another value: see {@link #track}).
  *
  * <p>Discretisation after Astrom and Hagglund, "Advanced PID Control" (2006), section 3.5: backward
- * difference for the filtered derivative, forward Euler for the integral. Not thread-safe.
+ * difference for the filtered derivative, forward Euler for the integral. Parameter changes are
+ * bumpless ({@link #retune}). Not thread-safe.
  */
 public final class PidController {
-  private final PidConfig config;
+  private PidConfig config;
   private final double dt;
   private final double outputMin;
   private final double outputMax;
@@ -19,6 +20,7 @@ public final class PidController {
   private double integral;
   private double derivative;
   private double lastMeasurement = Double.NaN;
+  private double lastError;
   private double lastUnsaturated;
   private double lastOutput;
 
@@ -45,7 +47,7 @@ public final class PidController {
     reset(config.bias() != null ? config.bias() : 0.5 * (outputMin + outputMax));
   }
 
-  /** Returns the tuning. */
+  /** Returns the tuning in force (the last one given to {@link #retune}). */
   public PidConfig config() {
     return config;
   }
@@ -59,6 +61,7 @@ public final class PidController {
     integral = start;
     derivative = 0.0;
     lastMeasurement = Double.NaN;
+    lastError = 0.0;
     lastUnsaturated = start;
     lastOutput = start;
   }
@@ -87,12 +90,47 @@ public final class PidController {
     }
     lastMeasurement = measurement;
     double error = setpoint - measurement;
+    lastError = error;
     double unsaturated = kp * error + integral + derivative;
     double output = Math.max(outputMin, Math.min(outputMax, unsaturated));
     lastUnsaturated = unsaturated;
     lastOutput = output;
     advanceIntegral(error, output);
     return output;
+  }
+
+  /**
+   * Changes the tuning without a bump: the integral is adjusted so that the controller's output for
+   * the last setpoint and measurement is the same under the new tuning as under the old (the
+   * "bumpless parameter changes" of Astrom and Hagglund, "Advanced PID Control" (2006)). Without
+   * this, a new {@code kp} multiplies the present error at once and the actuator jumps. The
+   * derivative state is rescaled to the new {@code kp td} (cleared if the new tuning has no
+   * derivative action) and the integral absorbs the difference. The new tuning's {@code bias} is
+   * ignored: it only sets the output on a start.
+   *
+   * @param newConfig the new tuning, for the same process variable and input
+   * @throws IllegalArgumentException if it names another process variable or input
+   */
+  public void retune(PidConfig newConfig) {
+    if (!newConfig.processVariable().equals(config.processVariable())
+        || !newConfig.input().equals(config.input())) {
+      throw new IllegalArgumentException(
+          "retune must keep the loop "
+              + config.processVariable()
+              + " -> "
+              + config.input()
+              + ", got "
+              + newConfig.processVariable()
+              + " -> "
+              + newConfig.input());
+    }
+    double oldGain = config.kp() * config.td();
+    double newGain = newConfig.kp() * newConfig.td();
+    double newDerivative = oldGain != 0.0 ? derivative * newGain / oldGain : 0.0;
+    // kp_old e + I_old + D_old = kp_new e + I_new + D_new at the last error e.
+    integral += (config.kp() - newConfig.kp()) * lastError + derivative - newDerivative;
+    derivative = newDerivative;
+    config = newConfig;
   }
 
   /**

@@ -87,4 +87,64 @@ class PidControllerTest {
     }
     assertTrue(tracked.integralTerm() < free.integralTerm());
   }
+
+  @Test
+  void retuneKeepsTheOutputUnchangedAtTheSwitch() {
+    PidController retuned = new PidController(PidConfig.pi("x", "u", 1.0, 1.0), 0.1, -10.0, 10.0);
+    PidController kept = new PidController(PidConfig.pi("x", "u", 1.0, 1.0), 0.1, -10.0, 10.0);
+    for (int k = 0; k < 20; k++) {
+      retuned.update(0.8, 0.2 + 0.01 * k);
+      kept.update(0.8, 0.2 + 0.01 * k);
+    }
+    retuned.retune(PidConfig.pi("x", "u", 5.0, 0.2));
+    // Same setpoint and measurement as the last sample: the new gain must not kick the output.
+    assertEquals(kept.update(0.8, 0.39), retuned.update(0.8, 0.39), 1e-12);
+    assertEquals(5.0, retuned.config().kp(), 0.0);
+  }
+
+  @Test
+  void retunedLoopActsWithItsNewGainAfterTheSwitch() {
+    PidController pid = new PidController(PidConfig.pi("x", "u", 1.0, 1.0), 0.1, -10.0, 10.0);
+    pid.update(0.5, 0.5);
+    double before = pid.update(0.5, 0.5);
+    pid.retune(PidConfig.pi("x", "u", 4.0, 1.0));
+    // A measurement step of -0.1 moves the output by kp * 0.1 with the new kp (plus the integral
+    // step kp dt / ti * e of the previous sample, zero here).
+    assertEquals(before + 4.0 * 0.1, pid.update(0.5, 0.4), 1e-12);
+  }
+
+  @Test
+  void retuneFromPidToPiHandsTheDerivativeStateToTheIntegral() {
+    PidConfig old = new PidConfig("x", "u", 2.0, 1.0, 0.5, 10.0, null, 0.0);
+    PidController pid = new PidController(old, 0.1, -10.0, 10.0);
+    for (int k = 0; k < 10; k++) {
+      pid.update(1.0, 0.05 * k); // a rising measurement builds up a derivative state
+    }
+    double last = pid.lastOutput();
+    pid.retune(PidConfig.pi("x", "u", 3.0, 0.5));
+    // Same measurement again: the only move is the integral step the last sample already took.
+    double lastError = 1.0 - 0.05 * 9;
+    assertEquals(last + 2.0 * 0.1 / 1.0 * lastError, pid.update(1.0, 0.05 * 9), 1e-12);
+  }
+
+  @Test
+  void retuneToTheSameTuningChangesNothing() {
+    PidConfig config = new PidConfig("x", "u", 2.0, 1.0, 0.5, 10.0, null, 0.0);
+    PidController retuned = new PidController(config, 0.1, -10.0, 10.0);
+    PidController kept = new PidController(config, 0.1, -10.0, 10.0);
+    for (int k = 0; k < 30; k++) {
+      double measurement = Math.sin(0.3 * k);
+      if (k == 15) {
+        retuned.retune(config);
+      }
+      assertEquals(kept.update(0.5, measurement), retuned.update(0.5, measurement), 1e-12);
+    }
+  }
+
+  @Test
+  void retuneRefusesAnotherLoop() {
+    PidController pid = new PidController(PidConfig.pi("x", "u", 1.0, 1.0), 0.1, 0.0, 1.0);
+    org.junit.jupiter.api.Assertions.assertThrows(
+        IllegalArgumentException.class, () -> pid.retune(PidConfig.pi("y", "u", 1.0, 1.0)));
+  }
 }

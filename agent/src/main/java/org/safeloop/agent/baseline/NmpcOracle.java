@@ -1,0 +1,280 @@
+package org.safeloop.agent.baseline;
+
+import java.util.Arrays;
+import org.hipparchus.exception.MathIllegalStateException;
+import org.hipparchus.optim.InitialGuess;
+import org.hipparchus.optim.MaxEval;
+import org.hipparchus.optim.SimpleBounds;
+import org.hipparchus.optim.nonlinear.scalar.GoalType;
+import org.hipparchus.optim.nonlinear.scalar.ObjectiveFunction;
+import org.hipparchus.optim.nonlinear.scalar.noderiv.BOBYQAOptimizer;
+import org.safeloop.env.Observation;
+import org.safeloop.env.PredictiveModel;
+import org.safeloop.env.Quality;
+import org.safeloop.env.SignalSpace;
+import org.safeloop.env.control.Policy;
+import org.safeloop.env.scenario.Scenario;
+
+/**
+ * A nonlinear model-predictive controller with everything a real one lacks: the exact nominal
+ * model, the true state, and the future set-point schedule. It measures the optimality gap of the
+ * PID and of learned policies on noise-free evaluation runs; it is not a deployable controller.
+ *
+ * <p>Each control step it minimises minus the scenario's own reward ({@link Scenario#reward})
+ * summed over a receding horizon of N control steps (cut at the end of the episode, where the
+ * return stops counting), over M free moves per input (move blocking: the input moves at each of
+ * the first M steps and is then held, {@link NmpcSettings}), within the actuator limits, with
+ * Hipparchus' {@link BOBYQAOptimizer} (bound-constrained, no derivatives) on inputs scaled to [0,
+ * 1] of their range. Rate limits ({@link Scenario#rateLimits()}) are honoured the way the
+ * environment honours them: each predicted input is clipped to the last one plus or minus the limit
+ * before it acts, so the cost is that of what the plant would really receive. The input dead time
+ * is honoured with the inputs already sent. The optimiser starts from the previous solution shifted
+ * by one step (warm start). The first move is applied.
+ *
+ * <p><b>Noise-free evaluation only.</b> The oracle reads the current state from the observation's
+ * measured values, by state name: on an environment with realism off these are the true states.
+ * States that are not measured are carried by its own nominal prediction from the scenario's
+ * initial state, which is exact only on the nominal noise-free process. It counts steps itself,
+ * from {@link #reset()}, to index the set-point schedule and the reward, and it assumes that the
+ * environment applies its actions unchanged except for actuator and rate limits (no shield in
+ * between). Deterministic: the same episode gives the same actions.
+ *
+ * <p>Cost, measured on cstr-tracking with the {@link NmpcSettings#defaults() defaults} (N = 10, M =
+ * 5, about 61 cost evaluations of 10 predicted steps per control step): 1.6 to 6 ms of CPU time per
+ * control step on a shared two-core build machine, the upper end with a cold JIT; a 60-step episode
+ * takes under a second. See {@code docs/baselines.md} and {@code NmpcOracleTest}.
+ *
+ * <p>Not thread-safe.
+ */
+public final class NmpcOracle implements Policy {
+  /** Cost of a prediction that leaves the model's domain: finite, so that BOBYQA can use it. */
+  private static final double DIVERGED_COST = 1e12;
+
+  private final Scenario scenario;
+  private final NmpcSettings settings;
+  private final PredictiveModel model;
+  private final SignalSpace inputs;
+  private final int inputCount;
+  private final int stateCount;
+  private final int deadTime;
+  private final int[] blockOfStep;
+  private final int[] blockStarts;
+  private final int[] observedIndex;
+  private final double[] inputMin;
+  private final double[] inputSpan;
+  private final double[] rateLimits;
+
+  // Episode state.
+  private final double[] state;
+  private final double[] lastApplied;
+  private final double[][] pending;
+  private double[] warmStart;
+  private int step;
+  private long evaluations;
+
+  // Work arrays of the cost function, so that an evaluation allocates nothing.
+  private final double[] predicted;
+  private final double[][] plannedApplied;
+  private final double[] requested;
+
+  /** Creates an oracle with the {@link NmpcSettings#defaults() default settings}. */
+  public NmpcOracle(Scenario scenario) {
+    this(scenario, NmpcSettings.defaults());
+  }
+
+  /**
+   * Creates an oracle for {@code scenario}'s nominal noise-free model.
+   *
+   * @throws IllegalArgumentException if the settings leave fewer than two decision variables
+   *     (BOBYQA's minimum)
+   */
+  public NmpcOracle(Scenario scenario, NmpcSettings settings) {
+    this.scenario = scenario;
+    this.settings = settings;
+    this.model = scenario.predictiveModel(scenario.nominalParameters(), null);
+    this.inputs = scenario.actionSpace();
+    this.inputCount = inputs.size();
+    if (settings.freeMoves() * inputCount < 2) {
+      throw new IllegalArgumentException(
+          "the NMPC optimiser (BOBYQA) needs at least two decision variables; with "
+              + inputCount
+              + " input(s) use at least 2 free moves");
+    }
+    SignalSpace states = scenario.stateSpace();
+    this.stateCount = states.size();
+    this.deadTime = scenario.deadTimeSteps();
+    this.blockStarts = settings.blockStarts();
+    this.blockOfStep = new int[settings.horizon()];
+    for (int b = 0; b < blockStarts.length; b++) {
+      int end = b + 1 < blockStarts.length ? blockStarts[b + 1] : settings.horizon();
+      Arrays.fill(blockOfStep, blockStarts[b], end, b);
+    }
+    SignalSpace observations = scenario.observationSpace();
+    this.observedIndex = new int[stateCount];
+    for (int i = 0; i < stateCount; i++) {
+      observedIndex[i] = observations.indexOf(states.get(i).name());
+    }
+    this.inputMin = new double[inputCount];
+    this.inputSpan = new double[inputCount];
+    for (int i = 0; i < inputCount; i++) {
+      inputMin[i] = inputs.get(i).min();
+      inputSpan[i] = inputs.get(i).span();
+    }
+    this.rateLimits = scenario.rateLimits();
+    this.state = new double[stateCount];
+    this.lastApplied = new double[inputCount];
+    this.pending = new double[deadTime][];
+    this.predicted = new double[stateCount];
+    this.plannedApplied = new double[settings.horizon()][inputCount];
+    this.requested = new double[inputCount];
+    reset();
+  }
+
+  /** Returns the settings. */
+  public NmpcSettings settings() {
+    return settings;
+  }
+
+  /** Returns the number of control steps taken since {@link #reset()}. */
+  public int step() {
+    return step;
+  }
+
+  /** Returns the number of cost evaluations since {@link #reset()} (each one predicts N steps). */
+  public long evaluations() {
+    return evaluations;
+  }
+
+  /** Starts a new episode at the scenario's initial state and input. */
+  @Override
+  public void reset() {
+    System.arraycopy(scenario.initialState(), 0, state, 0, stateCount);
+    double[] initial = scenario.initialInput();
+    System.arraycopy(initial, 0, lastApplied, 0, inputCount);
+    for (int i = 0; i < deadTime; i++) {
+      pending[i] = initial.clone();
+    }
+    warmStart = new double[settings.freeMoves() * inputCount];
+    for (int b = 0; b < settings.freeMoves(); b++) {
+      for (int i = 0; i < inputCount; i++) {
+        warmStart[b * inputCount + i] = (initial[i] - inputMin[i]) / inputSpan[i];
+      }
+    }
+    step = 0;
+    evaluations = 0;
+  }
+
+  /**
+   * Returns the first move of the optimal input sequence from the observed state, already inside
+   * the actuator and rate limits.
+   */
+  @Override
+  public double[] act(Observation observation) {
+    for (int i = 0; i < stateCount; i++) {
+      int o = observedIndex[i];
+      if (o >= 0
+          && observation.quality(o) == Quality.GOOD
+          && Double.isFinite(observation.value(o))) {
+        state[i] = observation.value(o);
+      }
+    }
+    double[] solution = optimise();
+
+    double[] applied = new double[inputCount];
+    for (int i = 0; i < inputCount; i++) {
+      applied[i] = limit(i, inputMin[i] + solution[i] * inputSpan[i], lastApplied[i]);
+    }
+    // Carry the internal state one step on, for the states the observations do not show.
+    double[] acting = applied;
+    if (deadTime > 0) {
+      acting = pending[0];
+      System.arraycopy(pending, 1, pending, 0, deadTime - 1);
+      pending[deadTime - 1] = applied.clone();
+    }
+    model.advance(state, acting, null);
+    System.arraycopy(applied, 0, lastApplied, 0, inputCount);
+    warmStart = shifted(solution);
+    step++;
+    return applied;
+  }
+
+  private double[] optimise() {
+    int n = warmStart.length;
+    double[] lower = new double[n];
+    double[] upper = new double[n];
+    Arrays.fill(upper, 1.0);
+    double[] best = warmStart.clone();
+    double[] bestCost = {cost(best)};
+    evaluations++;
+    ObjectiveFunction objective =
+        new ObjectiveFunction(
+            x -> {
+              double c = cost(x);
+              evaluations++;
+              if (c < bestCost[0]) {
+                bestCost[0] = c;
+                System.arraycopy(x, 0, best, 0, n);
+              }
+              return c;
+            });
+    BOBYQAOptimizer optimizer =
+        new BOBYQAOptimizer(
+            2 * n + 1, settings.initialTrustRadius(), settings.stoppingTrustRadius());
+    try {
+      optimizer.optimize(
+          new MaxEval(settings.maxEvaluations()),
+          objective,
+          GoalType.MINIMIZE,
+          new InitialGuess(warmStart),
+          new SimpleBounds(lower, upper));
+    } catch (MathIllegalStateException budgetSpent) {
+      // The evaluation budget ran out: the best point seen so far is the answer.
+    }
+    return best;
+  }
+
+  /** Minus the scenario's reward summed over the horizon, for scaled block inputs {@code x}. */
+  private double cost(double[] x) {
+    System.arraycopy(state, 0, predicted, 0, stateCount);
+    double[] previous = lastApplied;
+    double cost = 0;
+    int steps = Math.min(settings.horizon(), scenario.episodeSteps() - step);
+    for (int j = 0; j < steps; j++) {
+      int block = blockOfStep[j];
+      double[] applied = plannedApplied[j];
+      for (int i = 0; i < inputCount; i++) {
+        double scaled = Math.max(0.0, Math.min(1.0, x[block * inputCount + i]));
+        requested[i] = inputMin[i] + scaled * inputSpan[i];
+        applied[i] = limit(i, requested[i], previous[i]);
+      }
+      double[] acting = j < deadTime ? pending[j] : plannedApplied[j - deadTime];
+      model.advance(predicted, acting, null);
+      for (double v : predicted) {
+        if (!Double.isFinite(v)) {
+          return DIVERGED_COST;
+        }
+      }
+      cost -= scenario.reward(step + j, predicted, applied, previous);
+      previous = applied;
+    }
+    return Double.isFinite(cost) ? Math.min(cost, DIVERGED_COST) : DIVERGED_COST;
+  }
+
+  /** Clips to the actuator limits, then to the rate limit around {@code previous}. */
+  private double limit(int i, double value, double previous) {
+    double clipped = inputs.get(i).clip(value);
+    double rate = rateLimits[i];
+    return Math.max(previous - rate, Math.min(previous + rate, clipped));
+  }
+
+  /** The block inputs of {@code solution} one control step later, the last held. */
+  private double[] shifted(double[] solution) {
+    double[] next = new double[solution.length];
+    int horizon = settings.horizon();
+    for (int b = 0; b < blockStarts.length; b++) {
+      int from = blockOfStep[Math.min(blockStarts[b] + 1, horizon - 1)];
+      System.arraycopy(solution, from * inputCount, next, b * inputCount, inputCount);
+    }
+    return next;
+  }
+}
