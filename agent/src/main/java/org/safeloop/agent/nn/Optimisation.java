@@ -50,9 +50,18 @@ public final class Optimisation {
    * Applies one update from the gradients the last backward pass left on the parameters, clipped to
    * the global norm. Temporary arrays go to {@code step}.
    *
-   * @return the gradient norm before clipping
+   * @return the gradient norm before clipping; NaN without clipping (not computed, to save the
+   *     reductions)
    */
   public double step(NDManager step) {
+    if (maxGradNorm == Double.POSITIVE_INFINITY) {
+      for (int i = 0; i < parameters.size(); i++) {
+        NDArray g = parameters.get(i).getGradient();
+        g.attach(step);
+        adam.update(ids.get(i), parameters.get(i), g);
+      }
+      return Double.NaN;
+    }
     List<NDArray> gradients = new ArrayList<>(parameters.size());
     double squares = 0;
     for (NDArray p : parameters) {
