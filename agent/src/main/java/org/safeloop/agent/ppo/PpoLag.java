@@ -133,7 +133,12 @@ public final class PpoLag implements AutoCloseable {
     b.clear();
     double[] raw = new double[observations];
     double[] x = new double[observations];
-    float[] std = logStd.exp().toFloatArray();
+    // Exponentiate in Java: an op on the long-lived logStd would leave its result on the agent's
+    // manager for good (one native array per update).
+    float[] std = logStd.toFloatArray();
+    for (int a = 0; a < std.length; a++) {
+      std[a] = (float) Math.exp(std[a]);
+    }
     for (int t = 0; t < b.size; t++) {
       for (int i = 0; i < observations; i++) {
         raw[i] = observation.value(i);

@@ -97,4 +97,19 @@ class PpoLagTest {
       }
     }
   }
+
+  @Test
+  void trainingHoldsNoMoreNativeArraysAfterTheFirstUpdate() {
+    PpoConfig config = PpoConfig.defaults().withBatch(256, 2, 64);
+    try (PpoLag agent = new PpoLag(new TargetEnvironment(), config, 9)) {
+      agent.train(256, m -> {});
+      int afterWarmup = agent.liveArrays();
+      agent.train(256 * 5, m -> {});
+      assertEquals(afterWarmup, agent.liveArrays(), "native arrays leaked per update");
+      for (int i = 0; i < 100; i++) {
+        agent.deterministicAction(Observation.good(new double[] {0.1}));
+      }
+      assertEquals(afterWarmup, agent.liveArrays(), "native arrays leaked per inference");
+    }
+  }
 }
