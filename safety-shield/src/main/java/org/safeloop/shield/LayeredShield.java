@@ -182,10 +182,11 @@ final class LayeredShield implements SafetyShield {
     }
 
     // Layers 2 and 3: hard limits, rate limits, deadband.
-    double[] candidate =
-        proposalValid
-            ? limit(proposed, reference, reasons)
-            : limit(fallbackAction(plant, previousApplied), reference, null);
+    // The fallback is computed at most once per decision: a PID fallback advances its loops on
+    // every call, so a second call would integrate twice in one control step.
+    double[] fallback =
+        proposalValid ? null : limit(fallbackAction(plant, previousApplied), reference, null);
+    double[] candidate = proposalValid ? limit(proposed, reference, reasons) : fallback;
     if (c.constraints().isEmpty()) {
       Verdict v =
           !proposalValid
@@ -231,7 +232,9 @@ final class LayeredShield implements SafetyShield {
     }
 
     // Repair: bisect between a predicted-safe anchor and the (unsafe) candidate.
-    double[] fallback = limit(fallbackAction(plant, previousApplied), reference, null);
+    if (fallback == null) {
+      fallback = limit(fallbackAction(plant, previousApplied), reference, null);
+    }
     double[] anchor = fallback;
     double anchorMargin = predictMargins(state, pending, fallback, null);
     double anchorViolation = lastViolation;
