@@ -494,10 +494,6 @@ public final class Scenario {
     return trackedStates;
   }
 
-
-
-
-
   int[] constraintStates() {
     return constraintStates;
   }
