@@ -286,8 +286,10 @@ class ShieldInputValidityProperties {
   private static double[] stuckValues(String signal, int samples, double tolerance, double where) {
     double value =
         switch (signal) {
-          case "T" -> 300 + 50 * where;
-          case "Ca" -> where;
+          // Keep a margin to the generated range ends ([<=300, >=350] K, [<=0, >=1] mol/m3), so
+          // that moving by the tolerance never leaves the instrument range.
+          case "T" -> 305 + 40 * where;
+          case "Ca" -> 0.05 + 0.9 * where;
           default -> 0.7 + 0.3 * where;
         };
     double[] stuck = new double[samples];
