@@ -171,4 +171,12 @@ class PolicyBundlesTest {
     Scenario same = Scenarios.load("cstr-tracking");
     bundle.requireCompatible(same.observationSpace(), same.actionSpace(), "scenario cstr-tracking");
   }
+
+  @Test
+  void theFastTanhAgreesWithMathTanh() {
+    for (double x = -30; x <= 30; x += 0.001) {
+      assertEquals(Math.tanh(x), MlpPolicy.tanh(x), 1e-15, "x = " + x);
+    }
+    assertEquals(0.0, MlpPolicy.tanh(0.0), 0.0);
+  }
 }

@@ -51,9 +51,25 @@ public final class ProcessSimulator {
   private final double[][] stages;
   private final double[] stageState;
   private long splits;
+  private final int maxSplit;
 
   /** Creates a simulator for {@code model} with the given integrator. */
   public ProcessSimulator(ProcessModel model, IntegratorSpec spec) {
+    this(model, spec, MAX_SPLIT);
+  }
+
+  /**
+   * Creates a simulator that splits a stiff RK4 sub-step at most {@code maxSplit} times (a power of
+   * two up to {@value #MAX_SPLIT}). Predictors that only need to know whether a bound is crossed
+   * use a small cap: past it, an igniting prediction goes non-finite quickly instead of being
+   * integrated accurately at great cost, and a non-finite prediction counts as crossing.
+   */
+  public ProcessSimulator(ProcessModel model, IntegratorSpec spec, int maxSplit) {
+    if (maxSplit < 1 || maxSplit > MAX_SPLIT || Integer.bitCount(maxSplit) != 1) {
+      throw new IllegalArgumentException(
+          "maxSplit must be a power of two in 1.." + MAX_SPLIT + ", got " + maxSplit);
+    }
+    this.maxSplit = maxSplit;
     this.model = model;
     this.spec = spec;
     this.ode = new HeldInputOde(model);
@@ -129,7 +145,7 @@ public final class ProcessSimulator {
       }
       model.derivatives(stageState, ode.input, ode.parameters, stages[k]);
     }
-    if (split < MAX_SPLIT && tooStiff(h)) {
+    if (split < maxSplit && tooStiff(h)) {
       splits++;
       rk4Step(y, 0.5 * h, 2 * split);
       rk4Step(y, 0.5 * h, 2 * split);

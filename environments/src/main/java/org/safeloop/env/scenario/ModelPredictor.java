@@ -8,13 +8,18 @@ import org.safeloop.env.ode.ProcessSimulator;
 
 /** Noise-free prediction with the scenario's model and fixed parameters. Not thread-safe. */
 final class ModelPredictor implements PredictiveModel {
+  /** Largest split of a stiff RK4 sub-step in predictions. */
+  static final int PREDICTION_MAX_SPLIT = 64;
+
   private final Scenario scenario;
   private final ProcessSimulator simulator;
   private final double[] parameters;
 
   ModelPredictor(Scenario scenario, IntegratorSpec integrator, double[] parameters) {
     this.scenario = scenario;
-    this.simulator = new ProcessSimulator(scenario.model(), integrator);
+    // Predictions need to see a bound crossed, not to follow an ignition accurately: a small cap
+    // on stiff splitting bounds the cost of one predicted step (see ProcessSimulator).
+    this.simulator = new ProcessSimulator(scenario.model(), integrator, PREDICTION_MAX_SPLIT);
     this.parameters = parameters.clone();
   }
 
