@@ -7,17 +7,14 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.function.Consumer;
+import org.safeloop.agent.DjlAgent;
 import org.safeloop.agent.LagrangeMultiplier;
-import org.safeloop.agent.RunningNormalizer;
 import org.safeloop.agent.UpdateMetrics;
+import org.safeloop.agent.bundle.MlpWeights;
 import org.safeloop.agent.bundle.PolicyBundle;
-import org.safeloop.agent.nn.DjlRuntime;
 import org.safeloop.agent.nn.Mlp;
 import org.safeloop.agent.nn.Optimisation;
-import org.safeloop.env.NormalizedEnvironment;
 import org.safeloop.env.Observation;
 import org.safeloop.env.ProcessEnvironment;
 import org.safeloop.env.StepResult;
@@ -37,24 +34,16 @@ import org.safeloop.env.StepResult;
  * live in a sub-manager closed at the end of the step. Not thread-safe; one per thread, and only
  * one trains at a time in a process (DJL allows one gradient collector).
  */
-public final class PpoLag implements AutoCloseable {
+public final class PpoLag extends DjlAgent {
   private static final double LOG_2PI = Math.log(2 * Math.PI);
 
-  private final ProcessEnvironment engineering;
-  private final NormalizedEnvironment env;
   private final PpoConfig config;
-  private final long seed;
-  private final SplittableRandom random;
-  private final NDManager manager;
   private final Mlp actor;
   private final Mlp critic;
   private final Mlp costCritic;
   private final NDArray logStd;
   private final Optimisation optimisation;
-  private final RunningNormalizer normalizer;
   private final LagrangeMultiplier multiplier;
-  private final int observations;
-  private final int actions;
 
   private Observation observation;
   private long episodes;
@@ -68,15 +57,8 @@ public final class PpoLag implements AutoCloseable {
    * view).
    */
   public PpoLag(ProcessEnvironment environment, PpoConfig config, long seed) {
-    this.engineering = environment;
-    this.env = new NormalizedEnvironment(environment);
+    super(environment, seed, config.observationClip());
     this.config = config;
-    this.seed = seed;
-    this.random = new SplittableRandom(seed);
-    this.observations = env.observationSpace().size();
-    this.actions = env.actionSpace().size();
-    DjlRuntime.start();
-    this.manager = NDManager.newBaseManager();
     int base = (int) (seed ^ (seed >>> 32));
     int[] hidden = config.hidden();
     this.actor = new Mlp("actor", manager, observations, hidden, actions, base, 0.01);
@@ -90,7 +72,6 @@ public final class PpoLag implements AutoCloseable {
             .add("log_std", logStd)
             .add(critic)
             .add(costCritic);
-    this.normalizer = new RunningNormalizer(observations, config.observationClip());
     this.multiplier =
         new LagrangeMultiplier(
             config.multiplierInitial(), config.costLimit(), config.multiplierRate());
@@ -125,7 +106,7 @@ public final class PpoLag implements AutoCloseable {
   }
 
   private long episodeSeed() {
-    return seed * 1_000_003L + episodes;
+    return episodeSeed(episodes);
   }
 
   /** Collects one batch with the stochastic policy. */
@@ -199,10 +180,7 @@ public final class PpoLag implements AutoCloseable {
     }
     double[] x = new double[observations];
     normalizer.normalise(raw, x);
-    try (NDManager s = manager.newSubManager()) {
-      NDArray input = s.create(toFloat(x), new Shape(1, observations)).duplicate();
-      return network.forward(input, false).getFloat();
-    }
+    return networkOutput(network, x)[0];
   }
 
   /** Runs the epochs of minibatch updates on one batch. */
@@ -325,83 +303,23 @@ public final class PpoLag implements AutoCloseable {
     }
   }
 
-  /**
-   * Returns the deterministic action (the Gaussian's mean, clipped) for an observation in
-   * engineering units, computed by DJL; the bundle's pure-Java forward must agree with it.
-   */
-  public double[] deterministicAction(Observation engineeringObservation) {
-    double[] raw = engineering.observationSpace().normalise(engineeringObservation.values());
-    double[] x = new double[observations];
-    normalizer.normalise(raw, x);
-    double[] mean;
-    try (NDManager s = manager.newSubManager()) {
-      NDArray input = s.create(toFloat(x), new Shape(1, observations)).duplicate();
-      mean = toDouble(actor.forward(input, false).toFloatArray());
-    }
-    for (int a = 0; a < actions; a++) {
-      mean[a] = Math.max(-1.0, Math.min(1.0, mean[a]));
-    }
-    return engineering.actionSpace().denormalise(mean);
-  }
-
-  /**
-   * Exports the deterministic policy with its frozen normalisation.
-   *
-   * @param trainingConfig the configuration to record
-   * @param environmentHash SHA-256 of the scenario file (or empty)
-   * @param shieldHash SHA-256 of the shield file in the loop (or empty)
-   * @param metrics summary figures to record
-   */
-  public PolicyBundle toBundle(
-      Map<String, Object> trainingConfig,
-      String environmentHash,
-      String shieldHash,
-      Map<String, Double> metrics) {
-    return new PolicyBundle(
-        config.lagrangian() ? "ppo-lag" : "ppo",
-        trainingConfig,
-        engineering.observationSpace().signals(),
-        engineering.actionSpace().signals(),
-        normalizer.snapshot(),
-        actor.export(),
-        PolicyBundle.SQUASH_CLIP,
-        environmentHash,
-        shieldHash,
-        seed,
-        metrics);
-  }
-
-  /**
-   * Returns how many native arrays the agent's manager holds: constant after construction when
-   * every step's arrays are released (the leak check of the memory benchmark).
-   */
-  public int liveArrays() {
-    return manager.getManagedArrays().size();
-  }
-
-  /** Stops updating the observation statistics (for evaluation). */
-  public void freezeNormalisation() {
-    normalizer.freeze();
+  @Override
+  protected String algorithmName() {
+    return config.lagrangian() ? "ppo-lag" : "ppo";
   }
 
   @Override
-  public void close() {
-    manager.close();
+  protected Mlp policyNetwork() {
+    return actor;
   }
 
-  private static float[] toFloat(double[] x) {
-    float[] out = new float[x.length];
-    for (int i = 0; i < x.length; i++) {
-      out[i] = (float) x[i];
-    }
-    return out;
+  @Override
+  protected MlpWeights policyWeights() {
+    return actor.export();
   }
 
-  private static double[] toDouble(float[] x) {
-    double[] out = new double[x.length];
-    for (int i = 0; i < x.length; i++) {
-      out[i] = x[i];
-    }
-    return out;
+  @Override
+  protected String squashing() {
+    return PolicyBundle.SQUASH_CLIP;
   }
 }

@@ -10,18 +10,15 @@ import ai.djl.training.GradientCollector;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.function.Consumer;
+import org.safeloop.agent.DjlAgent;
 import org.safeloop.agent.LagrangeMultiplier;
-import org.safeloop.agent.RunningNormalizer;
 import org.safeloop.agent.UpdateMetrics;
 import org.safeloop.agent.bundle.MlpWeights;
 import org.safeloop.agent.bundle.PolicyBundle;
 import org.safeloop.agent.nn.DjlRuntime;
 import org.safeloop.agent.nn.Mlp;
 import org.safeloop.agent.nn.Optimisation;
-import org.safeloop.env.NormalizedEnvironment;
 import org.safeloop.env.Observation;
 import org.safeloop.env.ProcessEnvironment;
 import org.safeloop.env.StepResult;
@@ -50,16 +47,11 @@ import org.safeloop.env.StepResult;
  * sub-manager closed at its end. Not thread-safe; one per thread, and only one trains at a time in
  * a process (DJL allows one gradient collector).
  */
-public final class SacLag implements AutoCloseable {
+public final class SacLag extends DjlAgent {
   private static final float HALF_LOG_2PI = (float) (0.5 * Math.log(2 * Math.PI));
   private static final float LOG_2 = (float) Math.log(2);
 
-  private final ProcessEnvironment engineering;
-  private final NormalizedEnvironment env;
   private final SacConfig config;
-  private final long seed;
-  private final SplittableRandom random;
-  private final NDManager manager;
   private final Mlp actor;
   private final Mlp qf1;
   private final Mlp qf2;
@@ -72,11 +64,8 @@ public final class SacLag implements AutoCloseable {
   private final Optimisation qOptimisation;
   private final Optimisation alphaOptimisation;
   private final double targetEntropy;
-  private final RunningNormalizer normalizer;
   private final LagrangeMultiplier multiplier;
   private final ReplayBuffer buffer;
-  private final int observations;
-  private final int actions;
 
   private Observation observation;
   private long episodes;
@@ -99,15 +88,8 @@ public final class SacLag implements AutoCloseable {
    * view).
    */
   public SacLag(ProcessEnvironment environment, SacConfig config, long seed) {
-    this.engineering = environment;
-    this.env = new NormalizedEnvironment(environment);
+    super(environment, seed, config.observationClip());
     this.config = config;
-    this.seed = seed;
-    this.random = new SplittableRandom(seed);
-    this.observations = env.observationSpace().size();
-    this.actions = env.actionSpace().size();
-    DjlRuntime.start();
-    this.manager = NDManager.newBaseManager();
     int base = (int) (seed ^ (seed >>> 32));
     int[] hidden = config.hidden();
     int stateAction = observations + actions;
@@ -138,7 +120,6 @@ public final class SacLag implements AutoCloseable {
     this.alphaOptimisation =
         new Optimisation(config.qLearningRate(), config.maxGradNorm()).add("log_alpha", logAlpha);
     this.targetEntropy = -actions;
-    this.normalizer = new RunningNormalizer(observations, config.observationClip());
     this.multiplier =
         new LagrangeMultiplier(
             config.multiplierInitial(), config.costLimit(), config.multiplierRate());
@@ -200,7 +181,7 @@ public final class SacLag implements AutoCloseable {
   }
 
   private long episodeSeed() {
-    return seed * 1_000_003L + episodes;
+    return episodeSeed(episodes);
   }
 
   private void finishEpisode() {
@@ -246,15 +227,7 @@ public final class SacLag implements AutoCloseable {
   private double[] actorOutput(double[] raw) {
     double[] x = new double[observations];
     normalizer.normalise(raw, x);
-    try (NDManager s = manager.newSubManager()) {
-      NDArray input = s.create(toFloat(x), new Shape(1, observations)).duplicate();
-      float[] out = actor.forward(input, false).toFloatArray();
-      double[] result = new double[out.length];
-      for (int i = 0; i < out.length; i++) {
-        result[i] = out[i];
-      }
-      return result;
-    }
+    return networkOutput(actor, x);
   }
 
   /** A reparameterised draw from the squashed Gaussian and its log density. */
@@ -428,47 +401,24 @@ public final class SacLag implements AutoCloseable {
     return m;
   }
 
-  /**
-   * Returns the deterministic action ({@code tanh} of the Gaussian's mean) for an observation in
-   * engineering units, in engineering units, computed by DJL; the bundle's pure-Java forward must
-   * agree with it.
-   */
-  public double[] deterministicAction(Observation engineeringObservation) {
-    double[] raw = engineering.observationSpace().normalise(engineeringObservation.values());
-    double[] out = actorOutput(raw);
-    double[] action = new double[actions];
-    for (int a = 0; a < actions; a++) {
-      action[a] = Math.tanh(out[a]);
-    }
-    return engineering.actionSpace().denormalise(action);
+  @Override
+  protected String algorithmName() {
+    return config.lagrangian() ? "sac-lag" : "sac";
   }
 
-  /**
-   * Exports the deterministic policy (the actor's mean rows, squashed by {@code tanh}) with its
-   * frozen normalisation.
-   *
-   * @param trainingConfig the configuration to record
-   * @param environmentHash SHA-256 of the scenario file (or empty)
-   * @param shieldHash SHA-256 of the shield file in the loop (or empty)
-   * @param metrics summary figures to record
-   */
-  public PolicyBundle toBundle(
-      Map<String, Object> trainingConfig,
-      String environmentHash,
-      String shieldHash,
-      Map<String, Double> metrics) {
-    return new PolicyBundle(
-        config.lagrangian() ? "sac-lag" : "sac",
-        trainingConfig,
-        engineering.observationSpace().signals(),
-        engineering.actionSpace().signals(),
-        normalizer.snapshot(),
-        meanNetwork(),
-        PolicyBundle.SQUASH_TANH,
-        environmentHash,
-        shieldHash,
-        seed,
-        metrics);
+  @Override
+  protected Mlp policyNetwork() {
+    return actor;
+  }
+
+  @Override
+  protected MlpWeights policyWeights() {
+    return meanNetwork();
+  }
+
+  @Override
+  protected String squashing() {
+    return PolicyBundle.SQUASH_TANH;
   }
 
   /** The actor without its log-std outputs: the last layer keeps only the mean rows. */
@@ -480,23 +430,5 @@ public final class SacLag implements AutoCloseable {
     weights.set(last, Arrays.copyOf(weights.get(last), actions));
     biases.set(last, Arrays.copyOf(biases.get(last), actions));
     return new MlpWeights(full.activation(), weights, biases);
-  }
-
-  /** Stops updating the observation statistics (for evaluation). */
-  public void freezeNormalisation() {
-    normalizer.freeze();
-  }
-
-  @Override
-  public void close() {
-    manager.close();
-  }
-
-  private static float[] toFloat(double[] x) {
-    float[] out = new float[x.length];
-    for (int i = 0; i < x.length; i++) {
-      out[i] = (float) x[i];
-    }
-    return out;
   }
 }
