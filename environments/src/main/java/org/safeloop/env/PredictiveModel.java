@@ -46,17 +46,15 @@ public interface PredictiveModel {
   double[][] predict(double[] state, double[][] pendingInputs, double[] heldInput, int steps);
 
   /**
-   * Predicts like {@link #predict(double[], double[][], double[], int)} and adds {@code
-   * stepCorrection} to the state after every step: the bias update of industrial MPC, where the
-   * correction is the filtered one-step prediction error, so that predictions follow a plant that
-   * drifts away from the model.
-   *
-   * @param stepCorrection added to each state after each step, in state-space order
+   * Returns the input that reaches the process in prediction step {@code step} (0-based): for the
+   * first {@code delay} steps an input already sent is still in the dead time ({@code pending},
+   * oldest first; a history shorter than the dead time is padded with its oldest entry, an empty
+   * one with {@code held}), then {@code held}. The one rule every step-by-step predictor uses.
    */
-  double[][] predict(
-      double[] state,
-      double[][] pendingInputs,
-      double[] heldInput,
-      int steps,
-      double[] stepCorrection);
+  static double[] actingInput(int step, int delay, double[][] pending, double[] held) {
+    if (step >= delay || pending.length == 0) {
+      return held;
+    }
+    return pending[Math.max(0, pending.length - delay + step)];
+  }
 }

@@ -67,6 +67,8 @@ final class LayeredShield implements SafetyShield {
   private boolean pidActive;
   private double lastViolation;
   private final double[] scratchState;
+  // Signals the predictions start from: checked even without a measurement check of their own.
+  private final boolean[] needed;
   private double searchMargin;
   private double searchRank;
 
@@ -102,6 +104,10 @@ final class LayeredShield implements SafetyShield {
     this.frozenCount = new int[config.observationSpace().size()];
     this.fallbackWindow = new boolean[config.degradedWindow()];
     this.byConstraint = new long[config.constraints().size()];
+    this.needed = new boolean[config.observationSpace().size()];
+    for (int j : config.stateObservationIndex()) {
+      needed[j] = true;
+    }
     this.bias = new double[config.stateObservationIndex().length];
     this.scratchState = new double[config.stateObservationIndex().length];
     reset();
@@ -330,10 +336,6 @@ final class LayeredShield implements SafetyShield {
       return false;
     }
     boolean valid = true;
-    boolean[] needed = new boolean[space.size()];
-    for (int j : c.stateObservationIndex()) {
-      needed[j] = true;
-    }
     for (int j = 0; j < space.size(); j++) {
       MeasurementCheck check = c.checks()[j];
       double v = plant.value(j);
@@ -558,7 +560,7 @@ final class LayeredShield implements SafetyShield {
     int delay = c.predictor().deadTimeSteps();
     lastViolation = 0;
     for (int step = 0; step < horizon; step++) {
-      c.predictor().advance(x, actingInput(step, delay, pending, candidate), bias);
+      c.predictor().advance(x, PredictiveModel.actingInput(step, delay, pending, candidate), bias);
       for (int k = 0; k < constraints.size(); k++) {
         if (step >= constraints.get(k).horizon()) {
           continue;
@@ -590,18 +592,6 @@ final class LayeredShield implements SafetyShield {
   }
 
   /**
-   * The input reaching the process in prediction step {@code step}: inputs already sent are still
-   * in the dead time for the first {@code delay} steps (oldest first; a history shorter than the
-   * dead time is padded with its oldest entry), the candidate after.
-   */
-  private static double[] actingInput(int step, int delay, double[][] pending, double[] candidate) {
-    if (step >= delay || pending.length == 0) {
-      return candidate;
-    }
-    return pending[Math.max(0, pending.length - delay + step)];
-  }
-
-  /**
    * Updates the bias from the error of last step's one-step prediction: the measured state minus
    * what the model (plus the current bias) predicted from the last measured state with the action
    * that was then applied. Exponentially filtered against noise and bounded per state.
@@ -614,7 +604,8 @@ final class LayeredShield implements SafetyShield {
     c.predictor()
         .advance(
             predicted,
-            actingInput(0, c.predictor().deadTimeSteps(), lastPending, previousApplied),
+            PredictiveModel.actingInput(
+                0, c.predictor().deadTimeSteps(), lastPending, previousApplied),
             null);
     for (int s = 0; s < bias.length; s++) {
       double error = state[s] - predicted[s];

@@ -287,4 +287,28 @@ class ShieldLayersTest {
       assertEquals(0.0, r.totalCost(), "the PID under the shield never leaves 321-327 K");
     }
   }
+
+  @Test
+  void tooManyFallbacksInTheWindowReportTheShieldDegradedUntilTheyAge() {
+    SafetyShield s = shield("degraded_when: {fallback_fraction: 0.5, window: 4}\n");
+    PlantSnapshot bad =
+        new PlantSnapshot(
+            0,
+            new double[] {0.877, Double.NaN, 0.86},
+            new Quality[] {Quality.GOOD, Quality.BAD, Quality.GOOD},
+            new double[3]);
+    assertFalse(s.decide(bad, new double[] {300}, new double[] {300}).degraded(), "1 of 4");
+    assertFalse(s.decide(bad, new double[] {300}, new double[] {300}).degraded(), "2 of 4");
+    assertTrue(s.decide(bad, new double[] {300}, new double[] {300}).degraded(), "3 of 4 > 0.5");
+    assertTrue(s.counters().degraded());
+    boolean degraded = true;
+    for (int k = 0; k < 4; k++) {
+      degraded =
+          s.decide(
+                  plant(0.877 + 0.001 * k, 324.5, 26.0 * k), new double[] {300}, new double[] {300})
+              .degraded();
+    }
+    assertFalse(degraded, "the fallbacks left the window");
+    assertFalse(s.counters().degraded());
+  }
 }

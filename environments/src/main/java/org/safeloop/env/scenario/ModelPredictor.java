@@ -61,47 +61,16 @@ final class ModelPredictor implements PredictiveModel {
   @Override
   public double[][] predict(
       double[] state, double[][] pendingInputs, double[] heldInput, int steps) {
-    return predict(state, pendingInputs, heldInput, steps, null);
-  }
-
-  @Override
-  public double[][] predict(
-      double[] state,
-      double[][] pendingInputs,
-      double[] heldInput,
-      int steps,
-      double[] stepCorrection) {
     scenario.stateSpace().checkLength(state);
-    if (stepCorrection != null) {
-      scenario.stateSpace().checkLength(stepCorrection);
-    }
     scenario.actionSpace().checkLength(heldInput);
     if (steps < 0) {
       throw new IllegalArgumentException("prediction steps must be >= 0, got " + steps);
     }
     int delay = scenario.deadTimeSteps();
-    double[][] queue = new double[delay][];
-    for (int i = 0; i < delay; i++) {
-      // pendingInputs are oldest first; pad missing older entries with the oldest known input.
-      int fromEnd = delay - i;
-      int source = pendingInputs.length - fromEnd;
-      if (pendingInputs.length == 0) {
-        queue[i] = heldInput;
-      } else {
-        queue[i] = pendingInputs[Math.max(0, source)];
-      }
-    }
     double[] x = state.clone();
     double[][] out = new double[steps][];
-    double dt = scenario.controlInterval();
     for (int k = 0; k < steps; k++) {
-      double[] acting = k < delay ? queue[k] : heldInput;
-      simulator.advance(x, acting, parameters, dt);
-      if (stepCorrection != null) {
-        for (int i = 0; i < x.length; i++) {
-          x[i] += stepCorrection[i];
-        }
-      }
+      advance(x, PredictiveModel.actingInput(k, delay, pendingInputs, heldInput), null);
       out[k] = Arrays.copyOf(x, x.length);
     }
     return out;

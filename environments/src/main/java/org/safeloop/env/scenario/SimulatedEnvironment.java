@@ -38,7 +38,6 @@ import org.safeloop.env.scenario.ScenarioSpec.ConstraintSpec;
  */
 final class SimulatedEnvironment implements ProcessEnvironment {
   private final Scenario scenario;
-  private final boolean realism;
   private final IntegratorSpec integrator;
   private final ProcessSimulator simulator;
   private final SignalSpace observationSpace;
@@ -65,7 +64,6 @@ final class SimulatedEnvironment implements ProcessEnvironment {
 
   SimulatedEnvironment(Scenario scenario, boolean realism, IntegratorSpec integrator) {
     this.scenario = scenario;
-    this.realism = realism;
     this.integrator = integrator;
     this.simulator = new ProcessSimulator(scenario.model(), integrator);
     this.observationSpace = scenario.observationSpace();
@@ -327,10 +325,6 @@ final class SimulatedEnvironment implements ProcessEnvironment {
   @Override
   public PredictiveModel predictiveModel() {
     return new ModelPredictor(scenario, integrator, scenario.nominalParameters());
-  }
-
-  boolean realismEnabled() {
-    return realism;
   }
 
   @Override
