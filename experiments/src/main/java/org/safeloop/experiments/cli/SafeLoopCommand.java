@@ -18,6 +18,9 @@ import picocli.CommandLine.Command;
       DemoCommand.class,
       SimulateCommand.class,
       ScenariosCommand.class,
+      TrainCommand.class,
+      EvaluateCommand.class,
+      CompareCommand.class,
       BenchCommand.class,
       CommandLine.HelpCommand.class
     })

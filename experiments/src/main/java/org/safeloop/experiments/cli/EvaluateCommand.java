@@ -1,0 +1,156 @@
+package org.safeloop.experiments.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.safeloop.env.scenario.Scenario;
+import org.safeloop.env.scenario.Scenarios;
+import org.safeloop.experiments.evaluate.EvaluationSummary;
+import org.safeloop.experiments.evaluate.Evaluator;
+import org.safeloop.experiments.evaluate.PolicySource;
+import org.safeloop.experiments.run.RunDirectory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code safeloop evaluate}: closed-loop evaluation of a bundle or a baseline. */
+@Command(
+    name = "evaluate",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Evaluate a policy in closed loop: per-episode trajectories (CSV) and a summary (JSON):",
+      "return (mean, median, MAD), IAE/ISE, settling time and overshoot, violations,",
+      "shield interventions by layer, actuator travel."
+    })
+final class EvaluateCommand implements Callable<Integer> {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Option(
+      names = "--policy",
+      required = true,
+      paramLabel = "BUNDLE|pid|pid-simc|oracle",
+      description = "A policy bundle file or a baseline.")
+  String policy;
+
+  @Option(
+      names = "--scenario",
+      paramLabel = "NAME|FILE",
+      description = "Scenario (default: the one a bundle was trained on).")
+  String scenario;
+
+  @Option(
+      names = "--episodes",
+      defaultValue = "10",
+      paramLabel = "N",
+      description = "Episodes (default ${DEFAULT-VALUE}).")
+  int episodes;
+
+  @Option(
+      names = "--shield",
+      paramLabel = "FILE|NAME",
+      description = "Act through this shield (constraint file or built-in name).")
+  String shield;
+
+  @Option(
+      names = "--realism",
+      defaultValue = "off",
+      paramLabel = "on|off",
+      description =
+          "Sensor effects, disturbances, parameter uncertainty (default ${DEFAULT-VALUE}).")
+  String realism;
+
+  @Option(
+      names = "--seed",
+      defaultValue = "1000000",
+      paramLabel = "N",
+      description = "Seed of the first episode (default ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(names = "--out", paramLabel = "DIR", description = "Output folder.")
+  Path out;
+
+  @Override
+  public Integer call() throws Exception {
+    boolean withRealism = SimulateCommand.parseRealism(realism);
+    String scenarioName = scenario;
+    if (scenarioName == null) {
+      if (PolicySource.BASELINES.contains(policy) || !Files.isRegularFile(Path.of(policy))) {
+        throw new IllegalArgumentException("--scenario is required with --policy " + policy);
+      }
+      Object trained =
+          org.safeloop.agent.bundle.PolicyBundles.load(Path.of(policy)).config().get("scenario");
+      if (trained == null) {
+        throw new IllegalArgumentException(
+            "the bundle does not say which scenario it was trained on; give --scenario");
+      }
+      scenarioName = trained.toString();
+    }
+    Scenario resolved = Scenarios.load(scenarioName);
+    PolicySource source = PolicySource.of(policy, resolved);
+    Path dir =
+        out != null
+            ? out
+            : Path.of("runs")
+                .resolve(
+                    "eval__"
+                        + RunDirectory.name(resolved.name(), source.label(), seed, Instant.now()));
+    EvaluationSummary summary =
+        Evaluator.evaluate(
+            resolved,
+            source,
+            new Evaluator.Settings(
+                episodes, seed, withRealism, shield, dir.resolve("trajectories")));
+    RunDirectory.writeJson(dir.resolve("summary.json"), summary);
+    PrintWriter w = spec.commandLine().getOut();
+    w.println(describe(summary));
+    w.println("trajectories and summary.json in " + dir);
+    w.flush();
+    return 0;
+  }
+
+  static String describe(EvaluationSummary s) {
+    StringBuilder b = new StringBuilder();
+    b.append(
+        String.format(
+            Locale.ROOT,
+            "%s on %s, %d episodes (realism %s%s): return mean %.3f, median %.3f, MAD %.3f%n",
+            s.policy(),
+            s.scenario(),
+            s.episodes(),
+            s.realism() ? "on" : "off",
+            s.shielded() ? ", shielded" : "",
+            s.returnMean(),
+            s.returnMedian(),
+            s.returnMad()));
+    for (Map.Entry<String, EvaluationSummary.Tracking> e : s.tracking().entrySet()) {
+      EvaluationSummary.Tracking t = e.getValue();
+      b.append(
+          String.format(
+              Locale.ROOT,
+              "  %s: IAE %.4g, ISE %.4g, %d set-point steps, median settling %.3g, max overshoot"
+                  + " %.1f %%%n",
+              e.getKey(),
+              t.iae(),
+              t.ise(),
+              t.steps().size(),
+              t.medianSettlingTime(),
+              100 * t.maxOvershoot()));
+    }
+    b.append(
+        String.format(
+            Locale.ROOT,
+            "  violating steps %d (magnitude %.4g), shield interventions %d (%.1f %%) %s,"
+                + " actuator travel %s",
+            s.violatingSteps(),
+            s.violationMagnitude(),
+            s.interventions(),
+            100 * s.interventionRate(),
+            s.interventionsByLayer(),
+            s.actuatorTravel()));
+    return b.toString();
+  }
+}

@@ -1,0 +1,309 @@
+package org.safeloop.experiments.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.safeloop.agent.DjlAgent;
+import org.safeloop.agent.bundle.PolicyBundles;
+import org.safeloop.env.ProcessEnvironment;
+import org.safeloop.env.config.ConfigException;
+import org.safeloop.env.config.YamlConfig;
+import org.safeloop.env.scenario.Scenario;
+import org.safeloop.env.scenario.Scenarios;
+import org.safeloop.shield.SafetyShield;
+import org.safeloop.shield.ShieldedEnvironment;
+import org.safeloop.shield.Shields;
+
+/**
+ * A resolved experiment: the file's {@link ExperimentSpec} with its scenario loaded, its shield
+ * checked, its hyper-parameters merged onto the algorithm's defaults, and the hashes that identify
+ * it in run directories and reports. Loading checks everything a run would need, so a bad file
+ * fails before any run directory exists. Immutable; the environments and agents it creates are new
+ * each time.
+ */
+public final class Experiment {
+  private static final ObjectMapper JSON =
+      new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
+  private static final ObjectMapper YAML =
+      new ObjectMapper(
+              YAMLFactory.builder()
+                  .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+                  .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+                  .build())
+          .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
+
+  private final ExperimentSpec spec;
+  private final Algorithm algorithm;
+  private final Scenario scenario;
+  private final Object algorithmConfig;
+  private final String scenarioHash;
+  private final String shieldHash;
+  private final String configHash;
+
+  private Experiment(ExperimentSpec spec, Scenario scenario, Object algorithmConfig) {
+    this.spec = spec;
+    this.algorithm = Algorithm.of(spec.algorithm());
+    this.scenario = scenario;
+    this.algorithmConfig = algorithmConfig;
+    this.scenarioHash = PolicyBundles.sha256(sourceBytes(spec.scenario(), ".yaml"));
+    this.shieldHash =
+        spec.shield() == null
+            ? ""
+            : PolicyBundles.sha256(sourceBytes(spec.shield(), ".shield.yaml"));
+    this.configHash = PolicyBundles.sha256(resolvedYaml(0).getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * Loads and checks an experiment file; scenario and shield paths are relative to its folder.
+   *
+   * @throws ConfigException naming the file, line and key of the first problem
+   */
+  public static Experiment load(Path file) {
+    return resolve(YamlConfig.readDocument(file, ExperimentSpec.class), file.toAbsolutePath());
+  }
+
+  /**
+   * Parses experiment text; {@code sourceName} names it in messages and relative paths resolve
+   * against the working directory.
+   *
+   * @throws ConfigException naming the source, line and key of the first problem
+   */
+  public static Experiment parse(String text, String sourceName) {
+    return resolve(YamlConfig.parseDocument(text, sourceName, ExperimentSpec.class), null);
+  }
+
+  private static Experiment resolve(YamlConfig.Document<ExperimentSpec> doc, Path file) {
+    ExperimentSpec spec = doc.value();
+    Path dir = file == null ? Path.of("").toAbsolutePath() : file.getParent();
+    String scenarioSource = source(spec.scenario(), dir);
+    Scenario scenario;
+    try {
+      scenario = Scenarios.load(scenarioSource);
+    } catch (ConfigException e) {
+      throw e;
+    } catch (IllegalArgumentException e) {
+      throw doc.error("scenario", e.getMessage());
+    }
+    String shieldSource = spec.shield() == null ? null : source(spec.shield(), dir);
+    if (shieldSource != null) {
+      try {
+        SafetyShield shield = Shields.load(shieldSource);
+        new ShieldedEnvironment(
+            scenario.createEnvironment(false, null),
+            shield,
+            spec.shieldPenalty()); // checks that shield and scenario fit together
+      } catch (ConfigException e) {
+        throw e;
+      } catch (IllegalArgumentException e) {
+        throw doc.error("shield", e.getMessage());
+      }
+    }
+    Algorithm algorithm = Algorithm.of(spec.algorithm());
+    Object config = hyperparameters(algorithm, spec.hyperparameters(), doc);
+    return new Experiment(spec.withSources(scenarioSource, shieldSource), scenario, config);
+  }
+
+  /** A built-in name stays a name; a file name resolves against the experiment's folder. */
+  private static String source(String nameOrPath, Path dir) {
+    boolean file = nameOrPath.endsWith(".yaml") || nameOrPath.endsWith(".yml");
+    return file ? dir.resolve(nameOrPath).normalize().toString() : nameOrPath;
+  }
+
+  /** Merges the file's overrides onto the algorithm's defaults, blaming the key of a problem. */
+  private static Object hyperparameters(
+      Algorithm algorithm, Map<String, Object> overrides, YamlConfig.Document<?> doc) {
+    ObjectNode node = JSON.valueToTree(algorithm.defaults());
+    List<String> known = new ArrayList<>();
+    node.fieldNames().forEachRemaining(known::add);
+    for (Map.Entry<String, Object> e : overrides.entrySet()) {
+      String key = e.getKey();
+      String field = "hyperparameters." + key;
+      if (key.equals("lagrangian")) {
+        throw doc.error(
+            field,
+            "set by the algorithm's name: "
+                + algorithm.algorithmName()
+                + (algorithm.lagrangian() ? " has it on" : " has it off"));
+      }
+      if (!node.has(key)) {
+        throw doc.error(
+            field,
+            "unknown hyper-parameter '"
+                + key
+                + "' for "
+                + algorithm.algorithmName()
+                + "; known: "
+                + known.stream().filter(k -> !k.equals("lagrangian")).toList());
+      }
+      node.set(key, JSON.valueToTree(e.getValue()));
+    }
+    node.put("lagrangian", algorithm.lagrangian());
+    try {
+      return JSON.treeToValue(node, algorithm.configType());
+    } catch (JsonProcessingException | IllegalArgumentException e) {
+      Throwable root = e;
+      while (root.getCause() != null) {
+        root = root.getCause();
+      }
+      String message = root.getMessage() == null ? e.getMessage() : root.getMessage();
+      String blamed = "hyperparameters";
+      for (String key : overrides.keySet()) {
+        if (message.contains(key)) {
+          blamed = "hyperparameters." + key;
+          break;
+        }
+      }
+      throw doc.error(blamed, message.lines().findFirst().orElse(message));
+    }
+  }
+
+  /**
+   * Returns this experiment with another training budget and, when not null, another number of
+   * evaluation episodes (for {@code --steps} and {@code --quick}).
+   */
+  public Experiment with(long trainingSteps, Integer evaluationEpisodes) {
+    ExperimentSpec s = spec.withTrainingSteps(trainingSteps);
+    if (evaluationEpisodes != null) {
+      s = s.withEvaluationEpisodes(evaluationEpisodes);
+    }
+    return new Experiment(s, scenario, algorithmConfig);
+  }
+
+  /** Returns the experiment as written (scenario and shield as resolved). */
+  public ExperimentSpec spec() {
+    return spec;
+  }
+
+  /** Returns the algorithm. */
+  public Algorithm algorithm() {
+    return algorithm;
+  }
+
+  /** Returns the scenario. */
+  public Scenario scenario() {
+    return scenario;
+  }
+
+  /** Returns the hyper-parameter record (defaults merged with the file's overrides). */
+  public Object algorithmConfig() {
+    return algorithmConfig;
+  }
+
+  /** Returns every hyper-parameter by snake_case name, defaults included. */
+  public Map<String, Object> resolvedHyperparameters() {
+    JsonNode node = JSON.valueToTree(algorithmConfig);
+    @SuppressWarnings("unchecked")
+    Map<String, Object> map = JSON.convertValue(node, LinkedHashMap.class);
+    return map;
+  }
+
+  /** Returns the SHA-256 of the scenario file (or built-in resource). */
+  public String scenarioHash() {
+    return scenarioHash;
+  }
+
+  /** Returns the SHA-256 of the shield file (or built-in resource), empty without a shield. */
+  public String shieldHash() {
+    return shieldHash;
+  }
+
+  /**
+   * Returns the SHA-256 of the resolved configuration without its seeds: runs of one experiment
+   * across seeds share it.
+   */
+  public String configHash() {
+    return configHash;
+  }
+
+  /** Returns true when a shield sits in the loop. */
+  public boolean shielded() {
+    return spec.shield() != null;
+  }
+
+  /** Loads a fresh shield (shields hold state), or returns null without one. */
+  public SafetyShield newShield() {
+    return spec.shield() == null ? null : Shields.load(spec.shield());
+  }
+
+  /**
+   * Creates the training environment: the scenario with the training realism, behind the shield
+   * (with its penalty) when there is one.
+   */
+  public ProcessEnvironment trainingEnvironment() {
+    ProcessEnvironment env = scenario.createEnvironment(spec.training().realism(), null);
+    SafetyShield shield = newShield();
+    return shield == null ? env : new ShieldedEnvironment(env, shield, spec.shieldPenalty());
+  }
+
+  /** Creates an untrained agent on {@code environment}. */
+  public DjlAgent newAgent(ProcessEnvironment environment, long seed) {
+    return algorithm.create(environment, algorithmConfig, seed);
+  }
+
+  /**
+   * Returns this experiment for one seed as a YAML document with every hyper-parameter spelled out;
+   * {@code safeloop train} accepts it as it is.
+   */
+  public String resolvedYaml(long seed) {
+    ExperimentSpec one =
+        new ExperimentSpec(
+            spec.name(),
+            spec.scenario(),
+            spec.algorithm(),
+            withoutLagrangian(resolvedHyperparameters()),
+            spec.shield(),
+            spec.shieldPenalty(),
+            spec.training(),
+            spec.evaluation(),
+            List.of(seed),
+            spec.output());
+    return toYaml(one);
+  }
+
+  private static Map<String, Object> withoutLagrangian(Map<String, Object> map) {
+    Map<String, Object> copy = new LinkedHashMap<>(map);
+    copy.remove("lagrangian");
+    return copy;
+  }
+
+  private static String toYaml(ExperimentSpec spec) {
+    try {
+      return YAML.writeValueAsString(spec);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot write the experiment as YAML", e);
+    }
+  }
+
+  /** Reads a scenario or shield source: a file, or a built-in resource by name. */
+  private static byte[] sourceBytes(String nameOrPath, String suffix) {
+    Path path = Path.of(nameOrPath);
+    try {
+      if (Files.isRegularFile(path)) {
+        return Files.readAllBytes(path);
+      }
+      String resource = "scenarios/" + nameOrPath + suffix;
+      try (InputStream in = Experiment.class.getClassLoader().getResourceAsStream(resource)) {
+        if (in == null) {
+          throw new IllegalArgumentException("no file or built-in resource " + nameOrPath);
+        }
+        return in.readAllBytes();
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + nameOrPath, e);
+    }
+  }
+}

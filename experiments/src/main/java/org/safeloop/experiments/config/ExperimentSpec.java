@@ -1,0 +1,203 @@
+package org.safeloop.experiments.config;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.safeloop.env.config.FieldException;
+import org.safeloop.shield.ShieldPenalty;
+
+/**
+ * An experiment file as written: which scenario, which algorithm with which hyper-parameters,
+ * whether a shield sits in the training loop, the training budget, the evaluation, the seeds and
+ * where runs go. Keys are snake_case in YAML; {@link Experiment#load} resolves the names against
+ * the scenario and the algorithm and reports problems with the file, line and key.
+ *
+ * @param name a label for people (default: {@code <scenario>-<algorithm>})
+ * @param scenario built-in scenario name or scenario file (relative to the experiment file)
+ * @param algorithm one of {@link Algorithm#NAMES}
+ * @param hyperparameters overrides of the algorithm's published defaults, by snake_case name (e.g.
+ *     {@code learning_rate}); unknown names are errors
+ * @param shield constraint file (relative to the experiment file) or built-in shield name; the
+ *     shield then sits in the training loop and in evaluation; absent for none
+ * @param shieldPenalty what an intervention costs the agent during training (reward, reward per
+ *     unit of correction, extra cost for Lagrangian methods); default none
+ * @param training budget and conditions of training
+ * @param evaluation how the trained policy is evaluated
+ * @param seeds training seeds; one run per seed (default {@code [0]})
+ * @param output folder that receives the run directories (relative to the working directory),
+ *     default {@code runs}
+ */
+public record ExperimentSpec(
+    String name,
+    String scenario,
+    String algorithm,
+    Map<String, Object> hyperparameters,
+    String shield,
+    ShieldPenalty shieldPenalty,
+    TrainingSpec training,
+    EvaluationSpec evaluation,
+    List<Long> seeds,
+    String output) {
+
+  /** Validates what can be checked without loading the scenario, and fills defaults. */
+  public ExperimentSpec {
+    FieldException.require(
+        scenario != null && !scenario.isBlank(),
+        "scenario",
+        "name a built-in scenario (e.g. cstr-tracking) or a scenario file");
+    FieldException.require(
+        algorithm != null && Algorithm.NAMES.contains(algorithm),
+        "algorithm",
+        "unknown algorithm '" + algorithm + "'; choose one of " + Algorithm.NAMES);
+    if (name == null || name.isBlank()) {
+      name = scenario.replaceAll("^.*/|\\.ya?ml$", "") + "-" + algorithm;
+    }
+    hyperparameters =
+        hyperparameters == null
+            ? Map.of()
+            : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(hyperparameters));
+    if (shield != null && shield.isBlank()) {
+      shield = null;
+    }
+    if (shieldPenalty == null) {
+      shieldPenalty = ShieldPenalty.none();
+    }
+    FieldException.require(training != null, "training", "give at least training.steps");
+    if (evaluation == null) {
+      evaluation = EvaluationSpec.defaults();
+    }
+    if (seeds == null || seeds.isEmpty()) {
+      seeds = List.of(0L);
+    }
+    FieldException.require(
+        seeds.stream().allMatch(s -> s != null && s >= 0), "seeds", "seeds must be >= 0");
+    FieldException.require(
+        seeds.stream().distinct().count() == seeds.size(), "seeds", "seeds must differ");
+    seeds = List.copyOf(seeds);
+    if (output == null || output.isBlank()) {
+      output = "runs";
+    }
+  }
+
+  /** Returns a copy with other seeds. */
+  public ExperimentSpec withSeeds(List<Long> newSeeds) {
+    return new ExperimentSpec(
+        name,
+        scenario,
+        algorithm,
+        hyperparameters,
+        shield,
+        shieldPenalty,
+        training,
+        evaluation,
+        newSeeds,
+        output);
+  }
+
+  /** Returns a copy with another training budget. */
+  public ExperimentSpec withTrainingSteps(long steps) {
+    return new ExperimentSpec(
+        name,
+        scenario,
+        algorithm,
+        hyperparameters,
+        shield,
+        shieldPenalty,
+        training.withSteps(steps),
+        evaluation,
+        seeds,
+        output);
+  }
+
+  /** Returns a copy with another number of evaluation episodes. */
+  public ExperimentSpec withEvaluationEpisodes(int episodes) {
+    return new ExperimentSpec(
+        name,
+        scenario,
+        algorithm,
+        hyperparameters,
+        shield,
+        shieldPenalty,
+        training,
+        new EvaluationSpec(episodes, evaluation.realism(), evaluation.seed()),
+        seeds,
+        output);
+  }
+
+  /** Returns a copy with the scenario and shield given as they resolved (absolute paths). */
+  ExperimentSpec withSources(String newScenario, String newShield) {
+    return new ExperimentSpec(
+        name,
+        newScenario,
+        algorithm,
+        hyperparameters,
+        newShield,
+        shieldPenalty,
+        training,
+        evaluation,
+        seeds,
+        output);
+  }
+
+  /**
+   * Budget and conditions of training.
+   *
+   * @param steps environment steps (the budget), at least 1
+   * @param realism train with sensor effects, disturbances and parameter uncertainty (default true)
+   * @param checkpointEvery environment steps between two checkpoints (default a fifth of the
+   *     budget)
+   */
+  public record TrainingSpec(Long steps, Boolean realism, Long checkpointEvery) {
+
+    /** Validates and fills defaults. */
+    public TrainingSpec {
+      FieldException.require(steps != null, "steps", "give the training budget in steps");
+      FieldException.require(steps >= 1, "steps", "must be at least 1, got " + steps);
+      if (realism == null) {
+        realism = true;
+      }
+      if (checkpointEvery == null) {
+        checkpointEvery = Math.max(1, steps / 5);
+      }
+      FieldException.require(
+          checkpointEvery >= 1, "checkpoint_every", "must be at least 1, got " + checkpointEvery);
+    }
+
+    TrainingSpec withSteps(long newSteps) {
+      return new TrainingSpec(newSteps, realism, Math.min(checkpointEvery, newSteps));
+    }
+  }
+
+  /**
+   * How a trained policy is evaluated: the deterministic policy (through the shield when there is
+   * one) on fresh episode seeds.
+   *
+   * @param episodes evaluation episodes (default 10)
+   * @param realism evaluate with realism on (default false: noise-free, as the NMPC oracle that
+   *     defines the optimality gap needs)
+   * @param seed seed of the first evaluation episode; episode {@code i} uses {@code seed + i}
+   *     (default 1,000,000, far from the training seeds)
+   */
+  public record EvaluationSpec(Integer episodes, Boolean realism, Long seed) {
+
+    /** Validates and fills defaults. */
+    public EvaluationSpec {
+      if (episodes == null) {
+        episodes = 10;
+      }
+      FieldException.require(episodes >= 1, "episodes", "must be at least 1, got " + episodes);
+      if (realism == null) {
+        realism = false;
+      }
+      if (seed == null) {
+        seed = 1_000_000L;
+      }
+      FieldException.require(seed >= 0, "seed", "must be >= 0");
+    }
+
+    /** Ten noise-free episodes from seed 1,000,000. */
+    public static EvaluationSpec defaults() {
+      return new EvaluationSpec(null, null, null);
+    }
+  }
+}

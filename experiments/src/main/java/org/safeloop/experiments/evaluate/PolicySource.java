@@ -1,0 +1,81 @@
+package org.safeloop.experiments.evaluate;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.Supplier;
+import org.safeloop.agent.baseline.NmpcOracle;
+import org.safeloop.agent.baseline.PiTuner;
+import org.safeloop.agent.bundle.MlpPolicy;
+import org.safeloop.agent.bundle.PolicyBundle;
+import org.safeloop.agent.bundle.PolicyBundles;
+import org.safeloop.env.control.PidPolicy;
+import org.safeloop.env.control.Policy;
+import org.safeloop.env.scenario.Scenario;
+
+/**
+ * Names a policy to evaluate and makes fresh instances of it: {@code pid} (the scenario's PI
+ * loops), {@code pid-simc} (a PI tuned by SIMC from a step test on the model), {@code oracle} (the
+ * NMPC oracle: nominal model, true state, perfect preview; noise-free evaluation only) or the path
+ * of a policy bundle (run with the pure-Java forward pass, as deployed).
+ *
+ * @param label the name used in tables and file names
+ * @param bundle the bundle when the source is one, else null
+ * @param oracle true for the NMPC oracle
+ * @param factory makes a fresh policy for one episode
+ */
+public record PolicySource(
+    String label, PolicyBundle bundle, boolean oracle, Supplier<Policy> factory) {
+
+  /** The baseline names accepted besides bundle paths. */
+  public static final List<String> BASELINES = List.of("pid", "pid-simc", "oracle");
+
+  /**
+   * Resolves {@code nameOrBundle} for {@code scenario}.
+   *
+   * @throws IllegalArgumentException for an unknown name, a missing or corrupt bundle, or a bundle
+   *     whose signals do not fit the scenario (the message says which)
+   */
+  public static PolicySource of(String nameOrBundle, Scenario scenario) {
+    switch (nameOrBundle) {
+      case "pid":
+        scenario.baselineController(); // fails clearly when the scenario has none
+        return new PolicySource("pid", null, false, scenario::baselineController);
+      case "pid-simc":
+        {
+          var tuning = PiTuner.tune(scenario).config();
+          return new PolicySource(
+              "pid-simc",
+              null,
+              false,
+              () ->
+                  new PidPolicy(
+                      List.of(tuning),
+                      scenario.observationSpace(),
+                      scenario.actionSpace(),
+                      scenario.controlInterval(),
+                      scenario.initialInput()));
+        }
+      case "oracle":
+        return new PolicySource("oracle", null, true, () -> new NmpcOracle(scenario));
+      default:
+        Path file = Path.of(nameOrBundle);
+        if (!Files.isRegularFile(file)) {
+          throw new IllegalArgumentException(
+              "--policy "
+                  + nameOrBundle
+                  + ": no such bundle file; give a policy bundle or one of "
+                  + BASELINES);
+        }
+        PolicyBundle bundle = PolicyBundles.load(file);
+        bundle.requireCompatible(
+            scenario.observationSpace(), scenario.actionSpace(), "scenario " + scenario.name());
+        return new PolicySource(bundle.algorithm(), bundle, false, () -> new MlpPolicy(bundle));
+    }
+  }
+
+  /** Wraps a policy made elsewhere (e.g. by a test). */
+  public static PolicySource of(String label, Supplier<Policy> factory) {
+    return new PolicySource(label, null, false, factory);
+  }
+}

@@ -1,0 +1,296 @@
+package org.safeloop.experiments.run;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import org.safeloop.agent.DjlAgent;
+import org.safeloop.agent.bundle.PolicyBundle;
+import org.safeloop.agent.bundle.PolicyBundles;
+import org.safeloop.agent.ppo.PpoConfig;
+import org.safeloop.experiments.config.Experiment;
+import org.safeloop.experiments.evaluate.EvaluationSummary;
+import org.safeloop.experiments.evaluate.Evaluator;
+import org.safeloop.experiments.evaluate.PolicySource;
+
+/**
+ * Trains one seed of an experiment into a run directory ({@link RunDirectory}): snapshot of the
+ * resolved config, {@code run.json}, {@code metrics.csv} row by row, a checkpoint bundle every
+ * {@code checkpoint_every} steps, then the final bundle and its evaluation. A stop request (Ctrl-C)
+ * is honoured between two updates: the run writes a checkpoint of where it got to, marks itself
+ * {@code interrupted} and leaves every file complete. Not thread-safe; one training per process
+ * (DJL allows one gradient collector at a time).
+ */
+public final class Trainer {
+  /** SAC steps between two looks at the stop flag; PPO looks after every update. */
+  private static final long SAC_STOP_CHECK_STEPS = 250;
+
+  /**
+   * The outcome of a run.
+   *
+   * @param runDir its directory
+   * @param info its final {@code run.json}
+   * @param evaluation the evaluation of the final policy, or null when the run did not complete
+   */
+  public record Result(Path runDir, RunInfo info, EvaluationSummary evaluation) {}
+
+  private Trainer() {}
+
+  /**
+   * Trains {@code experiment} with {@code seed} into {@code runDir} (created if missing).
+   *
+   * @param progress show a progress bar on standard error
+   * @param stop set by a signal handler to stop cleanly
+   * @throws IllegalStateException if {@code runDir} already holds a run
+   */
+  public static Result run(
+      Experiment experiment, long seed, Path runDir, boolean progress, AtomicBoolean stop) {
+    if (RunDirectory.isRun(runDir)) {
+      throw new IllegalStateException("run directory " + runDir + " already holds a run");
+    }
+    try {
+      Files.createDirectories(runDir.resolve(RunDirectory.CHECKPOINTS));
+      Files.writeString(runDir.resolve(RunDirectory.CONFIG), experiment.resolvedYaml(seed));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create " + runDir, e);
+    }
+    Instant started = Instant.now();
+    long budget = experiment.spec().training().steps();
+    RunInfo info =
+        new RunInfo(
+            experiment.spec().name(),
+            experiment.scenario().name(),
+            experiment.algorithm().algorithmName(),
+            seed,
+            experiment.shielded(),
+            experiment.configHash(),
+            experiment.scenarioHash(),
+            experiment.shieldHash(),
+            CodeVersion.describe(),
+            started.toString(),
+            "",
+            "running",
+            budget,
+            0,
+            0,
+            0,
+            "");
+    RunDirectory.writeJson(runDir.resolve(RunDirectory.RUN), info);
+
+    try (PrintWriter log = openLog(runDir.resolve(RunDirectory.LOG));
+        MetricsLog metrics = new MetricsLog(runDir.resolve(RunDirectory.METRICS))) {
+      log(log, "run " + runDir.getFileName() + " (" + CodeVersion.describe() + ")");
+      log(log, "config hash " + experiment.configHash() + ", seed " + seed);
+      Progress state = new Progress();
+      long startNanos = System.nanoTime();
+      EpisodeMonitor env =
+          new EpisodeMonitor(
+              experiment.trainingEnvironment(),
+              experiment.scenario().constraints().size(),
+              episode -> {
+                state.episodes++;
+                state.recent(episode.episodeReturn(), episode.cost());
+                metrics.episode(state.steps(), state.episodes, seconds(startNanos), episode);
+              });
+      state.steps = env::totalSteps;
+      String status = "completed";
+      String message = "";
+      EvaluationSummary evaluation = null;
+      try (DjlAgent agent = experiment.newAgent(env, seed);
+          ProgressBar bar = progress ? progressBar(experiment, budget) : null) {
+        long chunk =
+            experiment.algorithmConfig() instanceof PpoConfig ppo
+                ? ppo.stepsPerUpdate()
+                : SAC_STOP_CHECK_STEPS;
+        long every = experiment.spec().training().checkpointEvery();
+        long done = 0;
+        long nextCheckpoint = every;
+        while (done < budget) {
+          if (stop.get()) {
+            status = "interrupted";
+            message = "stopped by request after " + done + " steps";
+            break;
+          }
+          agent.train(Math.min(chunk, budget - done), m -> metrics.update(m, seconds(startNanos)));
+          done = env.totalSteps();
+          if (bar != null) {
+            bar.stepTo(done);
+            bar.setExtraMessage(" | " + state.describe(seconds(startNanos)));
+          }
+          if (done >= nextCheckpoint && done < budget) {
+            checkpoint(experiment, agent, runDir, done, state, log);
+            nextCheckpoint = (done / every + 1) * every;
+          }
+        }
+        double trainSeconds = seconds(startNanos);
+        if (status.equals("interrupted")) {
+          checkpoint(experiment, agent, runDir, done, state, log);
+          log(log, message);
+        } else {
+          agent.freezeNormalisation();
+          PolicyBundle bundle = bundle(experiment, agent, state);
+          PolicyBundles.save(bundle, runDir.resolve(RunDirectory.POLICY));
+          log(log, String.format(Locale.ROOT, "trained %d steps in %.1f s", done, trainSeconds));
+          evaluation = evaluate(experiment, runDir);
+          RunDirectory.writeJson(runDir.resolve(RunDirectory.EVAL), evaluation);
+          log(
+              log,
+              String.format(
+                  Locale.ROOT,
+                  "evaluation: median return %.3f (MAD %.3f) over %d episodes, %d violating"
+                      + " steps, intervention rate %.3f",
+                  evaluation.returnMedian(),
+                  evaluation.returnMad(),
+                  evaluation.episodes(),
+                  evaluation.violatingSteps(),
+                  evaluation.interventionRate()));
+        }
+        info =
+            info.finished(
+                Instant.now().toString(), status, done, state.episodes, trainSeconds, message);
+      } catch (RuntimeException e) {
+        info =
+            info.finished(
+                Instant.now().toString(),
+                "failed",
+                env.totalSteps(),
+                state.episodes,
+                seconds(startNanos),
+                String.valueOf(e.getMessage()));
+        RunDirectory.writeJson(runDir.resolve(RunDirectory.RUN), info);
+        log(log, "failed: " + e);
+        throw e;
+      }
+      RunDirectory.writeJson(runDir.resolve(RunDirectory.RUN), info);
+      return new Result(runDir, info, evaluation);
+    }
+  }
+
+  /** Evaluates the final bundle as deployed: pure-Java forward pass, through the shield if any. */
+  static EvaluationSummary evaluate(Experiment experiment, Path runDir) {
+    var spec = experiment.spec().evaluation();
+    PolicySource source =
+        PolicySource.of(runDir.resolve(RunDirectory.POLICY).toString(), experiment.scenario());
+    return Evaluator.evaluate(
+        experiment.scenario(),
+        source,
+        new Evaluator.Settings(
+            spec.episodes(),
+            spec.seed(),
+            spec.realism(),
+            experiment.spec().shield(),
+            runDir.resolve(RunDirectory.EVAL_DIR)));
+  }
+
+  private static void checkpoint(
+      Experiment experiment,
+      DjlAgent agent,
+      Path runDir,
+      long steps,
+      Progress state,
+      PrintWriter log) {
+    Path dir = runDir.resolve(RunDirectory.CHECKPOINTS);
+    Path file = dir.resolve(String.format(Locale.ROOT, "step-%09d.bundle", steps));
+    Path tmp = dir.resolve(file.getFileName() + ".tmp");
+    PolicyBundles.save(bundle(experiment, agent, state), tmp);
+    try {
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write checkpoint " + file, e);
+    }
+    log(log, "checkpoint " + file.getFileName());
+  }
+
+  private static PolicyBundle bundle(Experiment experiment, DjlAgent agent, Progress state) {
+    Map<String, Object> config = new LinkedHashMap<>(experiment.resolvedHyperparameters());
+    config.put("scenario", experiment.scenario().name());
+    config.put("config_hash", experiment.configHash());
+    Map<String, Double> figures = new LinkedHashMap<>();
+    figures.put("environment_steps", (double) state.steps());
+    figures.put("episodes", (double) state.episodes);
+    figures.put("recent_return", state.recentReturn());
+    figures.put("recent_cost", state.recentCost());
+    return agent.toBundle(config, experiment.scenarioHash(), experiment.shieldHash(), figures);
+  }
+
+  private static ProgressBar progressBar(Experiment experiment, long budget) {
+    return new ProgressBarBuilder()
+        .setTaskName(experiment.scenario().name() + " " + experiment.algorithm().algorithmName())
+        .setInitialMax(budget)
+        .setUnit(" steps", 1)
+        .setStyle(ProgressBarStyle.ASCII)
+        .setUpdateIntervalMillis(500)
+        .showSpeed()
+        .setMaxRenderedLength(120)
+        .build();
+  }
+
+  private static PrintWriter openLog(Path file) {
+    try {
+      return new PrintWriter(
+          Files.newBufferedWriter(
+              file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND),
+          true);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + file, e);
+    }
+  }
+
+  private static void log(PrintWriter log, String line) {
+    log.println(Instant.now() + " " + line);
+  }
+
+  private static double seconds(long startNanos) {
+    return (System.nanoTime() - startNanos) * 1e-9;
+  }
+
+  /** Training progress as the monitor and the update listener see it. */
+  private static final class Progress {
+    private static final int WINDOW = 10;
+    java.util.function.LongSupplier steps = () -> 0;
+    long episodes;
+    private final Deque<double[]> recent = new ArrayDeque<>();
+
+    long steps() {
+      return steps.getAsLong();
+    }
+
+    void recent(double episodeReturn, double cost) {
+      recent.addLast(new double[] {episodeReturn, cost});
+      if (recent.size() > WINDOW) {
+        recent.removeFirst();
+      }
+    }
+
+    double recentReturn() {
+      return recent.stream().mapToDouble(r -> r[0]).average().orElse(Double.NaN);
+    }
+
+    double recentCost() {
+      return recent.stream().mapToDouble(r -> r[1]).average().orElse(Double.NaN);
+    }
+
+    String describe(double seconds) {
+      return String.format(
+          Locale.ROOT,
+          "%.1f ep/s | return %.2f | cost %.3f",
+          seconds > 0 ? episodes / seconds : 0.0,
+          recentReturn(),
+          recentCost());
+    }
+  }
+}
