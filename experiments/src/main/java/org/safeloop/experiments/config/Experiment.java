@@ -105,7 +105,7 @@ public final class Experiment {
         new ShieldedEnvironment(
             scenario.createEnvironment(false, null),
             shield,
-            spec.shieldPenalty()); // checks that shield and scenario fit together
+            spec.shieldPenalty().toPenalty()); // checks that shield and scenario fit together
       } catch (ConfigException e) {
         throw e;
       } catch (IllegalArgumentException e) {
@@ -246,7 +246,9 @@ public final class Experiment {
   public ProcessEnvironment trainingEnvironment() {
     ProcessEnvironment env = scenario.createEnvironment(spec.training().realism(), null);
     SafetyShield shield = newShield();
-    return shield == null ? env : new ShieldedEnvironment(env, shield, spec.shieldPenalty());
+    return shield == null
+        ? env
+        : new ShieldedEnvironment(env, shield, spec.shieldPenalty().toPenalty());
   }
 
   /** Creates an untrained agent on {@code environment}. */

@@ -33,7 +33,7 @@ public record ExperimentSpec(
     String algorithm,
     Map<String, Object> hyperparameters,
     String shield,
-    ShieldPenalty shieldPenalty,
+    PenaltySpec shieldPenalty,
     TrainingSpec training,
     EvaluationSpec evaluation,
     List<Long> seeds,
@@ -60,7 +60,7 @@ public record ExperimentSpec(
       shield = null;
     }
     if (shieldPenalty == null) {
-      shieldPenalty = ShieldPenalty.none();
+      shieldPenalty = new PenaltySpec(null, null, null);
     }
     FieldException.require(training != null, "training", "give at least training.steps");
     if (evaluation == null) {
@@ -137,6 +137,36 @@ public record ExperimentSpec(
         evaluation,
         seeds,
         output);
+  }
+
+  /**
+   * What a shield intervention costs the agent during training (see {@link ShieldPenalty}); each
+   * amount defaults to 0 and must be finite and non-negative.
+   *
+   * @param reward subtracted from the reward at each intervention
+   * @param rewardPerCorrection subtracted per unit of correction (distance between proposed and
+   *     applied action, normalised by the action ranges)
+   * @param cost extra cost entry per intervention, for Lagrangian methods
+   */
+  public record PenaltySpec(Double reward, Double rewardPerCorrection, Double cost) {
+
+    /** Validates and fills defaults. */
+    public PenaltySpec {
+      reward = reward == null ? 0.0 : reward;
+      rewardPerCorrection = rewardPerCorrection == null ? 0.0 : rewardPerCorrection;
+      cost = cost == null ? 0.0 : cost;
+      FieldException.require(reward >= 0 && Double.isFinite(reward), "reward", "must be >= 0");
+      FieldException.require(
+          rewardPerCorrection >= 0 && Double.isFinite(rewardPerCorrection),
+          "reward_per_correction",
+          "must be >= 0");
+      FieldException.require(cost >= 0 && Double.isFinite(cost), "cost", "must be >= 0");
+    }
+
+    /** Returns the penalty the shielded environment charges. */
+    public ShieldPenalty toPenalty() {
+      return new ShieldPenalty(reward, rewardPerCorrection, cost);
+    }
   }
 
   /**

@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -59,6 +60,21 @@ public final class Trainer {
    */
   public static Result run(
       Experiment experiment, long seed, Path runDir, boolean progress, AtomicBoolean stop) {
+    return run(experiment, seed, runDir, progress, stop::get);
+  }
+
+  /**
+   * Trains {@code experiment} with {@code seed} into {@code runDir}, asking {@code stopRequested}
+   * between updates whether to stop.
+   *
+   * @throws IllegalStateException if {@code runDir} already holds a run
+   */
+  public static Result run(
+      Experiment experiment,
+      long seed,
+      Path runDir,
+      boolean progress,
+      BooleanSupplier stopRequested) {
     if (RunDirectory.isRun(runDir)) {
       throw new IllegalStateException("run directory " + runDir + " already holds a run");
     }
@@ -120,7 +136,7 @@ public final class Trainer {
         long done = 0;
         long nextCheckpoint = every;
         while (done < budget) {
-          if (stop.get()) {
+          if (stopRequested.getAsBoolean()) {
             status = "interrupted";
             message = "stopped by request after " + done + " steps";
             break;

@@ -1,0 +1,177 @@
+package org.safeloop.experiments.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.safeloop.agent.ppo.PpoConfig;
+import org.safeloop.agent.sac.SacConfig;
+import org.safeloop.env.config.ConfigException;
+import org.safeloop.experiments.cli.SafeLoopCommand;
+import picocli.CommandLine;
+
+/** Experiment files: the shipped examples load, and every mistake names file, line and key. */
+class ExperimentFileTest {
+  @TempDir Path dir;
+
+  private static final String VALID =
+      """
+      scenario: fopdt
+      algorithm: ppo
+      hyperparameters:
+        steps_per_update: 256
+        learning_rate: 0.001
+      training:
+        steps: 1024
+      evaluation:
+        episodes: 2
+      seeds: [3]
+      """;
+
+  static Stream<Path> shippedConfigs() throws IOException {
+    return Files.list(Path.of("configs")).filter(p -> p.toString().endsWith(".yaml")).sorted();
+  }
+
+  @ParameterizedTest
+  @MethodSource("shippedConfigs")
+  void everyShippedExperimentFileLoads(Path file) {
+    Experiment e = Experiment.load(file);
+    assertEquals(e.spec().scenario(), e.spec().scenario());
+    assertFalse(e.configHash().isEmpty());
+  }
+
+  @Test
+  void shippedFilesCoverEveryBuiltInScenarioAndTheShieldedCstr() throws IOException {
+    List<Experiment> all = shippedConfigs().map(Experiment::load).toList();
+    for (String scenario : org.safeloop.env.scenario.Scenarios.builtInNames()) {
+      assertTrue(
+          all.stream().anyMatch(e -> e.scenario().name().equals(scenario)),
+          "no example experiment for " + scenario);
+    }
+    assertTrue(
+        all.stream().anyMatch(e -> e.scenario().name().equals("cstr-constrained") && e.shielded()));
+  }
+
+  @Test
+  void hyperparametersOverrideThePublishedDefaultsAndTheRestStay() {
+    Experiment e = Experiment.parse(VALID, "valid.yaml");
+    PpoConfig c = (PpoConfig) e.algorithmConfig();
+    assertEquals(256, c.stepsPerUpdate());
+    assertEquals(1e-3, c.learningRate());
+    assertEquals(PpoConfig.defaults().clipCoef(), c.clipCoef());
+    assertFalse(c.lagrangian());
+    Experiment lag = Experiment.parse(VALID.replace("algorithm: ppo", "algorithm: ppo-lag"), "x");
+    assertTrue(((PpoConfig) lag.algorithmConfig()).lagrangian());
+    Experiment sac =
+        Experiment.parse(
+            "scenario: fopdt\nalgorithm: sac-lag\nhyperparameters: {hidden: [32, 16]}\n"
+                + "training: {steps: 100}\n",
+            "sac.yaml");
+    SacConfig s = (SacConfig) sac.algorithmConfig();
+    assertEquals(List.of(32, 16), java.util.Arrays.stream(s.hidden()).boxed().toList());
+    assertTrue(s.lagrangian());
+    assertEquals(Double.POSITIVE_INFINITY, s.maxGradNorm());
+  }
+
+  @Test
+  void theResolvedFileOfARunLoadsBackToTheSameConfiguration() throws IOException {
+    for (String text :
+        List.of(
+            VALID,
+            "scenario: cstr-constrained\nalgorithm: sac-lag\nshield: cstr-constrained\n"
+                + "shield_penalty: {reward: 1.0}\ntraining: {steps: 100}\n")) {
+      Experiment e = Experiment.parse(text, "original.yaml");
+      Path file = dir.resolve("resolved.yaml");
+      Files.writeString(file, e.resolvedYaml(3));
+      Experiment back = Experiment.load(file);
+      assertEquals(e.configHash(), back.configHash());
+      assertEquals(e.resolvedYaml(3), back.resolvedYaml(3));
+    }
+  }
+
+  @Test
+  void theConfigHashIgnoresSeedsButNotHyperparameters() {
+    Experiment a = Experiment.parse(VALID, "a.yaml");
+    Experiment b = Experiment.parse(VALID.replace("seeds: [3]", "seeds: [4, 5]"), "b.yaml");
+    Experiment c = Experiment.parse(VALID.replace("0.001", "0.002"), "c.yaml");
+    assertEquals(a.configHash(), b.configHash());
+    assertFalse(a.configHash().equals(c.configHash()));
+  }
+
+  record Mistake(String description, String from, String to, String key, int line) {}
+
+  static Stream<Mistake> mistakes() {
+    return Stream.of(
+        new Mistake("unknown algorithm", "algorithm: ppo", "algorithm: dqn", "algorithm", 2),
+        new Mistake(
+            "missing scenario", "scenario: fopdt", "scenario: no-such-plant", "scenario", 1),
+        new Mistake("negative budget", "steps: 1024", "steps: -1024", "training.steps", 7),
+        new Mistake("misspelled key", "training:", "trainng:", "trainng", 6),
+        new Mistake(
+            "misspelled hyper-parameter",
+            "learning_rate: 0.001",
+            "learning_rte: 0.001",
+            "hyperparameters.learning_rte",
+            5),
+        new Mistake(
+            "invalid hyper-parameter value",
+            "steps_per_update: 256",
+            "steps_per_update: 0",
+            "hyperparameters.steps_per_update",
+            4),
+        new Mistake(
+            "zero evaluation episodes", "episodes: 2", "episodes: 0", "evaluation.episodes", 9),
+        new Mistake(
+            "shield for another model", "seeds: [3]", "shield: cstr-constrained", "shield", 10));
+  }
+
+  @ParameterizedTest
+  @MethodSource("mistakes")
+  void aMistakeNamesTheFileLineAndKey(Mistake m) throws IOException {
+    Path file = dir.resolve("bad.yaml");
+    Files.writeString(file, VALID.replace(m.from(), m.to()));
+    ConfigException e = assertThrows(ConfigException.class, () -> Experiment.load(file));
+    assertEquals(file.toString(), e.file(), m.description());
+    assertEquals(m.key(), e.field(), m.description() + ": " + e.getMessage());
+    assertEquals(m.line(), e.line(), m.description() + ": " + e.getMessage());
+  }
+
+  @ParameterizedTest
+  @MethodSource("mistakes")
+  void trainRefusesABadFileWithOneLineAndCreatesNoRunDirectory(Mistake m) throws IOException {
+    Path file = dir.resolve("bad.yaml");
+    Files.writeString(file, VALID.replace(m.from(), m.to()));
+    Path runs = dir.resolve("runs");
+    StringWriter err = new StringWriter();
+    CommandLine cli = SafeLoopCommand.commandLine();
+    cli.setErr(new PrintWriter(err));
+    cli.setOut(new PrintWriter(new StringWriter()));
+    int code = cli.execute("train", file.toString(), "--output", runs.toString(), "--no-progress");
+    assertEquals(2, code, err.toString());
+    assertTrue(
+        err.toString().startsWith("safeloop: " + file + ":" + m.line() + ": field '" + m.key()),
+        err.toString());
+    assertFalse(Files.exists(runs), "a run directory was created for a bad file");
+  }
+
+  @Test
+  void aMissingFileIsNamed() {
+    ConfigException e =
+        assertThrows(ConfigException.class, () -> Experiment.load(dir.resolve("none.yaml")));
+    assertTrue(e.getMessage().contains("none.yaml"), e.getMessage());
+    assertInstanceOf(IllegalArgumentException.class, e);
+  }
+}

@@ -1,0 +1,231 @@
+package org.safeloop.experiments.run;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.safeloop.agent.bundle.MlpPolicy;
+import org.safeloop.agent.bundle.PolicyBundle;
+import org.safeloop.agent.bundle.PolicyBundles;
+import org.safeloop.experiments.cli.SafeLoopCommand;
+import org.safeloop.experiments.config.Experiment;
+import org.safeloop.experiments.evaluate.EvaluationSummary;
+
+/** Training runs: their files, their determinism, and a clean stop. */
+class TrainerTest {
+  @TempDir Path dir;
+
+  static final String PPO =
+      """
+      scenario: fopdt
+      algorithm: ppo
+      hyperparameters: {steps_per_update: 256, minibatch_size: 64, epochs: 2, hidden: [16, 16]}
+      training: {steps: 1024, checkpoint_every: 512}
+      evaluation: {episodes: 2}
+      """;
+
+  static final String SAC =
+      """
+      scenario: fopdt
+      algorithm: sac
+      hyperparameters: {hidden: [16, 16], learning_starts: 100, batch_size: 32,
+                        metrics_interval: 100}
+      training: {steps: 400}
+      evaluation: {episodes: 1}
+      """;
+
+  @Test
+  void aCompletedRunHoldsEveryFileAndAnEvaluationOfItsBundle() throws IOException {
+    Path run = dir.resolve("run");
+    Trainer.Result r =
+        Trainer.run(Experiment.parse(PPO, "ppo.yaml"), 7, run, false, new AtomicBoolean());
+    assertEquals("completed", r.info().status());
+    assertEquals(1024, r.info().environmentSteps());
+    for (String f :
+        List.of(
+            RunDirectory.CONFIG,
+            RunDirectory.RUN,
+            RunDirectory.METRICS,
+            RunDirectory.POLICY,
+            RunDirectory.EVAL,
+            RunDirectory.LOG)) {
+      assertTrue(Files.isRegularFile(run.resolve(f)), f);
+    }
+    assertEquals(List.of("step-000000512.bundle"), names(run.resolve(RunDirectory.CHECKPOINTS)));
+    RunInfo info = RunDirectory.info(run);
+    assertEquals(7, info.seed());
+    assertEquals("fopdt", info.scenario());
+    assertEquals(64, info.configHash().length());
+    assertFalse(info.codeVersion().isEmpty());
+    EvaluationSummary eval =
+        RunDirectory.readJson(run.resolve(RunDirectory.EVAL), EvaluationSummary.class);
+    assertEquals(2, eval.episodes());
+    assertEquals(eval.returnMedian(), r.evaluation().returnMedian());
+    assertEquals(2, names(run.resolve(RunDirectory.EVAL_DIR)).size());
+    PolicyBundle bundle = PolicyBundles.load(run.resolve(RunDirectory.POLICY));
+    assertEquals(7, bundle.seed());
+    assertEquals("ppo", bundle.algorithm());
+    // The resolved config trains the same thing again.
+    assertEquals(info.configHash(), Experiment.load(run.resolve(RunDirectory.CONFIG)).configHash());
+  }
+
+  @Test
+  void theSameConfigAndSeedGiveTheSameMetrics() throws IOException {
+    for (String text : List.of(PPO, SAC)) {
+      Experiment e = Experiment.parse(text, "x.yaml");
+      Path a = dir.resolve("a" + text.hashCode());
+      Path b = dir.resolve("b" + text.hashCode());
+      Trainer.run(e, 3, a, false, new AtomicBoolean());
+      Trainer.run(e, 3, b, false, new AtomicBoolean());
+      List<String> ma = withoutWallClock(a.resolve(RunDirectory.METRICS));
+      List<String> mb = withoutWallClock(b.resolve(RunDirectory.METRICS));
+      assertTrue(ma.size() > 5, "too few rows: " + ma);
+      assertEquals(ma, mb);
+      assertEquals(
+          withoutTiming(a.resolve(RunDirectory.EVAL)),
+          withoutTiming(b.resolve(RunDirectory.EVAL)),
+          "evaluation differs");
+    }
+  }
+
+  @Test
+  void aStopRequestLeavesALoadableCheckpointAndConsistentMetrics() throws IOException {
+    Path run = dir.resolve("stopped");
+    AtomicInteger asked = new AtomicInteger();
+    Trainer.Result r =
+        Trainer.run(
+            Experiment.parse(PPO.replace("steps: 1024", "steps: 100000"), "x.yaml"),
+            1,
+            run,
+            false,
+            () -> asked.incrementAndGet() > 3);
+    assertEquals("interrupted", r.info().status());
+    assertEquals(768, r.info().environmentSteps());
+    assertStoppedCleanly(run, 768);
+  }
+
+  @Test
+  void aTerminatedTrainProcessStopsCleanly() throws Exception {
+    Path config = dir.resolve("long.yaml");
+    Files.writeString(config, PPO.replace("steps: 1024", "steps: 10000000"));
+    Path run = dir.resolve("signalled");
+    List<String> command = new ArrayList<>();
+    command.add(ProcessHandle.current().info().command().orElse("java"));
+    command.addAll(
+        ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+            .filter(a -> a.startsWith("-D") || a.startsWith("-X"))
+            .toList());
+    command.addAll(
+        List.of(
+            "-cp",
+            System.getProperty("java.class.path"),
+            SafeLoopCommand.class.getName(),
+            "train",
+            config.toString(),
+            "--no-progress",
+            "--run-dir",
+            run.toString()));
+    Process p =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("child.log").toFile())
+            .start();
+    try {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+      while (updateRows(run.resolve(RunDirectory.METRICS)) < 2) {
+        assertTrue(p.isAlive(), () -> "train exited early: " + log());
+        assertTrue(System.nanoTime() < deadline, "no update within 120 s");
+        Thread.sleep(100);
+      }
+      p.destroy(); // SIGTERM, like a service manager; Ctrl-C runs the same shutdown hook
+      assertTrue(p.waitFor(60, TimeUnit.SECONDS), "train did not stop within 60 s");
+    } finally {
+      p.destroyForcibly();
+    }
+    RunInfo info = RunDirectory.info(run);
+    assertEquals("interrupted", info.status(), log());
+    assertStoppedCleanly(run, info.environmentSteps());
+  }
+
+  private String log() {
+    try {
+      return Files.readString(dir.resolve("child.log"));
+    } catch (IOException e) {
+      return "(no log)";
+    }
+  }
+
+  private static void assertStoppedCleanly(Path run, long steps) throws IOException {
+    assertFalse(Files.exists(run.resolve(RunDirectory.POLICY)));
+    assertFalse(Files.exists(run.resolve(RunDirectory.EVAL)));
+    Path checkpoint =
+        run.resolve(RunDirectory.CHECKPOINTS).resolve(String.format("step-%09d.bundle", steps));
+    assertTrue(Files.isRegularFile(checkpoint), "no checkpoint at " + steps);
+    PolicyBundle bundle = PolicyBundles.load(checkpoint);
+    double[] observation = new double[bundle.observations().size()];
+    double[] action = new double[bundle.actions().size()];
+    new MlpPolicy(bundle).act(observation, action);
+    assertTrue(Double.isFinite(action[0]));
+    try (Stream<Path> files = Files.list(run.resolve(RunDirectory.CHECKPOINTS))) {
+      assertTrue(files.noneMatch(f -> f.toString().endsWith(".tmp")));
+    }
+    List<String> lines = Files.readAllLines(run.resolve(RunDirectory.METRICS));
+    assertEquals(String.join(",", MetricsLog.COLUMNS), lines.get(0));
+    long lastSteps = 0;
+    long lastUpdateSteps = 0;
+    for (String line : lines.subList(1, lines.size())) {
+      String[] cells = line.split(",", -1);
+      assertEquals(MetricsLog.COLUMNS.size(), cells.length, line);
+      long s = Long.parseLong(cells[2]);
+      assertTrue(s >= lastSteps, "steps go back at " + line);
+      lastSteps = s;
+      if (cells[0].equals("update")) {
+        lastUpdateSteps = s;
+      }
+    }
+    assertEquals(steps, lastUpdateSteps);
+  }
+
+  private static long updateRows(Path metrics) throws IOException {
+    if (!Files.isRegularFile(metrics)) {
+      return 0;
+    }
+    return Files.readAllLines(metrics).stream().filter(l -> l.startsWith("update,")).count();
+  }
+
+  private static List<String> withoutWallClock(Path metrics) throws IOException {
+    int wall = MetricsLog.COLUMNS.indexOf("wall_seconds");
+    return Files.readAllLines(metrics).stream()
+        .map(
+            l -> {
+              String[] c = l.split(",", -1);
+              c[wall] = "";
+              return String.join(",", c);
+            })
+        .toList();
+  }
+
+  private static List<String> withoutTiming(Path eval) throws IOException {
+    return Files.readAllLines(eval).stream()
+        .filter(l -> !l.contains("seconds_per_episode"))
+        .toList();
+  }
+
+  private static List<String> names(Path folder) throws IOException {
+    try (Stream<Path> files = Files.list(folder)) {
+      return files.map(f -> f.getFileName().toString()).sorted().toList();
+    }
+  }
+}
