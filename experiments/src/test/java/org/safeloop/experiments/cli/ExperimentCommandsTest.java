@@ -1,0 +1,124 @@
+package org.safeloop.experiments.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.safeloop.experiments.evaluate.EvaluationSummary;
+import org.safeloop.experiments.run.RunDirectory;
+import org.safeloop.experiments.run.RunInfo;
+
+/** {@code train}, {@code evaluate} and {@code compare} as a user runs them. */
+class ExperimentCommandsTest {
+  @TempDir Path dir;
+
+  record Run(int exitCode, String out, String err) {}
+
+  private static Run run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    picocli.CommandLine cli = SafeLoopCommand.commandLine();
+    cli.setOut(new PrintWriter(out));
+    cli.setErr(new PrintWriter(err));
+    int code = cli.execute(args);
+    return new Run(code, out.toString(), err.toString());
+  }
+
+  @Test
+  void severalSeedsTrainInParallelProcessesIntoOneRunDirectoryEach() throws IOException {
+    Path config = dir.resolve("fopdt.yaml");
+    Files.writeString(
+        config,
+        """
+        scenario: fopdt
+        algorithm: ppo
+        hyperparameters: {steps_per_update: 256, epochs: 1, hidden: [8]}
+        training: {steps: 256}
+        evaluation: {episodes: 1}
+        """);
+    Path runs = dir.resolve("runs");
+    Run r =
+        run(
+            "train",
+            config.toString(),
+            "--seeds",
+            "2",
+            "--jobs",
+            "2",
+            "--output",
+            runs.toString(),
+            "--no-progress");
+    assertEquals(0, r.exitCode(), r.out() + r.err());
+    List<Path> dirs;
+    try (Stream<Path> s = Files.list(runs)) {
+      dirs = s.sorted().toList();
+    }
+    assertEquals(2, dirs.size(), dirs.toString());
+    for (int seed = 0; seed < 2; seed++) {
+      Path d = dirs.get(seed);
+      assertTrue(d.getFileName().toString().startsWith("fopdt__ppo__" + seed + "__"), d.toString());
+      RunInfo info = RunDirectory.info(d);
+      assertEquals("completed", info.status(), Files.readString(d.resolve("console.log")));
+      assertEquals(seed, info.seed());
+      assertTrue(Files.isRegularFile(d.resolve(RunDirectory.POLICY)));
+      assertTrue(r.out().contains(d + ": completed"), r.out());
+    }
+
+    Path evalDir = dir.resolve("eval");
+    Run e =
+        run(
+            "evaluate",
+            "--policy",
+            dirs.get(0).resolve(RunDirectory.POLICY).toString(),
+            "--episodes",
+            "2",
+            "--realism",
+            "on",
+            "--out",
+            evalDir.toString());
+    assertEquals(0, e.exitCode(), e.err());
+    assertTrue(e.out().contains("ppo on fopdt, 2 episodes (realism on)"), e.out());
+    EvaluationSummary summary =
+        RunDirectory.readJson(evalDir.resolve("summary.json"), EvaluationSummary.class);
+    assertEquals(2, summary.returns().length);
+    assertTrue(Files.isRegularFile(evalDir.resolve("trajectories/ppo__episode-1000001.csv")));
+
+    Path compareDir = dir.resolve("compare");
+    Run c = run("compare", runs.toString(), "--out", compareDir.toString());
+    assertEquals(0, c.exitCode(), c.err());
+    assertTrue(c.out().contains("oracle"), c.out());
+    assertTrue(Files.isRegularFile(compareDir.resolve("compare.md")));
+  }
+
+  @Test
+  void aBundleOnTheWrongScenarioIsRefusedNamingBothSides() throws IOException {
+    Path config = dir.resolve("fopdt.yaml");
+    Files.writeString(
+        config,
+        "scenario: fopdt\nalgorithm: ppo\nhyperparameters: {steps_per_update: 64,"
+            + " minibatch_size: 32, epochs: 1, hidden: [4]}\ntraining: {steps: 64}\n"
+            + "evaluation: {episodes: 1}\n");
+    Path run = dir.resolve("run");
+    assertEquals(
+        0,
+        run("train", config.toString(), "--run-dir", run.toString(), "--no-progress").exitCode());
+    Run e =
+        run(
+            "evaluate",
+            "--policy",
+            run.resolve(RunDirectory.POLICY).toString(),
+            "--scenario",
+            "cstr-tracking");
+    assertEquals(2, e.exitCode());
+    assertTrue(e.err().contains("does not fit scenario cstr-tracking"), e.err());
+    assertTrue(e.err().contains("'u' in the bundle but 'Tc'"), e.err());
+  }
+}
