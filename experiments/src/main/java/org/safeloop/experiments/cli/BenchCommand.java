@@ -1,8 +1,10 @@
 package org.safeloop.experiments.cli;
 
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.safeloop.env.control.Policy;
 import org.safeloop.env.ode.IntegratorSpec;
@@ -10,20 +12,28 @@ import org.safeloop.env.realism.RealismConfig;
 import org.safeloop.env.scenario.Scenario;
 import org.safeloop.env.scenario.Scenarios;
 import org.safeloop.experiments.bench.EnvBenchmark;
+import org.safeloop.experiments.bench.HarnessBenchmark;
 import org.safeloop.experiments.bench.InferenceBenchmark;
 import org.safeloop.experiments.bench.ShieldBenchmark;
+import org.safeloop.experiments.config.Experiment;
 import org.safeloop.shield.SafetyShield;
 import org.safeloop.shield.Shields;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /** {@code safeloop bench}: performance measurements (not tests). */
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Performance benchmarks.",
-    subcommands = {BenchCommand.Env.class, BenchCommand.Shield.class, BenchCommand.Inference.class})
+    subcommands = {
+      BenchCommand.Env.class,
+      BenchCommand.Shield.class,
+      BenchCommand.Inference.class,
+      BenchCommand.Harness.class
+    })
 final class BenchCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -249,6 +259,72 @@ final class BenchCommand implements Runnable {
           t.rssAfterMiB(),
           t.liveArraysAfterWarmup(),
           t.liveArraysAfter());
+      out.flush();
+      return 0;
+    }
+  }
+
+  /** {@code safeloop bench harness}: the experiment harness's overhead over raw training. */
+  @Command(
+      name = "harness",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Wall clock of raw agent training against the same training through the experiment",
+        "harness (metrics, checkpoints, bundle), alternating; and the evaluation's time."
+      })
+  static final class Harness implements Callable<Integer> {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Parameters(
+        index = "0",
+        paramLabel = "CONFIG",
+        defaultValue = "experiments/configs/cstr-tracking-ppo.yaml",
+        description = "Experiment file (default ${DEFAULT-VALUE}).")
+    Path config;
+
+    @Option(names = "--steps", paramLabel = "N", description = "Training budget (default: file's).")
+    Long steps;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Seed (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--repeats", defaultValue = "2", description = "Raw/harness pairs.")
+    int repeats;
+
+    @Override
+    public Integer call() {
+      if (repeats < 1 || (steps != null && steps < 1)) {
+        throw new IllegalArgumentException("--repeats >= 1 and --steps >= 1");
+      }
+      Experiment e = Experiment.load(config);
+      if (steps != null) {
+        e = e.with(steps, null);
+      }
+      PrintWriter out = spec.commandLine().getOut();
+      out.printf(
+          "java %s on %d cores; %s seed %d, %,d steps, %d evaluation episodes; %d pairs%n",
+          System.getProperty("java.version"),
+          Runtime.getRuntime().availableProcessors(),
+          config,
+          seed,
+          e.spec().training().steps(),
+          e.spec().evaluation().episodes(),
+          repeats);
+      out.flush();
+      HarnessBenchmark.Result r =
+          HarnessBenchmark.measure(e, seed, repeats, HarnessBenchmark.tempDir());
+      for (int i = 0; i < repeats; i++) {
+        double raw = r.rawSeconds().get(i);
+        double harness = r.harnessSeconds().get(i);
+        out.printf(
+            Locale.ROOT,
+            "pair %d: raw %.1f s, harness %.1f s (overhead %+.1f %%), evaluation %.1f s%n",
+            i + 1,
+            raw,
+            harness,
+            100 * (harness - raw) / raw,
+            r.evaluationSeconds().get(i));
+      }
       out.flush();
       return 0;
     }
