@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.Set;
 
@@ -80,8 +81,9 @@ final class ApprovalJson {
       Files.createDirectories(parent);
       Path temporary = Files.createTempFile(parent, ".approval", ".tmp");
       try {
-        Files.write(temporary, text);
-        Files.write(temporary, new byte[] {'\n'}, java.nio.file.StandardOpenOption.APPEND);
+        byte[] withNewline = Arrays.copyOf(text, text.length + 1);
+        withNewline[text.length] = '\n';
+        Files.write(temporary, withNewline);
         // One rename, so a reader never sees half an approval.
         try {
           Files.move(

@@ -14,6 +14,7 @@ import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.InvalidKeyException;
+import java.security.Key;
 import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -184,7 +185,7 @@ public final class ApprovalKeys {
   }
 
   /** Throws unless {@code key} is an Ed25519 key (not RSA, EC or Ed448). */
-  static void requireEd25519(java.security.Key key, String what) {
+  static void requireEd25519(Key key, String what) {
     if (key == null) {
       throw new IllegalArgumentException(what + " is missing");
     }
@@ -244,7 +245,7 @@ public final class ApprovalKeys {
     }
   }
 
-  private static java.security.Key decode(Path file, KeySpec spec, boolean isPrivate) {
+  private static Key decode(Path file, KeySpec spec, boolean isPrivate) {
     try {
       KeyFactory factory = KeyFactory.getInstance(ALGORITHM);
       return isPrivate ? factory.generatePrivate(spec) : factory.generatePublic(spec);

@@ -187,8 +187,13 @@ public final class AuditLog implements AutoCloseable {
           out.write(line);
         } catch (IOException e) {
           // Part of the line may have reached the file: the next record must start a new line.
-          size = Files.size(options.file());
-          tailOpen = size > before;
+          try {
+            size = Files.size(options.file());
+            tailOpen = size > before;
+          } catch (IOException sizeUnknown) {
+            e.addSuppressed(sizeUnknown);
+            tailOpen = true;
+          }
           throw e;
         }
         size += line.length;
@@ -231,6 +236,7 @@ public final class AuditLog implements AutoCloseable {
 
   private void openActiveFile() throws IOException {
     Path file = options.file();
+    tailOpen = false;
     if (Files.exists(file) && Files.size(file) > 0) {
       try (RandomAccessFile existing = new RandomAccessFile(file.toFile(), "r")) {
         existing.seek(existing.length() - 1);
@@ -262,7 +268,6 @@ public final class AuditLog implements AutoCloseable {
     }
     Files.move(file, rotated(file, 1), StandardCopyOption.ATOMIC_MOVE);
     LOG.info("audit log {} rotated after {} bytes", file, size);
-    tailOpen = false;
     openActiveFile();
   }
 }

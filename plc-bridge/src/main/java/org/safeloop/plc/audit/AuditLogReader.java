@@ -23,7 +23,7 @@ import java.util.stream.Stream;
  * the last line of a file that is not a complete record, and any line that ends in the middle of
  * its JSON (a crashed write that the writer closed with a newline when it reopened the log). Any
  * other bad line is damage the reader will not guess about: it stops with an error naming the file
- * and line.
+ * and line. Blank lines carry no record and are passed over.
  *
  * <p>Thread-safe: stateless.
  */
@@ -132,6 +132,10 @@ public final class AuditLogReader {
       while (line != null) {
         lineNumber++;
         String next = in.readLine();
+        if (line.isBlank()) {
+          line = next;
+          continue;
+        }
         try {
           consumer.accept(AuditJson.parse(line));
           records++;

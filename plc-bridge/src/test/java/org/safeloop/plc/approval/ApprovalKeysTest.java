@@ -12,9 +12,11 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.security.MessageDigest;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.util.Base64;
+import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -161,8 +163,7 @@ class ApprovalKeysTest {
 
     assertEquals(64, fingerprint.length());
     assertEquals(
-        java.util.HexFormat.of()
-            .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(key.getEncoded())),
+        HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(key.getEncoded())),
         fingerprint);
   }
 

@@ -418,6 +418,19 @@ class AuditLogTest {
   }
 
   @Test
+  void blankLinesCarryNoRecordAndArePassedOver() throws IOException {
+    Files.createDirectories(log().getParent());
+    Files.write(log(), AuditJson.line(cycle(0)));
+    Files.write(log(), "\n  \n".getBytes(StandardCharsets.UTF_8), StandardOpenOption.APPEND);
+    Files.write(log(), AuditJson.line(cycle(1)), StandardOpenOption.APPEND);
+
+    AuditLogReader.ReadResult result = AuditLogReader.read(log(), r -> {});
+
+    assertEquals(2, result.records());
+    assertTrue(result.truncatedLines().isEmpty());
+  }
+
+  @Test
   void optionsOutOfRangeAreRefusedNamingTheField() {
     IllegalArgumentException size =
         assertThrows(
