@@ -1,0 +1,125 @@
+package org.safeloop.plc.audit;
+
+import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.safeloop.env.Quality;
+
+/**
+ * What happened in one control cycle: what was read, what the policy proposed, what the shield
+ * decided, what was written and how long it took. Maps are copied and keep the caller's order;
+ * values may be NaN or infinite (a dropped-out sensor reads NaN) and are logged as they are.
+ *
+ * @param timestamp when the cycle started
+ * @param cycle the cycle number, counting from 0 or 1 as the runtime chooses
+ * @param mode the mode the cycle ran in, e.g. {@code "shadow"}, {@code "advisory"}, {@code
+ *     "closed-loop"}
+ * @param inputs every signal read, by logical signal name
+ * @param proposedAction the policy's proposal per action name, in engineering units
+ * @param shield the shield's decision
+ * @param writes every tag written, by tag name; empty in shadow mode
+ * @param latencyMicros time from the start of the read to the end of the write, in microseconds
+ */
+public record CycleRecord(
+    Instant timestamp,
+    long cycle,
+    String mode,
+    Map<String, Input> inputs,
+    Map<String, Double> proposedAction,
+    ShieldOutcome shield,
+    Map<String, TagWrite> writes,
+    long latencyMicros)
+    implements AuditRecord {
+
+  /**
+   * One signal as read.
+   *
+   * @param value the value in engineering units; NaN when the source gave none
+   * @param quality the source's quality
+   * @param sourceTimestamp when the source measured it; null when the protocol gives none (Modbus)
+   */
+  public record Input(double value, Quality quality, Instant sourceTimestamp) {
+    /** Checks the quality is present. */
+    public Input {
+      Objects.requireNonNull(quality, "quality");
+    }
+  }
+
+  /**
+   * The shield's decision in plain terms.
+   *
+   * @param finalAction the action to apply per action name, in engineering units
+   * @param verdict the verdict's name, e.g. {@code "ACCEPTED"}, {@code "REPAIRED"}, {@code
+   *     "FALLBACK"}
+   * @param reason the interventions as one sentence for the operator; empty when accepted
+   * @param interventionLayers the layers that intervened, e.g. {@code ["RATE_LIMIT"]} (the names of
+   *     {@code org.safeloop.shield.Layer}); empty when accepted
+   * @param fallback true when the fallback controller's action replaced the proposal
+   */
+  public record ShieldOutcome(
+      Map<String, Double> finalAction,
+      String verdict,
+      String reason,
+      List<String> interventionLayers,
+      boolean fallback) {
+    /** Checks that nothing is missing and copies the map and the list. */
+    public ShieldOutcome {
+      finalAction = copy(finalAction, "finalAction");
+      Objects.requireNonNull(verdict, "verdict");
+      Objects.requireNonNull(reason, "reason");
+      interventionLayers = List.copyOf(interventionLayers);
+    }
+  }
+
+  /**
+   * One value written to the PLC and how the write went.
+   *
+   * @param value the value written, in engineering units
+   * @param ok true when the PLC acknowledged the write
+   * @param failure why the write failed, e.g. {@code "timeout after 500 ms"}; null when ok
+   */
+  public record TagWrite(double value, boolean ok, String failure) {
+    /** Checks that a failure has a reason and a success has none. */
+    public TagWrite {
+      if (ok != (failure == null)) {
+        throw new IllegalArgumentException(
+            ok ? "a successful write has no failure reason" : "a failed write needs a reason");
+      }
+    }
+
+    /** A write the PLC acknowledged. */
+    public static TagWrite succeeded(double value) {
+      return new TagWrite(value, true, null);
+    }
+
+    /** A write that failed, with the reason. */
+    public static TagWrite failed(double value, String failure) {
+      return new TagWrite(value, false, Objects.requireNonNull(failure, "failure"));
+    }
+  }
+
+  /** Checks that nothing is missing and copies the maps. */
+  public CycleRecord {
+    Objects.requireNonNull(timestamp, "timestamp");
+    Objects.requireNonNull(mode, "mode");
+    inputs = copy(inputs, "inputs");
+    proposedAction = copy(proposedAction, "proposedAction");
+    Objects.requireNonNull(shield, "shield");
+    writes = copy(writes, "writes");
+  }
+
+  /** An unmodifiable copy in the same order; no null keys or values. */
+  static <V> Map<String, V> copy(Map<String, V> map, String name) {
+    Objects.requireNonNull(map, name);
+    LinkedHashMap<String, V> copy = new LinkedHashMap<>(map);
+    copy.forEach(
+        (key, value) -> {
+          Objects.requireNonNull(key, () -> name + " has a null name");
+          Objects.requireNonNull(value, () -> name + " has no value for " + key);
+        });
+    return Collections.unmodifiableMap(copy);
+  }
+}

@@ -1,0 +1,29 @@
+package org.safeloop.plc.audit;
+
+/** What kind of event an {@link EventRecord} reports. */
+public enum EventKind {
+  /** The runtime started (details: mode, bundle, plant file, ...). */
+  STARTED,
+  /** The runtime stopped. */
+  STOPPED,
+  /** The mode changed on command (details: from, to). */
+  MODE_CHANGE,
+  /** The runtime raised its mode, e.g. advisory to closed-loop, on an explicit command. */
+  PROMOTION,
+  /** The runtime lowered its mode by itself: communication loss, bad inputs, override, expiry. */
+  DEMOTION,
+  /** An approval was checked and accepted. */
+  APPROVAL_ACCEPTED,
+  /** An approval was checked and refused (reason: the check that failed). */
+  APPROVAL_REFUSED,
+  /** The connection to the PLC was lost. */
+  CONNECTION_LOST,
+  /** The connection to the PLC came back. */
+  CONNECTION_RESTORED,
+  /** The operator took over: loop switched to local/manual or a setpoint changed by hand. */
+  OPERATOR_OVERRIDE,
+  /** The shield's fallback rate exceeded its limit. */
+  SHIELD_DEGRADED,
+  /** An unexpected error the runtime caught and survived. */
+  ERROR
+}
