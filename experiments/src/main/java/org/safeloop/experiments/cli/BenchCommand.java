@@ -278,7 +278,7 @@ final class BenchCommand implements Runnable {
     @Parameters(
         index = "0",
         paramLabel = "CONFIG",
-        defaultValue = "experiments/configs/cstr-tracking-ppo.yaml",
+        defaultValue = "experiments/configs/cstr-tracking-ppo-lag.yaml",
         description = "Experiment file (default ${DEFAULT-VALUE}).")
     Path config;
 

@@ -1,0 +1,733 @@
+package org.safeloop.plc.runtime;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import org.safeloop.env.Observation;
+import org.safeloop.env.Quality;
+import org.safeloop.env.SignalSpace;
+import org.safeloop.env.control.PidPolicy;
+import org.safeloop.env.control.Policy;
+import org.safeloop.plc.DataType;
+import org.safeloop.plc.PlcConnection;
+import org.safeloop.plc.PlcException;
+import org.safeloop.plc.Tag;
+import org.safeloop.plc.TagValue;
+import org.safeloop.plc.TagWrite;
+import org.safeloop.plc.approval.ApprovalCheck;
+import org.safeloop.plc.audit.AuditLog;
+import org.safeloop.plc.audit.CycleRecord;
+import org.safeloop.plc.audit.EventKind;
+import org.safeloop.plc.audit.EventRecord;
+import org.safeloop.plc.plant.PlantFile;
+import org.safeloop.shield.Intervention;
+import org.safeloop.shield.PlantSnapshot;
+import org.safeloop.shield.SafetyShield;
+import org.safeloop.shield.ShieldDecision;
+import org.safeloop.shield.Verdict;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The deployed agent's control cycle: read every tag in one request, validate the inputs, ask the
+ * policy, pass its proposal through the shield, write what the mode allows, and audit the cycle.
+ * Nothing reaches the plant without the shield's decision, and no exception leaves a cycle.
+ *
+ * <p>Modes ({@link Mode}): in shadow no writer exists at all; advisory writes only the advisory
+ * tags and heartbeats; closed loop also writes the setpoints, and only with a verified {@link
+ * ClosedLoopAuthority} and a transport the plant file allows. Engagement is bumpless: the shield's
+ * rate limits act from the setpoint in force, read each cycle.
+ *
+ * <p>Closed loop steps back (demotes), at once and logged, to the plant file's demotion mode on: a
+ * failed or timed-out read or write; bad, NaN, out-of-range or stale inputs (or the shield's
+ * input-validity layer acting) for the configured number of consecutive cycles; the operator
+ * switching to local/manual, changing the setpoint since our last write, or a Good_LocalOverride
+ * status; the shield's fallback rate over its window above the limit; the approval expiring; the
+ * policy throwing. The demotion happens before the cycle's writes, so nothing is written after it.
+ * Promotion back only through {@link #promote}; never automatic.
+ *
+ * <p>Not thread-safe: one thread runs the cycles ({@link #run} or {@link #runCycle}); {@link
+ * #requestStop()} may be called from any thread.
+ */
+public final class DeploymentRuntime implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(DeploymentRuntime.class);
+
+  /**
+   * What one cycle did, for callers and tests.
+   *
+   * @param cycle the cycle number, from 1
+   * @param mode the mode after the cycle
+   * @param decision the shield's decision, or null when the inputs could not be read
+   * @param wroteSetpoints whether setpoints were written
+   * @param demotion why closed loop stepped back in this cycle, or null
+   * @param latencyMicros read-to-audit time
+   */
+  public record CycleOutcome(
+      long cycle,
+      Mode mode,
+      ShieldDecision decision,
+      boolean wroteSetpoints,
+      String demotion,
+      long latencyMicros) {}
+
+  private final PlantFile plant;
+  private final PlcConnection connection;
+  private final Policy policy;
+  private final SafetyShield shield;
+  private final ClosedLoopAuthority authority;
+  private final AuditLog audit;
+  private final Clock clock;
+
+  private final List<PlantFile.SignalTag> observationTags;
+  private final List<PlantFile.SignalTag> actionTags;
+  private final Tag[] setpointInForce;
+  private final int[] shieldIndex;
+  private final List<Tag> readTags = new ArrayList<>();
+  private final String[] actionNames;
+  private final double[] actionMin;
+  private final double[] actionMax;
+
+  private Mode mode;
+  private PlantWriter writer;
+  private long cycle;
+  private long heartbeat;
+  private int badStreak;
+  private boolean connectionLost;
+  private double[] lastWritten;
+  private double[] lastApplied;
+  private final Deque<Boolean> fallbacks = new ArrayDeque<>();
+  private int fallbacksInWindow;
+  private volatile boolean stopRequested;
+
+  /**
+   * Creates a runtime and records that it started.
+   *
+   * @param plant the plant file, already checked against the policy and shield ({@link
+   *     PlantFile#requireCompatible})
+   * @param connection an open connection to the plant
+   * @param policy the policy (a bundle's pure-Java policy or a PID)
+   * @param observations the policy's observation signals, in its order
+   * @param actions the policy's action signals, in its order
+   * @param shield the shield every proposal passes
+   * @param startMode the mode to start in
+   * @param authority what allows closed loop (null: closed loop refused)
+   * @param audit the audit log
+   * @param clock the clock for timestamps, staleness and approval expiry
+   * @throws IllegalStateException when closed loop is asked for and not allowed; the message says
+   *     which check failed
+   */
+  public DeploymentRuntime(
+      PlantFile plant,
+      PlcConnection connection,
+      Policy policy,
+      SignalSpace observations,
+      SignalSpace actions,
+      SafetyShield shield,
+      Mode startMode,
+      ClosedLoopAuthority authority,
+      AuditLog audit,
+      Clock clock) {
+    this.plant = Objects.requireNonNull(plant, "plant");
+    this.connection = Objects.requireNonNull(connection, "connection");
+    this.policy = Objects.requireNonNull(policy, "policy");
+    this.shield = Objects.requireNonNull(shield, "shield");
+    this.authority = authority;
+    this.audit = Objects.requireNonNull(audit, "audit");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.observationTags = plant.observationsInOrder(observations);
+    this.actionTags = plant.actionsInOrder(actions);
+    int n = actionTags.size();
+    this.actionNames = new String[n];
+    this.actionMin = new double[n];
+    this.actionMax = new double[n];
+    this.setpointInForce = new Tag[n];
+    for (int i = 0; i < n; i++) {
+      actionNames[i] = actions.get(i).name();
+      actionMin[i] = actions.get(i).min();
+      actionMax[i] = actions.get(i).max();
+      setpointInForce[i] = plant.currentSetpoint(actionNames[i]);
+    }
+    SignalSpace shieldSignals = shield.observationSpace();
+    this.shieldIndex = new int[shieldSignals.size()];
+    for (int k = 0; k < shieldIndex.length; k++) {
+      shieldIndex[k] = observations.indexOf(shieldSignals.get(k).name());
+      if (shieldIndex[k] < 0) {
+        throw new IllegalArgumentException(
+            "the shield reads '" + shieldSignals.get(k).name() + "', which the policy does not");
+      }
+    }
+    for (PlantFile.SignalTag t : observationTags) {
+      readTags.add(t.tag());
+    }
+    for (Tag t : setpointInForce) {
+      if (t != null) {
+        readTags.add(t);
+      }
+    }
+    readTags.add(plant.operatorMode());
+    this.mode = Mode.SHADOW;
+    event(
+        EventKind.STARTED,
+        "deployment of " + plant.name() + " requested in " + startMode.label(),
+        Map.of("plant", plant.file().toString(), "shield", shield.name()));
+    if (startMode == Mode.CLOSED_LOOP) {
+      String refusal = closedLoopRefusal();
+      if (refusal != null) {
+        event(EventKind.APPROVAL_REFUSED, refusal, Map.of());
+        throw new IllegalStateException("closed loop refused: " + refusal);
+      }
+    }
+    changeMode(startMode, EventKind.MODE_CHANGE, "start in " + startMode.label());
+  }
+
+  /** Returns why closed loop may not run now, or null when it may. */
+  private String closedLoopRefusal() {
+    if (!plant.closedLoopTransportAllowed()) {
+      return "the plant file's OPC UA connection has security mode none; closed loop needs Sign"
+          + " or SignAndEncrypt, or allow_insecure_closed_loop: true in the plant file";
+    }
+    if (authority == null) {
+      return "no approval given (safeloop approve, then --approval FILE)";
+    }
+    ApprovalCheck check = authority.verify();
+    if (!check.accepted()) {
+      return check.outcome() + ": " + check.message();
+    }
+    event(EventKind.APPROVAL_ACCEPTED, check.message(), Map.of());
+    return null;
+  }
+
+  /**
+   * Asks for a higher mode (an explicit operator or engineer command); closed loop re-verifies the
+   * approval. Never called by the runtime itself.
+   *
+   * @return null when promoted, else why not
+   */
+  public String promote(Mode target) {
+    if (target.ordinal() <= mode.ordinal()) {
+      return "already in " + mode.label();
+    }
+    if (target == Mode.CLOSED_LOOP) {
+      String refusal = closedLoopRefusal();
+      if (refusal != null) {
+        event(EventKind.APPROVAL_REFUSED, refusal, Map.of());
+        return refusal;
+      }
+    }
+    changeMode(target, EventKind.PROMOTION, "promoted to " + target.label() + " on request");
+    return null;
+  }
+
+  /** Returns the current mode. */
+  public Mode mode() {
+    return mode;
+  }
+
+  /** Returns the cycles run so far. */
+  public long cycles() {
+    return cycle;
+  }
+
+  /** Asks {@link #run} to return after the current cycle (any thread). */
+  public void requestStop() {
+    stopRequested = true;
+  }
+
+  /**
+   * Runs cycles at the plant file's period until {@code stop} says so or {@link #requestStop()}
+   * is called. A cycle that overruns its period starts the next one at once (no catch-up burst).
+   */
+  public void run(BooleanSupplier stop) {
+    long period = plant.cyclePeriod().toNanos();
+    long next = System.nanoTime();
+    while (!stopRequested && !stop.getAsBoolean() && !Thread.currentThread().isInterrupted()) {
+      runCycle();
+      next += period;
+      long now = System.nanoTime();
+      if (next - now > 0) {
+        LockSupport.parkNanos(next - now);
+      } else {
+        next = now;
+      }
+    }
+  }
+
+  /** Runs one cycle: read, validate, decide, shield, write as the mode allows, audit. */
+  public CycleOutcome runCycle() {
+    long started = System.nanoTime();
+    cycle++;
+    Instant now = clock.instant();
+    Map<String, TagValue> read;
+    try {
+      read = connection.read(readTags);
+      if (read == null) {
+        throw new IllegalStateException("the connection returned no values");
+      }
+    } catch (PlcException e) {
+      return communicationFailure("read failed: " + e.getMessage(), now, started);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return communicationFailure("interrupted while reading", now, started);
+    } catch (RuntimeException e) {
+      return communicationFailure("read failed: " + e, now, started);
+    }
+    if (connectionLost) {
+      connectionLost = false;
+      event(EventKind.CONNECTION_RESTORED, "reads succeed again", Map.of());
+    }
+
+    // Validate the inputs.
+    int n = observationTags.size();
+    double[] values = new double[n];
+    Quality[] qualities = new Quality[n];
+    double[] stamps = new double[n];
+    Map<String, CycleRecord.Input> inputs = new LinkedHashMap<>();
+    List<String> problems = new ArrayList<>();
+    double staleSeconds = plant.demotion().staleAfter().toNanos() * 1e-9;
+    for (int i = 0; i < n; i++) {
+      PlantFile.SignalTag st = observationTags.get(i);
+      TagValue v = read.get(st.tag().name());
+      double value = v == null ? Double.NaN : v.value();
+      Quality q = v == null ? Quality.BAD : v.quality();
+      double stamp = v == null ? Double.NaN : seconds(v.sourceTime());
+      String problem = null;
+      if (v == null) {
+        problem = "missing";
+      } else if (q != Quality.GOOD) {
+        problem = "quality " + q;
+      } else if (!Double.isFinite(value)) {
+        problem = "not a number";
+      } else if (value < st.rangeLow() || value > st.rangeHigh()) {
+        problem = "outside its instrument range";
+      } else if (seconds(now) - stamp > staleSeconds) {
+        problem = String.format(Locale.ROOT, "stale (%.1f s old)", seconds(now) - stamp);
+      }
+      if (problem != null) {
+        problems.add(st.signal() + " " + problem);
+        q = Quality.BAD;
+      }
+      values[i] = value;
+      qualities[i] = q;
+      stamps[i] = Double.isFinite(stamp) ? stamp : Double.NEGATIVE_INFINITY;
+      inputs.put(st.signal(), new CycleRecord.Input(value, q, v == null ? null : v.sourceTime()));
+    }
+    double[] inForce = new double[actionNames.length];
+    boolean localOverride = false;
+    for (int i = 0; i < actionNames.length; i++) {
+      inForce[i] = Double.NaN;
+      if (setpointInForce[i] != null) {
+        TagValue v = read.get(setpointInForce[i].name());
+        if (v != null) {
+          inForce[i] = v.quality() == Quality.BAD ? Double.NaN : v.value();
+          localOverride |= v.isLocalOverride();
+          inputs.put(
+              actionNames[i] + ".in_force",
+              new CycleRecord.Input(v.value(), v.quality(), v.sourceTime()));
+        }
+      }
+    }
+    TagValue modeValue = read.get(plant.operatorMode().name());
+    boolean remote =
+        modeValue != null
+            && modeValue.quality() == Quality.GOOD
+            && modeValue.value() == plant.remoteValue();
+    if (modeValue != null) {
+      localOverride |= modeValue.isLocalOverride();
+      inputs.put(
+          "operator_mode",
+          new CycleRecord.Input(modeValue.value(), modeValue.quality(), modeValue.sourceTime()));
+    }
+
+    // Decide: the policy proposes, the shield decides.
+    Observation observation = new Observation(values, qualities);
+    double[] proposed = null;
+    String policyFailure = null;
+    try {
+      proposed = policy.act(observation);
+    } catch (RuntimeException e) {
+      policyFailure = "the policy threw " + e;
+      LOG.warn("policy failed in cycle {}", cycle, e);
+    }
+    double[] previous = previousApplied(inForce);
+    ShieldDecision decision =
+        shield.decide(snapshot(values, qualities, stamps, now), proposed, previous);
+    double[] applied = decision.appliedAction();
+    lastApplied = applied;
+    if (policy instanceof PidPolicy pid) {
+      pid.track(applied);
+    }
+    boolean fallback = decision.verdict() == Verdict.FALLBACK;
+    recordFallback(fallback);
+    boolean inputLayerActed =
+        decision.interventions().stream()
+            .anyMatch(i -> i.layer() == org.safeloop.shield.Layer.INPUT_VALIDITY);
+    badStreak = problems.isEmpty() && !inputLayerActed ? 0 : badStreak + 1;
+
+    // Demotion checks come before any write.
+    String demotion = null;
+    if (mode == Mode.CLOSED_LOOP) {
+      demotion = demotionReason(remote, localOverride, inForce, problems, policyFailure, now);
+      if (demotion != null) {
+        demote(demotion);
+      }
+    }
+
+    // Write what the mode allows.
+    Map<String, CycleRecord.TagWrite> writes = new LinkedHashMap<>();
+    boolean wroteSetpoints = false;
+    if (writer != null) {
+      heartbeat = (heartbeat + 1) % 65536;
+      List<TagWrite> batch = new ArrayList<>();
+      if (mode == Mode.CLOSED_LOOP) {
+        for (int i = 0; i < actionTags.size(); i++) {
+          batch.add(TagWrite.of(actionTags.get(i).tag(), applied[i]));
+        }
+      }
+      for (int i = 0; i < actionNames.length; i++) {
+        Tag t = plant.recommended(actionNames[i]);
+        if (t != null) {
+          batch.add(TagWrite.of(t, applied[i]));
+        }
+      }
+      if (plant.reason() != null) {
+        batch.add(
+            plant.reason().dataType() == DataType.STRING
+                ? TagWrite.text(plant.reason(), reasonText(decision))
+                : TagWrite.of(plant.reason(), decision.verdict().ordinal()));
+      }
+      if (plant.timestamp() != null) {
+        batch.add(TagWrite.of(plant.timestamp(), (double) now.getEpochSecond()));
+      }
+      if (plant.advisoryHeartbeat() != null) {
+        batch.add(TagWrite.of(plant.advisoryHeartbeat(), heartbeat));
+      }
+      if (plant.heartbeat() != null) {
+        batch.add(TagWrite.of(plant.heartbeat(), heartbeat));
+      }
+      String failure = writer.write(batch);
+      for (TagWrite w : batch) {
+        double value = w.isText() ? Double.NaN : w.value();
+        writes.put(
+            w.tag().name(),
+            failure == null
+                ? CycleRecord.TagWrite.succeeded(value)
+                : CycleRecord.TagWrite.failed(value, failure));
+      }
+      if (failure == null) {
+        if (mode == Mode.CLOSED_LOOP) {
+          lastWritten = applied;
+          wroteSetpoints = true;
+        }
+      } else {
+        connectionLostEvent("write failed: " + failure);
+        if (mode == Mode.CLOSED_LOOP) {
+          demotion = "communication: write failed: " + failure;
+          demote(demotion);
+        }
+      }
+    }
+
+    long latency = (System.nanoTime() - started) / 1000;
+    Map<String, Double> proposal = new LinkedHashMap<>();
+    Map<String, Double> finalAction = new LinkedHashMap<>();
+    for (int i = 0; i < actionNames.length; i++) {
+      proposal.put(
+          actionNames[i],
+          proposed != null && i < proposed.length ? proposed[i] : Double.NaN);
+      finalAction.put(actionNames[i], applied[i]);
+    }
+    List<String> layers = new ArrayList<>();
+    for (Intervention i : decision.interventions()) {
+      String layer = i.layer().name().toLowerCase(Locale.ROOT);
+      if (!layers.contains(layer)) {
+        layers.add(layer);
+      }
+    }
+    String reason = reasonText(decision);
+    if (!problems.isEmpty()) {
+      reason = (reason.isEmpty() ? "" : reason + "; ") + "inputs: " + String.join(", ", problems);
+    }
+    if (policyFailure != null) {
+      reason = (reason.isEmpty() ? "" : reason + "; ") + policyFailure;
+    }
+    appendAudit(
+        new CycleRecord(
+            now,
+            cycle,
+            mode.label(),
+            inputs,
+            proposal,
+            new CycleRecord.ShieldOutcome(
+                finalAction,
+                decision.verdict().name().toLowerCase(Locale.ROOT),
+                reason,
+                layers,
+                fallback),
+            writes,
+            latency));
+    return new CycleOutcome(cycle, mode, decision, wroteSetpoints, demotion, latency);
+  }
+
+  private String demotionReason(
+      boolean remote,
+      boolean localOverride,
+      double[] inForce,
+      List<String> problems,
+      String policyFailure,
+      Instant now) {
+    if (!remote) {
+      return "operator override: the mode tag says local/manual";
+    }
+    if (localOverride) {
+      return "operator override: the PLC reports Good_LocalOverride";
+    }
+    if (lastWritten != null) {
+      for (int i = 0; i < inForce.length; i++) {
+        if (setpointInForce[i] != null
+            && !sameSetpoint(actionTags.get(i).tag(), inForce[i], lastWritten[i])) {
+          return String.format(
+              Locale.ROOT,
+              "operator override: %s setpoint is %s but we last wrote %s",
+              actionNames[i],
+              inForce[i],
+              lastWritten[i]);
+        }
+      }
+    }
+    if (badStreak >= plant.demotion().badInputCycles()) {
+      return "bad inputs for "
+          + badStreak
+          + " cycles"
+          + (problems.isEmpty() ? " (the shield's input check)" : ": " + problems);
+    }
+    int window = plant.demotion().fallbackWindow();
+    // Counted over the window from the first cycle on: early fallbacks weigh fully.
+    if ((double) fallbacksInWindow / window > plant.demotion().maxFallbackRate()) {
+      return String.format(
+          Locale.ROOT,
+          "shield fallback rate %d/%d above the limit %.2f",
+          fallbacksInWindow,
+          window,
+          plant.demotion().maxFallbackRate());
+    }
+    if (authority != null && !now.isBefore(authority.validUntil())) {
+      return "approval expired at " + authority.validUntil();
+    }
+    if (policyFailure != null) {
+      return policyFailure;
+    }
+    return null;
+  }
+
+  /**
+   * Two setpoints are the same when they differ by less than what the tag can carry: half a raw
+   * count for integer tags, a float's precision for floating ones.
+   */
+  private static boolean sameSetpoint(Tag tag, double inForce, double written) {
+    if (Double.isNaN(inForce)) {
+      return true; // unreadable this cycle: the input checks handle it
+    }
+    double resolution =
+        switch (tag.dataType()) {
+          case FLOAT32 -> 1e-6 * Math.max(1.0, Math.abs(written));
+          case FLOAT64 -> 1e-12 * Math.max(1.0, Math.abs(written));
+          default -> 0.5 * Math.abs(tag.scaling().scale());
+        };
+    return Math.abs(inForce - written) <= resolution + 1e-12;
+  }
+
+  private double[] previousApplied(double[] inForce) {
+    double[] previous = new double[inForce.length];
+    for (int i = 0; i < inForce.length; i++) {
+      if (Double.isFinite(inForce[i])) {
+        previous[i] = inForce[i];
+      } else if (lastApplied != null) {
+        previous[i] = lastApplied[i];
+      } else {
+        previous[i] = 0.5 * (actionMin[i] + actionMax[i]);
+      }
+    }
+    return previous;
+  }
+
+  private PlantSnapshot snapshot(
+      double[] values, Quality[] qualities, double[] stamps, Instant now) {
+    int m = shieldIndex.length;
+    double[] v = new double[m];
+    Quality[] q = new Quality[m];
+    double[] t = new double[m];
+    for (int k = 0; k < m; k++) {
+      v[k] = values[shieldIndex[k]];
+      q[k] = qualities[shieldIndex[k]];
+      t[k] = stamps[shieldIndex[k]];
+    }
+    return new PlantSnapshot(seconds(now), v, q, t);
+  }
+
+  private void recordFallback(boolean fallback) {
+    fallbacks.addLast(fallback);
+    if (fallback) {
+      fallbacksInWindow++;
+    }
+    if (fallbacks.size() > plant.demotion().fallbackWindow()) {
+      if (fallbacks.removeFirst()) {
+        fallbacksInWindow--;
+      }
+    }
+  }
+
+  private CycleOutcome communicationFailure(String why, Instant now, long started) {
+    connectionLostEvent(why);
+    String demotion = null;
+    if (mode == Mode.CLOSED_LOOP) {
+      demotion = "communication: " + why;
+      demote(demotion);
+    }
+    badStreak++;
+    long latency = (System.nanoTime() - started) / 1000;
+    appendAudit(
+        new CycleRecord(
+            now,
+            cycle,
+            mode.label(),
+            Map.of(),
+            Map.of(),
+            new CycleRecord.ShieldOutcome(Map.of(), "none", "no inputs: " + why, List.of(), false),
+            Map.of(),
+            latency));
+    return new CycleOutcome(cycle, mode, null, false, demotion, latency);
+  }
+
+  private void connectionLostEvent(String why) {
+    if (!connectionLost) {
+      connectionLost = true;
+      event(EventKind.CONNECTION_LOST, why, Map.of());
+    }
+  }
+
+  private void demote(String why) {
+    Mode target = plant.demotion().toShadow() ? Mode.SHADOW : Mode.ADVISORY;
+    if (why.startsWith("operator override")) {
+      event(EventKind.OPERATOR_OVERRIDE, why, Map.of());
+    }
+    lastWritten = null;
+    changeMode(target, EventKind.DEMOTION, why);
+  }
+
+  private void changeMode(Mode target, EventKind kind, String why) {
+    Mode from = mode;
+    mode = target;
+    writer = target == Mode.SHADOW ? null : new PlantWriter(connection, allowedTags(target));
+    event(kind, why, Map.of("from", from.label(), "to", target.label()));
+    LOG.info("{}: {} -> {} ({})", kind, from.label(), target.label(), why);
+  }
+
+  private Set<Tag> allowedTags(Mode target) {
+    Set<Tag> allowed = new HashSet<>();
+    for (String a : actionNames) {
+      if (plant.recommended(a) != null) {
+        allowed.add(plant.recommended(a));
+      }
+    }
+    for (Tag t :
+        new Tag[] {
+          plant.reason(), plant.timestamp(), plant.advisoryHeartbeat(), plant.heartbeat()
+        }) {
+      if (t != null) {
+        allowed.add(t);
+      }
+    }
+    if (target == Mode.CLOSED_LOOP) {
+      for (PlantFile.SignalTag t : actionTags) {
+        allowed.add(t.tag());
+      }
+    }
+    return allowed;
+  }
+
+  private static String reasonText(ShieldDecision decision) {
+    return decision.reason();
+  }
+
+  private void event(EventKind kind, String reason, Map<String, String> details) {
+    appendAudit(new EventRecord(clock.instant(), kind, reason, details));
+  }
+
+  private void appendAudit(org.safeloop.plc.audit.AuditRecord record) {
+    try {
+      audit.append(record);
+    } catch (RuntimeException e) {
+      // A decision that cannot be recorded must not act on the plant.
+      LOG.error("cannot write the audit log; stepping back to shadow", e);
+      if (mode != Mode.SHADOW) {
+        mode = Mode.SHADOW;
+        writer = null;
+      }
+    }
+  }
+
+  private static double seconds(Instant t) {
+    return t.getEpochSecond() + t.getNano() * 1e-9;
+  }
+
+  /** Records that the runtime stopped. Does not close the connection or the audit log. */
+  @Override
+  public void close() {
+    event(EventKind.STOPPED, "stopped after " + cycle + " cycles in " + mode.label(), Map.of());
+  }
+
+  /**
+   * The only way to write to the plant: bound to the tags the mode allows, so a programming error
+   * cannot write a setpoint from advisory mode. Absent in shadow mode.
+   */
+  private static final class PlantWriter {
+    private final PlcConnection connection;
+    private final Set<Tag> allowed;
+
+    PlantWriter(PlcConnection connection, Set<Tag> allowed) {
+      this.connection = connection;
+      this.allowed = Set.copyOf(allowed);
+    }
+
+    /** Writes the batch in one call; returns null on success, else why it failed. */
+    String write(Collection<TagWrite> batch) {
+      for (TagWrite w : batch) {
+        if (!allowed.contains(w.tag())) {
+          throw new IllegalStateException("tag " + w.tag().name() + " may not be written now");
+        }
+      }
+      if (batch.isEmpty()) {
+        return null;
+      }
+      try {
+        connection.write(batch);
+        return null;
+      } catch (PlcException e) {
+        return e.getMessage();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return "interrupted";
+      } catch (RuntimeException e) {
+        return e.toString();
+      }
+    }
+  }
+
+  /** Returns the plant file's demotion delay for tests and reports. */
+  Duration staleAfter() {
+    return plant.demotion().staleAfter();
+  }
+}
