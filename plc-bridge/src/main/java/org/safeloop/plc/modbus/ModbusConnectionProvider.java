@@ -1,0 +1,27 @@
+package org.safeloop.plc.modbus;
+
+import java.time.Clock;
+import org.safeloop.plc.PlcConnection;
+import org.safeloop.plc.PlcConnectionConfig;
+import org.safeloop.plc.PlcConnectionProvider;
+
+/**
+ * The "modbus" protocol: Modbus TCP through j2mod. Opening returns at once; the first call
+ * connects, and a lost connection is re-established with exponential back-off ({@link
+ * ModbusOptions}). Stateless and thread-safe.
+ */
+public final class ModbusConnectionProvider implements PlcConnectionProvider {
+
+  /** Creates the provider; called by {@link java.util.ServiceLoader}. */
+  public ModbusConnectionProvider() {}
+
+  @Override
+  public String name() {
+    return ModbusAddress.PROTOCOL;
+  }
+
+  @Override
+  public PlcConnection open(PlcConnectionConfig config) {
+    return new ModbusConnection(config, Clock.systemUTC());
+  }
+}
