@@ -22,6 +22,18 @@ public final class ModbusConnectionProvider implements PlcConnectionProvider {
 
   @Override
   public PlcConnection open(PlcConnectionConfig config) {
-    return new ModbusConnection(config, Clock.systemUTC());
+    return open(config, Clock.systemUTC());
+  }
+
+  /**
+   * Opens a connection whose reconnect back-off and value timestamps follow {@code clock} (for a
+   * simulation running faster than real time, or a test). Socket timeouts stay in real time.
+   *
+   * @param config where and how to connect; options must be {@link ModbusOptions}
+   * @param clock the clock for back-off and timestamps
+   * @return the connection; it connects on the first call
+   */
+  public PlcConnection open(PlcConnectionConfig config, Clock clock) {
+    return new ModbusConnection(config, clock);
   }
 }

@@ -569,7 +569,9 @@ final class OpcUaConnection implements PlcConnection {
     if (bits == StatusCodes.Bad_TypeMismatch) {
       return Reason.TYPE_MISMATCH;
     }
-    if (bits == StatusCodes.Bad_NodeIdUnknown || bits == StatusCodes.Bad_NodeIdInvalid) {
+    if (bits == StatusCodes.Bad_NodeIdUnknown
+        || bits == StatusCodes.Bad_NodeIdInvalid
+        || bits == StatusCodes.Bad_TcpEndpointUrlInvalid) {
       return Reason.NOT_FOUND;
     }
     if (bits == StatusCodes.Bad_Timeout || bits == StatusCodes.Bad_RequestTimeout) {
@@ -586,6 +588,9 @@ final class OpcUaConnection implements PlcConnection {
       return Reason.ACCESS_DENIED;
     }
     if (bits == StatusCodes.Bad_ConnectionClosed
+        || bits == StatusCodes.Bad_ConnectionRejected
+        || bits == StatusCodes.Bad_CommunicationError
+        || bits == StatusCodes.Bad_TcpInternalError
         || bits == StatusCodes.Bad_NoCommunication
         || bits == StatusCodes.Bad_SessionClosed
         || bits == StatusCodes.Bad_SessionIdInvalid

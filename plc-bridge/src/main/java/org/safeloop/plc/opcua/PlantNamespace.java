@@ -89,7 +89,11 @@ final class PlantNamespace extends ManagedNamespaceWithLifecycle {
             .setAccessLevel(AccessLevel.READ_WRITE)
             .setUserAccessLevel(AccessLevel.READ_WRITE)
             .setMinimumSamplingInterval(0.0)
-            .setValue(new DataValue(new Variant(initialValue)))
+            .setValue(
+                new DataValue(
+                    new Variant(initialValue),
+                    StatusCode.GOOD,
+                    org.eclipse.milo.opcua.stack.core.types.builtin.DateTime.now()))
             .build();
     Variable variable = new Variable(node);
     node.getFilterChain().addFirst(new WriteFilter(variable));

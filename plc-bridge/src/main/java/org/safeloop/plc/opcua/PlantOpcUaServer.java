@@ -102,6 +102,8 @@ public final class PlantOpcUaServer implements AutoCloseable {
   private final Path pkiDirectory;
   private final int port;
   private final String namespaceUri;
+  private final java.util.concurrent.atomic.AtomicBoolean closed =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
   private PlantOpcUaServer(
       OpcUaServer server,
@@ -290,6 +292,10 @@ public final class PlantOpcUaServer implements AutoCloseable {
         namespace.shutdown();
         stopQuietly(server);
         throw new IOException("OPC UA server did not start on " + HOST + ":" + port, e);
+      } catch (InterruptedException e) {
+        namespace.shutdown();
+        stopQuietly(server);
+        throw e;
       }
       LOG.info("plant OPC UA server at opc.tcp://{}:{}{}", HOST, port, PATH);
       return new PlantOpcUaServer(
@@ -533,9 +539,15 @@ public final class PlantOpcUaServer implements AutoCloseable {
     variable(address).handler = Objects.requireNonNull(handler, "handler");
   }
 
-  /** Stops the server, closes client connections and releases the port; waits at most 5 s. */
+  /**
+   * Stops the server, closes client connections and releases the port; waits at most 5 s.
+   * Idempotent.
+   */
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
     stopQuietly(server);
     namespace.shutdown();
     try {

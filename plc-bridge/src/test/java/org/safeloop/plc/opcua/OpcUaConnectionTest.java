@@ -381,4 +381,21 @@ class OpcUaConnectionTest {
         assertThrows(PlcException.class, () -> PlcConnections.open(config(server.port(), secure)));
     assertEquals(PlcException.Reason.ACCESS_DENIED, refused.reason(), refused.toString());
   }
+
+  @Test
+  void aServerThatIsNotThereIsAConnectionFailureWithinTheConnectTimeout() throws Exception {
+    int port;
+    try (java.net.ServerSocket probe =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+      port = probe.getLocalPort();
+    }
+    long start = System.nanoTime();
+    PlcException refused =
+        assertThrows(
+            PlcException.class,
+            () -> PlcConnections.open(config(port, OpcUaOptions.insecure("/safeloop"))));
+    assertEquals(PlcException.Reason.CONNECTION, refused.reason(), refused.toString());
+    assertTrue(
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < 6000, "bounded by the timeout");
+  }
 }
