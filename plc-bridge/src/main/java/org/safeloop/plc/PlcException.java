@@ -32,7 +32,10 @@ public class PlcException extends Exception {
     CLOSED
   }
 
+  /** Protocol-neutral reason; see {@link #reason()}. */
   private final Reason reason;
+
+  /** Protocol code; see {@link #code()}. */
   private final long code;
 
   /**

@@ -342,7 +342,7 @@ final class ModbusConnection implements PlcConnection {
     for (Tag tag : tags) {
       ordered.put(tag.name(), byName.get(tag.name()));
     }
-    return ordered;
+    return java.util.Collections.unmodifiableMap(ordered);
   }
 
   private void writeBlock(RequestPlan.WriteBlock block, long deadline) throws PlcException {

@@ -249,7 +249,7 @@ final class OpcUaConnection implements PlcConnection {
                     result.put(
                         tag.name(), OpcUaValues.toTagValue(tag, values.get(i), clock.instant()));
                   }
-                  return result;
+                  return java.util.Collections.unmodifiableMap(result);
                 }),
         what);
   }
