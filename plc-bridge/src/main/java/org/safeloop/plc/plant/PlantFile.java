@@ -102,8 +102,7 @@ public final class PlantFile {
         new Demotion(
             d.to().equals("shadow"),
             d.badInputCycles(),
-            Duration.ofMillis(
-                d.staleAfterMs() != null ? d.staleAfterMs() : 5L * s.cyclePeriodMs()),
+            Duration.ofMillis(d.staleAfterMs() != null ? d.staleAfterMs() : 5L * s.cyclePeriodMs()),
             d.maxFallbackRate(),
             d.fallbackWindow());
   }
@@ -308,8 +307,7 @@ public final class PlantFile {
     }
   }
 
-  private void compare(
-      String section, List<SignalTag> mine, SignalSpace theirs, String otherName) {
+  private void compare(String section, List<SignalTag> mine, SignalSpace theirs, String otherName) {
     for (SignalSpec s : theirs.signals()) {
       SignalTag t = find(mine, s.name());
       if (t == null) {

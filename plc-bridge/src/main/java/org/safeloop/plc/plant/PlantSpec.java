@@ -88,8 +88,8 @@ public record PlantSpec(
    * @param requestTimeoutMs bound on every read or write, default 500
    * @param unitId Modbus unit id, default 1
    * @param addressing Modbus addresses in this file: {@code zero-based} (a table prefix and the PDU
-   *     offset, e.g. {@code holding:0}) or {@code modicon} (1-based references, e.g. {@code 40001});
-   *     every address must be written that way; default {@code zero-based}
+   *     offset, e.g. {@code holding:0}) or {@code modicon} (1-based references, e.g. {@code
+   *     40001}); every address must be written that way; default {@code zero-based}
    * @param endpointPath OPC UA endpoint path, default {@code /safeloop}
    * @param securityPolicy OPC UA: {@code none} or {@code basic256sha256}, default none
    * @param securityMode OPC UA: {@code none}, {@code sign} or {@code sign-and-encrypt}
@@ -245,8 +245,8 @@ public record PlantSpec(
    * When closed loop steps back, and to which mode.
    *
    * @param to {@code advisory} (default) or {@code shadow}
-   * @param badInputCycles consecutive cycles with a bad, NaN, frozen or stale input before demotion,
-   *     default 3
+   * @param badInputCycles consecutive cycles with a bad, NaN, frozen or stale input before
+   *     demotion, default 3
    * @param staleAfterMs an input older than this (by its source timestamp) is stale, default 5
    *     cycles
    * @param maxFallbackRate demote when the shield fell back on more than this fraction of the last

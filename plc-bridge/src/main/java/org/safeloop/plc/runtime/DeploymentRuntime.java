@@ -247,8 +247,8 @@ public final class DeploymentRuntime implements AutoCloseable {
   }
 
   /**
-   * Runs cycles at the plant file's period until {@code stop} says so or {@link #requestStop()}
-   * is called. A cycle that overruns its period starts the next one at once (no catch-up burst).
+   * Runs cycles at the plant file's period until {@code stop} says so or {@link #requestStop()} is
+   * called. A cycle that overruns its period starts the next one at once (no catch-up burst).
    */
   public void run(BooleanSupplier stop) {
     long period = plant.cyclePeriod().toNanos();
@@ -445,8 +445,7 @@ public final class DeploymentRuntime implements AutoCloseable {
     Map<String, Double> finalAction = new LinkedHashMap<>();
     for (int i = 0; i < actionNames.length; i++) {
       proposal.put(
-          actionNames[i],
-          proposed != null && i < proposed.length ? proposed[i] : Double.NaN);
+          actionNames[i], proposed != null && i < proposed.length ? proposed[i] : Double.NaN);
       finalAction.put(actionNames[i], applied[i]);
     }
     List<String> layers = new ArrayList<>();

@@ -1,0 +1,30 @@
+package org.safeloop.plc;
+
+/**
+ * A PLC protocol plug-in, found by {@link java.util.ServiceLoader} through {@code
+ * META-INF/services/org.safeloop.plc.PlcConnectionProvider}. A user adds a protocol by shipping a
+ * jar with a provider, its {@link TagAddress} and {@link ProtocolOptions} records. Implementations
+ * must be stateless and thread-safe, with a public no-argument constructor.
+ */
+public interface PlcConnectionProvider {
+
+  /**
+   * The protocol's name as used in plant files.
+   *
+   * @return e.g. "modbus" or "opcua"
+   */
+  String name();
+
+  /**
+   * Opens a connection; blocks at most {@link PlcConnectionConfig#connectTimeout()}. Protocols that
+   * reconnect on their own (Modbus) may return before the first connection succeeds and report the
+   * failure on the first call instead.
+   *
+   * @param config where and how to connect; its options are this protocol's
+   * @return the open connection
+   * @throws PlcException if the connection cannot be established (e.g. rejected credentials)
+   * @throws InterruptedException if interrupted while connecting
+   * @throws IllegalArgumentException if the options are not this protocol's
+   */
+  PlcConnection open(PlcConnectionConfig config) throws PlcException, InterruptedException;
+}

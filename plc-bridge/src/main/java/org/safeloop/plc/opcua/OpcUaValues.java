@@ -1,0 +1,150 @@
+package org.safeloop.plc.opcua;
+
+import java.time.Instant;
+import java.util.Optional;
+import org.eclipse.milo.opcua.stack.core.NodeIds;
+import org.eclipse.milo.opcua.stack.core.StatusCodes;
+import org.eclipse.milo.opcua.stack.core.types.builtin.DataValue;
+import org.eclipse.milo.opcua.stack.core.types.builtin.DateTime;
+import org.eclipse.milo.opcua.stack.core.types.builtin.NodeId;
+import org.eclipse.milo.opcua.stack.core.types.builtin.StatusCode;
+import org.eclipse.milo.opcua.stack.core.types.builtin.unsigned.UInteger;
+import org.eclipse.milo.opcua.stack.core.types.builtin.unsigned.UShort;
+import org.safeloop.env.Quality;
+import org.safeloop.plc.DataType;
+import org.safeloop.plc.Tag;
+import org.safeloop.plc.TagValue;
+import org.safeloop.plc.TagWrite;
+
+/** Conversions between OPC UA values and the bridge's tag values. Stateless; thread-safe. */
+final class OpcUaValues {
+
+  private static final java.util.Map<NodeId, String> TYPE_NAMES =
+      java.util.Map.of(
+          NodeIds.Double, "Double",
+          NodeIds.Float, "Float",
+          NodeIds.Int16, "Int16",
+          NodeIds.Int32, "Int32",
+          NodeIds.UInt16, "UInt16",
+          NodeIds.UInt32, "UInt32",
+          NodeIds.Boolean, "Boolean",
+          NodeIds.String, "String");
+
+  private OpcUaValues() {}
+
+  /** The StatusCode severity as a quality: Good, Uncertain, Bad. */
+  static Quality quality(StatusCode status) {
+    if (status == null || status.isGood()) {
+      return Quality.GOOD;
+    }
+    return status.isUncertain() ? Quality.UNCERTAIN : Quality.BAD;
+  }
+
+  /** A read or notified value as a tag value in engineering units. */
+  static TagValue toTagValue(Tag tag, DataValue dataValue, Instant fallbackTime) {
+    StatusCode status = dataValue.statusCode() == null ? StatusCode.GOOD : dataValue.statusCode();
+    Object raw = dataValue.value() == null ? null : dataValue.value().value();
+    double value = Double.NaN;
+    Optional<String> text = Optional.empty();
+    if (raw instanceof Boolean bool) {
+      value = bool ? 1.0 : 0.0;
+    } else if (raw instanceof Number number) {
+      value = tag.dataType() == DataType.BOOLEAN ? number.doubleValue() : scale(tag, number);
+    } else if (raw instanceof String string) {
+      text = Optional.of(string);
+    }
+    return new TagValue(
+        tag.name(),
+        value,
+        text,
+        quality(status),
+        timestamp(dataValue, fallbackTime),
+        status.value());
+  }
+
+  private static double scale(Tag tag, Number number) {
+    return tag.scaling().toEngineering(number.doubleValue());
+  }
+
+  private static Instant timestamp(DataValue dataValue, Instant fallback) {
+    DateTime source = dataValue.sourceTime();
+    if (source != null && source.isValid() && !source.isNull()) {
+      return source.getJavaInstant();
+    }
+    DateTime server = dataValue.serverTime();
+    if (server != null && server.isValid() && !server.isNull()) {
+      return server.getJavaInstant();
+    }
+    return fallback;
+  }
+
+  /**
+   * Converts a write to the Java value for a node of the given DataType, so that the server gets
+   * exactly its type (a Float for a Float node, never a Double).
+   *
+   * @throws IllegalArgumentException if the value cannot become that type (text for a number, out
+   *     of range, not 0/1 for a Boolean)
+   * @throws UnsupportedOperationException if the bridge does not write that DataType
+   */
+  static Object toNodeValue(TagWrite write, NodeId dataType) {
+    Tag tag = write.tag();
+    if (NodeIds.String.equals(dataType)) {
+      if (!write.isText()) {
+        throw new IllegalArgumentException(
+            "type mismatch: node of tag " + tag.name() + " holds text; a number cannot be written");
+      }
+      return write.text();
+    }
+    if (write.isText()) {
+      throw new IllegalArgumentException(
+          "type mismatch: node of tag "
+              + tag.name()
+              + " holds "
+              + typeName(dataType)
+              + "; the text '"
+              + write.text()
+              + "' cannot be written");
+    }
+    double raw = tag.scaling().toRaw(write.value());
+    if (NodeIds.Double.equals(dataType)) {
+      return DataType.FLOAT64.fitRaw(raw, tag.name());
+    }
+    if (NodeIds.Float.equals(dataType)) {
+      return (float) DataType.FLOAT32.fitRaw(raw, tag.name());
+    }
+    if (NodeIds.Int16.equals(dataType)) {
+      return (short) DataType.INT16.fitRaw(raw, tag.name());
+    }
+    if (NodeIds.Int32.equals(dataType)) {
+      return (int) DataType.INT32.fitRaw(raw, tag.name());
+    }
+    if (NodeIds.UInt16.equals(dataType)) {
+      return UShort.valueOf((int) DataType.UINT16.fitRaw(raw, tag.name()));
+    }
+    if (NodeIds.UInt32.equals(dataType)) {
+      return UInteger.valueOf((long) DataType.UINT32.fitRaw(raw, tag.name()));
+    }
+    if (NodeIds.Boolean.equals(dataType)) {
+      return DataType.BOOLEAN.fitRaw(raw, tag.name()) != 0.0;
+    }
+    throw new UnsupportedOperationException(
+        "node of tag "
+            + tag.name()
+            + " has DataType "
+            + typeName(dataType)
+            + "; the bridge writes Double, Float, Int16, Int32, UInt16, UInt32, Boolean and String");
+  }
+
+  static String typeName(NodeId dataType) {
+    if (dataType == null) {
+      return "unknown";
+    }
+    return TYPE_NAMES.getOrDefault(dataType, dataType.toParseableString());
+  }
+
+  /** A status code's symbolic name, e.g. "Bad_TypeMismatch (0x80740000)". */
+  static String statusName(long code) {
+    String name = StatusCodes.lookup(code).map(parts -> parts[0]).orElse("StatusCode");
+    return String.format("%s (0x%08X)", name, code);
+  }
+}

@@ -1,0 +1,643 @@
+package org.safeloop.plc.opcua;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.cert.X509Certificate;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.eclipse.milo.opcua.sdk.server.EndpointConfig;
+import org.eclipse.milo.opcua.sdk.server.OpcUaServer;
+import org.eclipse.milo.opcua.sdk.server.OpcUaServerConfig;
+import org.eclipse.milo.opcua.sdk.server.identity.AnonymousIdentityValidator;
+import org.eclipse.milo.opcua.sdk.server.identity.CompositeValidator;
+import org.eclipse.milo.opcua.sdk.server.identity.IdentityValidator;
+import org.eclipse.milo.opcua.sdk.server.identity.UsernameIdentityValidator;
+import org.eclipse.milo.opcua.stack.core.NodeIds;
+import org.eclipse.milo.opcua.stack.core.security.CertificateQuarantine;
+import org.eclipse.milo.opcua.stack.core.security.CertificateStore;
+import org.eclipse.milo.opcua.stack.core.security.DefaultApplicationGroup;
+import org.eclipse.milo.opcua.stack.core.security.DefaultCertificateManager;
+import org.eclipse.milo.opcua.stack.core.security.DefaultServerCertificateValidator;
+import org.eclipse.milo.opcua.stack.core.security.FileBasedTrustListManager;
+import org.eclipse.milo.opcua.stack.core.security.MemoryCertificateStore;
+import org.eclipse.milo.opcua.stack.core.security.RsaSha256CertificateFactory;
+import org.eclipse.milo.opcua.stack.core.security.SecurityPolicy;
+import org.eclipse.milo.opcua.stack.core.transport.TransportProfile;
+import org.eclipse.milo.opcua.stack.core.types.builtin.DataValue;
+import org.eclipse.milo.opcua.stack.core.types.builtin.DateTime;
+import org.eclipse.milo.opcua.stack.core.types.builtin.LocalizedText;
+import org.eclipse.milo.opcua.stack.core.types.builtin.NodeId;
+import org.eclipse.milo.opcua.stack.core.types.builtin.StatusCode;
+import org.eclipse.milo.opcua.stack.core.types.builtin.Variant;
+import org.eclipse.milo.opcua.stack.core.types.builtin.unsigned.UInteger;
+import org.eclipse.milo.opcua.stack.core.types.builtin.unsigned.UShort;
+import org.eclipse.milo.opcua.stack.core.types.enumerated.MessageSecurityMode;
+import org.eclipse.milo.opcua.stack.core.types.structured.BuildInfo;
+import org.eclipse.milo.opcua.stack.transport.server.tcp.OpcTcpServerTransport;
+import org.eclipse.milo.opcua.stack.transport.server.tcp.OpcTcpServerTransportConfig;
+import org.safeloop.plc.DataType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An OPC UA server on 127.0.0.1 with a namespace of process variables, for the virtual plant and
+ * for tests. Code creates variables, updates their values and status codes (e.g. Bad, or {@code
+ * Good_LocalOverride} when an operator takes over), sees how often clients wrote each one, and may
+ * veto client writes.
+ *
+ * <p>Endpoints: {@code opc.tcp://127.0.0.1:<port>/safeloop} with security None, and Basic256Sha256
+ * with Sign and with SignAndEncrypt, plus {@code /safeloop/discovery}. The server always has a
+ * certificate (Milo needs one even for None, e.g. to encrypt passwords). Its PKI directory has the
+ * layout described in {@link OpcUaOptions}: a client certificate is trusted once a DER file of it
+ * sits in {@code trusted/certs} (the directory is watched, no restart needed); refused client
+ * certificates land in {@code rejected/}. Identities: anonymous (unless disabled) and the
+ * configured user names with passwords.
+ *
+ * <p>Thread-safe. Close it to unbind the port and release the trust-list watcher.
+ */
+public final class PlantOpcUaServer implements AutoCloseable {
+
+  /** Default namespace URI of the plant variables. */
+  public static final String DEFAULT_NAMESPACE_URI = "urn:safeloop:virtual-plant";
+
+  /** Path of the endpoints. */
+  public static final String PATH = "/safeloop";
+
+  /** The only address the server binds to. */
+  public static final String HOST = "127.0.0.1";
+
+  /** Status code value meaning Good; a {@link WriteHandler} returns it to accept a write. */
+  public static final long GOOD = 0L;
+
+  private static final Logger LOG = LoggerFactory.getLogger(PlantOpcUaServer.class);
+
+  /** Decides whether a client write to a variable is accepted. */
+  @FunctionalInterface
+  public interface WriteHandler {
+    /**
+     * Called for every client write before it is applied, on a server thread; must not block.
+     *
+     * @param value the value written, as a plain Java value (Double, Float, Short, Integer, Long,
+     *     Boolean or String)
+     * @return {@link #GOOD} to accept, or an OPC UA Bad status code (e.g. 0x803C0000
+     *     Bad_OutOfRange) that the client receives instead
+     */
+    long onWrite(Object value);
+  }
+
+  private final OpcUaServer server;
+  private final PlantNamespace namespace;
+  private final FileBasedTrustListManager trustList;
+  private final X509Certificate certificate;
+  private final Path pkiDirectory;
+  private final int port;
+  private final String namespaceUri;
+  private final java.util.concurrent.atomic.AtomicBoolean closed =
+      new java.util.concurrent.atomic.AtomicBoolean();
+
+  private PlantOpcUaServer(
+      OpcUaServer server,
+      PlantNamespace namespace,
+      FileBasedTrustListManager trustList,
+      X509Certificate certificate,
+      Path pkiDirectory,
+      int port,
+      String namespaceUri) {
+    this.server = server;
+    this.namespace = namespace;
+    this.trustList = trustList;
+    this.certificate = certificate;
+    this.pkiDirectory = pkiDirectory;
+    this.port = port;
+    this.namespaceUri = namespaceUri;
+  }
+
+  /**
+   * Starts building a server.
+   *
+   * @param pkiDirectory the server's PKI directory (created if missing); keep it across restarts so
+   *     that clients keep trusting the same certificate
+   * @return the builder
+   */
+  public static Builder builder(Path pkiDirectory) {
+    return new Builder(pkiDirectory);
+  }
+
+  /** Configures and starts a {@link PlantOpcUaServer}. Not thread-safe. */
+  public static final class Builder {
+    private final Path pkiDirectory;
+    private int port;
+    private String namespaceUri = DEFAULT_NAMESPACE_URI;
+    private String applicationUri = "urn:safeloop:virtual-plant:server";
+    private boolean anonymous = true;
+    private final Map<String, String> users = new LinkedHashMap<>();
+
+    private Builder(Path pkiDirectory) {
+      this.pkiDirectory = Objects.requireNonNull(pkiDirectory, "pkiDirectory");
+    }
+
+    /**
+     * The TCP port on 127.0.0.1; 0 (the default) picks a free one.
+     *
+     * @param value the port, 0..65535
+     * @return this builder
+     */
+    public Builder port(int value) {
+      if (value < 0 || value > 65535) {
+        throw new IllegalArgumentException("port must be in 0..65535: " + value);
+      }
+      this.port = value;
+      return this;
+    }
+
+    /**
+     * The namespace URI of the plant variables.
+     *
+     * @param uri the URI
+     * @return this builder
+     */
+    public Builder namespaceUri(String uri) {
+      if (uri == null || uri.isBlank()) {
+        throw new IllegalArgumentException("namespaceUri must not be blank");
+      }
+      this.namespaceUri = uri;
+      return this;
+    }
+
+    /**
+     * Accepts a user name with its password.
+     *
+     * @param name user name
+     * @param password password
+     * @return this builder
+     */
+    public Builder user(String name, String password) {
+      if (name == null || name.isBlank() || password == null) {
+        throw new IllegalArgumentException("a user needs a name and a password");
+      }
+      users.put(name, password);
+      return this;
+    }
+
+    /**
+     * Whether anonymous sessions are accepted (default true).
+     *
+     * @param allowed true to accept anonymous sessions
+     * @return this builder
+     */
+    public Builder anonymous(boolean allowed) {
+      this.anonymous = allowed;
+      return this;
+    }
+
+    /**
+     * Starts the server; waits at most 10 s.
+     *
+     * @return the running server
+     * @throws IOException if the PKI directory or the port cannot be used
+     * @throws InterruptedException if interrupted while starting
+     */
+    public PlantOpcUaServer start() throws IOException, InterruptedException {
+      if (!anonymous && users.isEmpty()) {
+        throw new IllegalStateException("a server without anonymous access needs a user");
+      }
+      int attempts = port == 0 ? 5 : 1;
+      IOException last = null;
+      for (int attempt = 0; attempt < attempts; attempt++) {
+        int chosen = port == 0 ? freePort() : port;
+        try {
+          return PlantOpcUaServer.start(this, chosen);
+        } catch (IOException e) {
+          last = e; // the free port was taken in between; try another
+        }
+      }
+      throw last;
+    }
+  }
+
+  private static int freePort() throws IOException {
+    // Milo advertises the configured port in its endpoint URLs, so port 0 cannot be handed to it.
+    try (ServerSocket probe = new ServerSocket()) {
+      probe.bind(new InetSocketAddress(InetAddress.getByName(HOST), 0));
+      return probe.getLocalPort();
+    }
+  }
+
+  private static PlantOpcUaServer start(Builder builder, int port)
+      throws IOException, InterruptedException {
+    Pki.Identity identity =
+        Pki.loadOrCreate(builder.pkiDirectory, "server", builder.applicationUri);
+    FileBasedTrustListManager trustList = Pki.trustList(builder.pkiDirectory);
+    try {
+      CertificateQuarantine quarantine = Pki.quarantine(builder.pkiDirectory);
+      CertificateStore store = new MemoryCertificateStore();
+      store.set(
+          NodeIds.RsaSha256ApplicationCertificateType,
+          new CertificateStore.Entry(
+              identity.keyPair().getPrivate(), new X509Certificate[] {identity.certificate()}));
+      RsaSha256CertificateFactory factory =
+          new RsaSha256CertificateFactory() {
+            @Override
+            protected X509Certificate[] createRsaSha256CertificateChain(KeyPair keyPair) {
+              return new X509Certificate[] {identity.certificate()};
+            }
+          };
+      DefaultApplicationGroup group =
+          DefaultApplicationGroup.createAndInitialize(
+              trustList,
+              store,
+              factory,
+              new DefaultServerCertificateValidator(trustList, quarantine));
+      OpcUaServerConfig config =
+          OpcUaServerConfig.builder()
+              .setApplicationUri(builder.applicationUri)
+              .setApplicationName(LocalizedText.english("SafeLoop virtual plant"))
+              .setProductUri("urn:safeloop")
+              .setBuildInfo(
+                  new BuildInfo(
+                      "urn:safeloop",
+                      "SafeLoop",
+                      "SafeLoop virtual plant",
+                      OpcUaServer.SDK_VERSION,
+                      "",
+                      DateTime.now()))
+              .setEndpoints(endpoints(identity.certificate(), port, builder))
+              .setCertificateManager(new DefaultCertificateManager(quarantine, group))
+              .setIdentityValidator(identityValidator(builder))
+              .build();
+      OpcUaServer server =
+          new OpcUaServer(
+              config,
+              profile -> {
+                if (profile != TransportProfile.TCP_UASC_UABINARY) {
+                  throw new IllegalArgumentException("unsupported transport " + profile);
+                }
+                return new OpcTcpServerTransport(OpcTcpServerTransportConfig.newBuilder().build());
+              });
+      PlantNamespace namespace = new PlantNamespace(server, builder.namespaceUri);
+      namespace.startup();
+      try {
+        server.startup().get(10, TimeUnit.SECONDS);
+      } catch (ExecutionException | TimeoutException e) {
+        namespace.shutdown();
+        stopQuietly(server);
+        throw new IOException("OPC UA server did not start on " + HOST + ":" + port, e);
+      } catch (InterruptedException e) {
+        namespace.shutdown();
+        stopQuietly(server);
+        throw e;
+      }
+      LOG.info("plant OPC UA server at opc.tcp://{}:{}{}", HOST, port, PATH);
+      return new PlantOpcUaServer(
+          server,
+          namespace,
+          trustList,
+          identity.certificate(),
+          builder.pkiDirectory,
+          port,
+          builder.namespaceUri);
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      trustList.close();
+      throw e;
+    } catch (Exception e) {
+      trustList.close();
+      throw new IOException("cannot configure the OPC UA server", e);
+    }
+  }
+
+  private static Set<EndpointConfig> endpoints(
+      X509Certificate certificate, int port, Builder builder) {
+    EndpointConfig.Builder base =
+        EndpointConfig.newBuilder()
+            .setTransportProfile(TransportProfile.TCP_UASC_UABINARY)
+            .setBindAddress(HOST)
+            .setHostname(HOST)
+            .setBindPort(port)
+            .setPath(PATH)
+            .setCertificate(certificate);
+    if (builder.anonymous) {
+      base.addTokenPolicy(OpcUaServerConfig.USER_TOKEN_POLICY_ANONYMOUS);
+    }
+    if (!builder.users.isEmpty()) {
+      base.addTokenPolicy(OpcUaServerConfig.USER_TOKEN_POLICY_USERNAME);
+    }
+    Set<EndpointConfig> endpoints = new LinkedHashSet<>();
+    endpoints.add(
+        base.copy()
+            .setSecurityPolicy(SecurityPolicy.None)
+            .setSecurityMode(MessageSecurityMode.None)
+            .build());
+    endpoints.add(
+        base.copy()
+            .setSecurityPolicy(SecurityPolicy.Basic256Sha256)
+            .setSecurityMode(MessageSecurityMode.Sign)
+            .build());
+    endpoints.add(
+        base.copy()
+            .setSecurityPolicy(SecurityPolicy.Basic256Sha256)
+            .setSecurityMode(MessageSecurityMode.SignAndEncrypt)
+            .build());
+    endpoints.add(
+        base.copy()
+            .setPath(PATH + "/discovery")
+            .setSecurityPolicy(SecurityPolicy.None)
+            .setSecurityMode(MessageSecurityMode.None)
+            .build());
+    return endpoints;
+  }
+
+  private static IdentityValidator identityValidator(Builder builder) {
+    Map<String, String> users = Map.copyOf(builder.users);
+    UsernameIdentityValidator userValidator =
+        new UsernameIdentityValidator(
+            challenge ->
+                challenge.getPassword() != null
+                    && challenge.getPassword().equals(users.get(challenge.getUsername())));
+    if (!builder.anonymous) {
+      return userValidator;
+    }
+    if (users.isEmpty()) {
+      return AnonymousIdentityValidator.INSTANCE;
+    }
+    return new CompositeValidator(AnonymousIdentityValidator.INSTANCE, userValidator);
+  }
+
+  /**
+   * The port the server listens on.
+   *
+   * @return the TCP port
+   */
+  public int port() {
+    return port;
+  }
+
+  /**
+   * The endpoint URL clients connect to.
+   *
+   * @return e.g. "opc.tcp://127.0.0.1:4840/safeloop"
+   */
+  public String endpointUrl() {
+    return "opc.tcp://" + HOST + ":" + port + PATH;
+  }
+
+  /**
+   * The namespace URI of the plant variables.
+   *
+   * @return the URI
+   */
+  public String namespaceUri() {
+    return namespaceUri;
+  }
+
+  /**
+   * The server's application certificate, which a client must trust for secure endpoints.
+   *
+   * @return the certificate
+   */
+  public X509Certificate certificate() {
+    return certificate;
+  }
+
+  /**
+   * The directory of client certificates this server trusts (DER files).
+   *
+   * @return {@code <pki>/trusted/certs}
+   */
+  public Path trustedCertificatesDirectory() {
+    return Pki.trustedCertificates(pkiDirectory);
+  }
+
+  /**
+   * The directory where refused client certificates are kept for review.
+   *
+   * @return {@code <pki>/rejected}
+   */
+  public Path rejectedCertificatesDirectory() {
+    return pkiDirectory.resolve("rejected");
+  }
+
+  /**
+   * Adds a writable variable with a string node id (also its browse name) in the plant namespace.
+   *
+   * @param identifier the string identifier, e.g. "TIC101.PV"
+   * @param type the variable's DataType (BOOLEAN, INT16, UINT16, INT32, UINT32, FLOAT32, FLOAT64 or
+   *     STRING)
+   * @param initialValue the initial value, a Java Number, Boolean or String convertible to {@code
+   *     type}
+   * @return the variable's address for clients
+   */
+  public OpcUaAddress addVariable(String identifier, DataType type, Object initialValue) {
+    NodeId nodeId = namespace.stringNodeId(identifier);
+    namespace.add(nodeId, identifier, dataTypeId(type), toNodeValue(type, initialValue));
+    return OpcUaAddress.string(namespaceUri, identifier);
+  }
+
+  /**
+   * Adds a writable variable with a numeric node id in the plant namespace.
+   *
+   * @param identifier the numeric identifier, 0..4294967295
+   * @param browseName the browse and display name
+   * @param type the variable's DataType
+   * @param initialValue the initial value
+   * @return the variable's address for clients
+   */
+  public OpcUaAddress addVariable(
+      long identifier, String browseName, DataType type, Object initialValue) {
+    NodeId nodeId = namespace.numericNodeId(identifier);
+    namespace.add(nodeId, browseName, dataTypeId(type), toNodeValue(type, initialValue));
+    return OpcUaAddress.numeric(namespaceUri, identifier);
+  }
+
+  /**
+   * The variable's current value as a plain Java value.
+   *
+   * @param address the variable
+   * @return Double, Float, Short, Integer, Long (UInt32), Boolean or String; null if none
+   */
+  public Object value(OpcUaAddress address) {
+    DataValue value = variable(address).node.getValue();
+    return value.value() == null ? null : plainValue(value.value().value());
+  }
+
+  /**
+   * The variable's current status code (32 bits, e.g. 0x00960000 for Good_LocalOverride).
+   *
+   * @param address the variable
+   * @return the status code value
+   */
+  public long statusCode(OpcUaAddress address) {
+    StatusCode status = variable(address).node.getValue().statusCode();
+    return status == null ? GOOD : status.value();
+  }
+
+  /**
+   * Sets the variable's value with status Good and the current time as source timestamp.
+   *
+   * @param address the variable
+   * @param value a Java Number, Boolean or String convertible to the variable's type
+   */
+  public void setValue(OpcUaAddress address, Object value) {
+    setValue(address, value, GOOD);
+  }
+
+  /**
+   * Sets the variable's value and status code with the current time as source timestamp.
+   *
+   * @param address the variable
+   * @param value the value
+   * @param statusCode the status, e.g. 0x00960000 (Good_LocalOverride) or 0x80000000 (Bad)
+   */
+  public void setValue(OpcUaAddress address, Object value, long statusCode) {
+    PlantNamespace.Variable variable = variable(address);
+    DataType type = dataType(variable.node.getDataType());
+    variable.node.setValue(
+        new DataValue(
+            new Variant(toNodeValue(type, value)), new StatusCode(statusCode), DateTime.now()));
+  }
+
+  /**
+   * Changes only the variable's status code, keeping its value.
+   *
+   * @param address the variable
+   * @param statusCode the new status code
+   */
+  public void setStatus(OpcUaAddress address, long statusCode) {
+    PlantNamespace.Variable variable = variable(address);
+    DataValue current = variable.node.getValue();
+    variable.node.setValue(
+        new DataValue(current.value(), new StatusCode(statusCode), DateTime.now()));
+  }
+
+  /**
+   * How many client writes to the variable were accepted.
+   *
+   * @param address the variable
+   * @return the count
+   */
+  public long writeCount(OpcUaAddress address) {
+    return variable(address).writes.get();
+  }
+
+  /**
+   * Installs the handler that accepts or vetoes client writes to the variable (by default all are
+   * accepted).
+   *
+   * @param address the variable
+   * @param handler the handler
+   */
+  public void onWrite(OpcUaAddress address, WriteHandler handler) {
+    variable(address).handler = Objects.requireNonNull(handler, "handler");
+  }
+
+  /**
+   * Stops the server, closes client connections and releases the port; waits at most 5 s.
+   * Idempotent.
+   */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    stopQuietly(server);
+    namespace.shutdown();
+    try {
+      trustList.close();
+    } catch (IOException e) {
+      LOG.debug("closing trust list", e);
+    }
+    LOG.info("plant OPC UA server on port {} stopped", port);
+  }
+
+  private static void stopQuietly(OpcUaServer server) {
+    try {
+      server.shutdown().get(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      LOG.warn("OPC UA server did not shut down cleanly", e);
+    }
+  }
+
+  private PlantNamespace.Variable variable(OpcUaAddress address) {
+    if (!address.namespaceUri().equals(namespaceUri)) {
+      throw new IllegalArgumentException(
+          address + " is not in the plant namespace " + namespaceUri);
+    }
+    NodeId nodeId =
+        address.idType() == OpcUaAddress.IdType.NUMERIC
+            ? namespace.numericNodeId(Long.parseLong(address.identifier()))
+            : namespace.stringNodeId(address.identifier());
+    return namespace.get(nodeId);
+  }
+
+  private static NodeId dataTypeId(DataType type) {
+    return switch (type) {
+      case BOOLEAN -> NodeIds.Boolean;
+      case INT16 -> NodeIds.Int16;
+      case UINT16 -> NodeIds.UInt16;
+      case INT32 -> NodeIds.Int32;
+      case UINT32 -> NodeIds.UInt32;
+      case FLOAT32 -> NodeIds.Float;
+      case FLOAT64 -> NodeIds.Double;
+      case STRING -> NodeIds.String;
+    };
+  }
+
+  private static DataType dataType(NodeId id) {
+    for (DataType type : DataType.values()) {
+      if (dataTypeId(type).equals(id)) {
+        return type;
+      }
+    }
+    throw new IllegalStateException("unexpected DataType " + id);
+  }
+
+  private static Object toNodeValue(DataType type, Object value) {
+    Objects.requireNonNull(value, "value");
+    if (type == DataType.STRING) {
+      if (!(value instanceof String)) {
+        throw new IllegalArgumentException("a String variable needs a String, not " + value);
+      }
+      return value;
+    }
+    double number;
+    if (value instanceof Boolean bool) {
+      number = bool ? 1 : 0;
+    } else if (value instanceof Number n) {
+      number = n.doubleValue();
+    } else {
+      throw new IllegalArgumentException("a " + type + " variable needs a number, not " + value);
+    }
+    double raw = type.fitRaw(number, "plant variable");
+    return switch (type) {
+      case BOOLEAN -> raw != 0;
+      case INT16 -> (short) raw;
+      case UINT16 -> UShort.valueOf((int) raw);
+      case INT32 -> (int) raw;
+      case UINT32 -> UInteger.valueOf((long) raw);
+      case FLOAT32 -> (float) raw;
+      case FLOAT64 -> raw;
+      case STRING -> throw new AssertionError();
+    };
+  }
+
+  static Object plainValue(Object value) {
+    if (value instanceof UShort unsigned) {
+      return unsigned.intValue();
+    }
+    if (value instanceof UInteger unsigned) {
+      return unsigned.longValue();
+    }
+    return value;
+  }
+}
