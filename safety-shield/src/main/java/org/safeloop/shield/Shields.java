@@ -95,6 +95,43 @@ public final class Shields {
   }
 
   /**
+   * Returns the scenario a constraint file (or built-in shield) predicts with: its {@code model}
+   * key, resolved like {@link #load(Path)} does (a file next to the constraint file, else a
+   * built-in scenario).
+   *
+   * @throws ConfigException naming the file, line and field of a problem
+   */
+  public static Scenario modelScenario(String nameOrPath) {
+    Path path = Path.of(nameOrPath);
+    if (Files.isRegularFile(path) || nameOrPath.endsWith(".yaml") || nameOrPath.endsWith(".yml")) {
+      YamlConfig.Document<ShieldSpec> doc = YamlConfig.readDocument(path, ShieldSpec.class);
+      Path sibling = path.toAbsolutePath().getParent().resolve(doc.value().model());
+      try {
+        return Files.isRegularFile(sibling)
+            ? Scenarios.load(sibling)
+            : Scenarios.load(doc.value().model());
+      } catch (ConfigException e) {
+        throw e;
+      } catch (IllegalArgumentException e) {
+        throw doc.error("model", e.getMessage());
+      }
+    }
+    if (!BUILT_IN.contains(nameOrPath)) {
+      throw new IllegalArgumentException(
+          "no built-in shield '" + nameOrPath + "' (built-in: " + BUILT_IN + ")");
+    }
+    String resource = "scenarios/" + nameOrPath + ".shield.yaml";
+    try (InputStream in = Shields.class.getClassLoader().getResourceAsStream(resource)) {
+      String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      YamlConfig.Document<ShieldSpec> doc =
+          YamlConfig.parseDocument(text, resource, ShieldSpec.class);
+      return Scenarios.load(doc.value().model());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
    * Parses constraint-file text against a given model scenario (for resources and tests).
    *
    * @throws ConfigException naming the source, line and field of the first problem

@@ -21,6 +21,10 @@ import picocli.CommandLine.Command;
       TrainCommand.class,
       EvaluateCommand.class,
       CompareCommand.class,
+      KeygenCommand.class,
+      ApproveCommand.class,
+      DeployCommand.class,
+      ShadowReportCommand.class,
       BenchCommand.class,
       CommandLine.HelpCommand.class
     })

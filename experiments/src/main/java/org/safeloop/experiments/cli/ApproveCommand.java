@@ -1,0 +1,120 @@
+package org.safeloop.experiments.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.safeloop.plc.approval.Approval;
+import org.safeloop.plc.approval.ApprovalKeys;
+import org.safeloop.plc.approval.Approvals;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code safeloop approve}: a signed approval bound to the exact files to deploy. */
+@Command(
+    name = "approve",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Sign an approval for a deployment mode, bound to the SHA-256 of the policy bundle, the",
+      "shield file and the plant file, valid until a time. The bridge verifies it against a",
+      "trusted public key and refuses closed loop on any mismatch."
+    })
+final class ApproveCommand implements Callable<Integer> {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--policy", required = true, paramLabel = "BUNDLE", description = "Bundle.")
+  Path policy;
+
+  @Option(names = "--shield", required = true, paramLabel = "FILE", description = "Shield file.")
+  Path shield;
+
+  @Option(names = "--plant", required = true, paramLabel = "FILE", description = "Plant file.")
+  Path plant;
+
+  @Option(
+      names = "--mode",
+      defaultValue = "closed-loop",
+      paramLabel = "MODE",
+      description = "Mode approved (default ${DEFAULT-VALUE}).")
+  String mode;
+
+  @Option(names = "--approver", required = true, paramLabel = "NAME", description = "Who.")
+  String approver;
+
+  @Option(
+      names = "--valid-until",
+      required = true,
+      paramLabel = "TIME",
+      description = "An ISO-8601 instant (2026-12-01T06:00:00Z) or a duration from now (8h, 2d).")
+  String validUntil;
+
+  @Option(
+      names = "--key",
+      required = true,
+      paramLabel = "FILE",
+      description = "Private key (NAME.key); its NAME.pub must sit beside it.")
+  Path key;
+
+  @Option(names = "--comment", defaultValue = "", description = "Why, for the record.")
+  String comment;
+
+  @Option(
+      names = {"-o", "--out"},
+      defaultValue = "approval.json",
+      paramLabel = "FILE",
+      description = "Approval file (default ${DEFAULT-VALUE}).")
+  Path out;
+
+  @Override
+  public Integer call() {
+    Clock clock = Clock.systemUTC();
+    Instant until = parseUntil(validUntil, clock.instant());
+    String pub = key.getFileName().toString().replaceAll("\\.key$", "") + ".pub";
+    KeyPair keys = ApprovalKeys.loadKeyPair(key, key.resolveSibling(pub));
+    Approval approval =
+        Approvals.sign(policy, shield, plant, mode, approver, until, comment, keys, clock);
+    Approvals.save(approval, out);
+    PrintWriter w = spec.commandLine().getOut();
+    w.printf(
+        Locale.ROOT,
+        "approval for %s by %s, valid until %s, written to %s%n",
+        mode,
+        approver,
+        until,
+        out);
+    w.flush();
+    return 0;
+  }
+
+  static Instant parseUntil(String text, Instant now) {
+    try {
+      return Instant.parse(text);
+    } catch (DateTimeParseException notAnInstant) {
+      String t = text.trim().toLowerCase(Locale.ROOT);
+      try {
+        if (t.startsWith("p")) {
+          return now.plus(Duration.parse(text));
+        }
+        long amount = Long.parseLong(t.substring(0, t.length() - 1));
+        return switch (t.charAt(t.length() - 1)) {
+          case 'm' -> now.plus(Duration.ofMinutes(amount));
+          case 'h' -> now.plus(Duration.ofHours(amount));
+          case 'd' -> now.plus(Duration.ofDays(amount));
+          default -> throw new NumberFormatException();
+        };
+      } catch (RuntimeException e) {
+        throw new IllegalArgumentException(
+            "--valid-until: give an ISO-8601 instant (2026-12-01T06:00:00Z) or a duration such"
+                + " as 30m, 8h or 2d, got '"
+                + text
+                + "'");
+      }
+    }
+  }
+}

@@ -1,0 +1,49 @@
+package org.safeloop.experiments.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.util.concurrent.Callable;
+import org.safeloop.plc.approval.ApprovalKeys;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code safeloop keygen}: an Ed25519 key pair for signing closed-loop approvals. */
+@Command(
+    name = "keygen",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Generate an Ed25519 key pair for approvals: NAME.key (private, PKCS#8 PEM, owner-only)",
+      "and NAME.pub (public, X.509 PEM: give it to the bridge as --trusted-key)."
+    })
+final class KeygenCommand implements Callable<Integer> {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--name", required = true, paramLabel = "NAME", description = "Key name.")
+  String name;
+
+  @Option(
+      names = "--out",
+      defaultValue = ".",
+      paramLabel = "DIR",
+      description = "Folder (default the working directory).")
+  Path out;
+
+  @Override
+  public Integer call() throws Exception {
+    Files.createDirectories(out);
+    Path privateFile = out.resolve(name + ".key");
+    Path publicFile = out.resolve(name + ".pub");
+    KeyPair keys = ApprovalKeys.generate();
+    ApprovalKeys.savePrivateKey(keys.getPrivate(), privateFile);
+    ApprovalKeys.savePublicKey(keys.getPublic(), publicFile);
+    PrintWriter w = spec.commandLine().getOut();
+    w.println("private key: " + privateFile + " (keep it secret)");
+    w.println("public key:  " + publicFile);
+    w.println("fingerprint: " + ApprovalKeys.fingerprint(keys.getPublic()));
+    w.flush();
+    return 0;
+  }
+}

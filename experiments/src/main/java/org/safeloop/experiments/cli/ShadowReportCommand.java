@@ -1,0 +1,108 @@
+package org.safeloop.experiments.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.safeloop.plc.audit.AuditLogReader;
+import org.safeloop.plc.audit.ShadowSummary;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code safeloop shadow-report}: what a shadow period showed, from its audit log. */
+@Command(
+    name = "shadow-report",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Summarise an audit log: agreement between the agent's (shielded) recommendation and the",
+      "operator's setpoint, shield interventions, data-quality problems, cycle latency."
+    })
+final class ShadowReportCommand implements Callable<Integer> {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "LOG", description = "The audit log (audit.jsonl).")
+  Path log;
+
+  @Option(
+      names = "--compare",
+      paramLabel = "ACTION=TOLERANCE",
+      description =
+          "Compare this action with the setpoint in force (logged as ACTION.in_force), agreeing"
+              + " within TOLERANCE in the action's unit (repeatable; default Tc=0.5).")
+  Map<String, Double> compare = new java.util.LinkedHashMap<>(Map.of("Tc", 0.5));
+
+  @Override
+  public Integer call() {
+    List<ShadowSummary.OperatorSetpoint> comparisons = new ArrayList<>();
+    compare.forEach(
+        (action, tolerance) ->
+            comparisons.add(
+                new ShadowSummary.OperatorSetpoint(action, action + ".in_force", tolerance)));
+    ShadowSummary.Accumulator acc = ShadowSummary.accumulator(comparisons);
+    AuditLogReader.ReadResult read = AuditLogReader.read(log, acc);
+    ShadowSummary s = acc.summary();
+    PrintWriter w = spec.commandLine().getOut();
+    w.println(describe(s, read.truncatedLines().size()));
+    w.flush();
+    return 0;
+  }
+
+  static String describe(ShadowSummary s, long truncated) {
+    StringBuilder b = new StringBuilder();
+    b.append(
+        String.format(
+            Locale.ROOT,
+            "%d cycles over %s, by mode %s; %d events %s%n",
+            s.cycles(),
+            s.span(),
+            s.cyclesByMode(),
+            s.events(),
+            s.eventsByKind()));
+    for (ShadowSummary.Agreement a : s.agreement()) {
+      b.append(
+          String.format(
+              Locale.ROOT,
+              "agreement %s vs %s: mean |difference| %.3f, max %.3f, %.1f %% within %.3f (%d"
+                  + " cycles compared, %d skipped)%n",
+              a.comparison().action(),
+              a.comparison().operatorSignal(),
+              a.meanAbsoluteDifference(),
+              a.maxAbsoluteDifference(),
+              a.withinTolerancePercent(),
+              a.comparison().tolerance(),
+              a.comparedCycles(),
+              a.skippedCycles()));
+    }
+    b.append(
+        String.format(
+            Locale.ROOT,
+            "shield: %d cycles with an intervention %s, %d fallbacks%n",
+            s.interventionCycles(),
+            s.interventionsByLayer(),
+            s.fallbackCycles()));
+    b.append(
+        String.format(
+            Locale.ROOT,
+            "inputs: %d cycles with a problem %s%n",
+            s.cyclesWithInputProblems(),
+            s.inputProblemsBySignal()));
+    ShadowSummary.Latency l = s.latency();
+    b.append(
+        String.format(
+            Locale.ROOT,
+            "latency: median %d us, p95 %d us, p99 %d us, max %d us",
+            l.medianMicros(),
+            l.p95Micros(),
+            l.p99Micros(),
+            l.maxMicros()));
+    if (truncated > 0) {
+      b.append(String.format(Locale.ROOT, "%n%d truncated line(s) skipped", truncated));
+    }
+    return b.toString();
+  }
+}
