@@ -26,6 +26,7 @@ import org.jfree.chart.title.LegendTitle;
 import org.jfree.chart.ui.RectangleAnchor;
 import org.jfree.chart.ui.RectangleEdge;
 import org.jfree.chart.ui.TextAnchor;
+import org.jfree.data.RangeType;
 import org.jfree.data.statistics.HistogramDataset;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
@@ -50,8 +51,7 @@ final class Charts {
   /** Colours of the policies, in the order they are first drawn. */
   private static final List<Color> PALETTE =
       List.of(
-          new Color(0x1f77b4), // blue
-          new Color(0xd62728), // red
+          new Color(0x1f77b4), // blue (no red: red marks limits)
           new Color(0x9467bd), // purple
           new Color(0x8c564b), // brown
           new Color(0xe377c2), // pink
@@ -146,6 +146,9 @@ final class Charts {
     }
     NumberAxis range = numberAxis(yLabel);
     range.setAutoRangeIncludesZero(fromZero);
+    if (fromZero) {
+      range.setRangeType(RangeType.POSITIVE);
+    }
     // A flat curve (e.g. no cost at all) gets a readable axis rather than one of width 1e-8.
     range.setAutoRangeMinimumSize(flatRange(bands));
     XYPlot plot = new XYPlot(data, numberAxis(xLabel), range, renderer);
@@ -159,7 +162,7 @@ final class Charts {
             .mapToDouble(p -> Math.max(Math.abs(p.min()), Math.abs(p.max())))
             .max()
             .orElse(0);
-    return Math.max(1e-6, Math.min(1.0, 0.2 * largest));
+    return largest == 0 ? 1.0 : Math.max(1e-6, Math.min(1.0, 0.2 * largest));
   }
 
   /** Draws lines (solid, dashed or staircase) with horizontal limit lines. */

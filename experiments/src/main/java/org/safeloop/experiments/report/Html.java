@@ -9,15 +9,16 @@ import java.util.List;
 final class Html {
   private static final String STYLE =
       """
-      body { font-family: "DejaVu Sans", Helvetica, Arial, sans-serif; max-width: 1000px;
+      body { font-family: "DejaVu Sans", Helvetica, Arial, sans-serif; max-width: 1150px;
              margin: 2em auto; padding: 0 1em; color: #222; line-height: 1.45; }
       h1 { font-size: 1.6em; border-bottom: 2px solid #1f4e79; padding-bottom: 0.2em; }
       h2 { font-size: 1.3em; color: #1f4e79; margin-top: 2em; }
       h3 { font-size: 1.1em; margin-top: 1.5em; }
-      table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.9em; }
+      div.table { overflow-x: auto; margin: 0.8em 0; }
+      table { border-collapse: collapse; font-size: 0.82em; }
       th, td { border: 1px solid #bbb; padding: 0.25em 0.6em; text-align: left; }
       th { background: #e8eef5; }
-      td.num { text-align: right; font-variant-numeric: tabular-nums; }
+      td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
       tr.baseline td { background: #f6f6f6; font-style: italic; }
       code { font-family: "DejaVu Sans Mono", monospace; font-size: 0.9em; }
       figure { margin: 1em 0; }
@@ -57,31 +58,34 @@ final class Html {
 
   /** Adds a section heading. */
   Html section(String heading) {
-    body.append("<h2>").append(escape(heading)).append("</h2>\n");
-    return this;
+    return element("h2", heading);
   }
 
   /** Adds a sub-heading. */
   Html subsection(String heading) {
-    body.append("<h3>").append(escape(heading)).append("</h3>\n");
-    return this;
+    return element("h3", heading);
   }
 
   /** Adds a paragraph of text. */
   Html paragraph(String text) {
-    body.append("<p>").append(escape(text)).append("</p>\n");
-    return this;
+    return element("p", text);
   }
 
   /** Adds a paragraph saying how to read the figure or table above it. */
   Html howToRead(String text) {
-    body.append("<p class=\"how\">").append(escape(text)).append("</p>\n");
-    return this;
+    return element("p class=\"how\"", text);
   }
 
   /** Adds a paragraph that warns of something (e.g. a run left out). */
   Html note(String text) {
-    body.append("<p class=\"note\">").append(escape(text)).append("</p>\n");
+    return element("p class=\"note\"", text);
+  }
+
+  /** Adds {@code <tag attributes>text</tag>}; {@code open} is the tag and its attributes. */
+  private Html element(String open, String text) {
+    String tag = open.split(" ", 2)[0];
+    body.append('<').append(open).append('>').append(escape(text));
+    body.append("</").append(tag).append(">\n");
     return this;
   }
 
@@ -112,7 +116,7 @@ final class Html {
     for (int c : numericColumns) {
       numeric[c] = true;
     }
-    body.append("<table>\n<thead><tr>");
+    body.append("<div class=\"table\"><table>\n<thead><tr>");
     for (String h : header) {
       body.append("<th>").append(escape(h)).append("</th>");
     }
@@ -132,7 +136,7 @@ final class Html {
       }
       body.append("</tr>\n");
     }
-    body.append("</tbody>\n</table>\n");
+    body.append("</tbody>\n</table></div>\n");
     return this;
   }
 

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
 import org.safeloop.experiments.evaluate.Stats;
 import org.safeloop.experiments.run.MetricsLog;
@@ -68,9 +69,10 @@ final class LearningCurves {
     }
     List<Long> steps = new ArrayList<>();
     List<Double> values = new ArrayList<>();
-    CSVFormat format = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).build();
-    try (Reader in = Files.newBufferedReader(metricsCsv, StandardCharsets.UTF_8)) {
-      for (CSVRecord row : format.parse(in)) {
+    CSVFormat format = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get();
+    try (Reader in = Files.newBufferedReader(metricsCsv, StandardCharsets.UTF_8);
+        CSVParser parser = format.parse(in)) {
+      for (CSVRecord row : parser) {
         if (!row.isConsistent() || !row.get("kind").equals("episode")) {
           continue; // a line cut short by a crash is not an episode
         }

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
 
 /**
@@ -36,9 +37,9 @@ final class Trajectory {
   static Trajectory read(Path csv) {
     Map<String, List<String>> columns = new LinkedHashMap<>();
     int rows = 0;
-    CSVFormat format = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).build();
-    try (Reader in = Files.newBufferedReader(csv, StandardCharsets.UTF_8)) {
-      var parser = format.parse(in);
+    CSVFormat format = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get();
+    try (Reader in = Files.newBufferedReader(csv, StandardCharsets.UTF_8);
+        CSVParser parser = format.parse(in)) {
       for (String name : parser.getHeaderNames()) {
         columns.put(name, new ArrayList<>());
       }

@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,12 +26,14 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.safeloop.env.scenario.Scenarios;
+import org.safeloop.experiments.cli.SafeLoopCommand;
 import org.safeloop.experiments.config.Experiment;
 import org.safeloop.experiments.evaluate.EvaluationSummary;
 import org.safeloop.experiments.evaluate.Stats;
 import org.safeloop.experiments.run.RunDirectory;
 import org.safeloop.experiments.run.RunInfo;
 import org.safeloop.experiments.run.Trainer;
+import picocli.CommandLine;
 
 /**
  * The report on real run directories: two seeds of PPO on a copy of the FOPDT loop whose name and
@@ -205,6 +209,42 @@ class ReportTest {
         anyReason, html.contains("<th>shield reason (layer and rule)</th>"), "reasons table");
     long repaired = t.text("shield_verdict").stream().filter(v -> v.equals("repaired")).count();
     assertTrue(html.contains("repaired " + repaired + ", fallback "), "counts in the caption");
+  }
+
+  @Test
+  void commandLineReportsWithoutBaselinesAndNamesARunThatDidNotComplete() throws IOException {
+    Path stopped = work.resolve("stopped/fopdt-small__ppo__7");
+    Files.createDirectories(stopped);
+    Files.writeString(
+        stopped.resolve(RunDirectory.RUN),
+        Files.readString(runs.resolve("fopdt-small__ppo__0").resolve(RunDirectory.RUN))
+            .replace("\"completed\"", "\"interrupted\"")
+            .replace("\"message\" : \"\"", "\"message\" : \"stopped by request\""));
+    Path out = work.resolve("no-baselines");
+    StringWriter stdout = new StringWriter();
+    StringWriter stderr = new StringWriter();
+    CommandLine cli = SafeLoopCommand.commandLine();
+    cli.setOut(new PrintWriter(stdout));
+    cli.setErr(new PrintWriter(stderr));
+
+    int code =
+        cli.execute(
+            "report",
+            runs.toString(),
+            stopped.getParent().toString(),
+            "--baselines",
+            "",
+            "--out",
+            out.toString());
+
+    assertEquals(0, code, stderr.toString());
+    assertEquals(out.resolve(Report.PAGE).toString(), stdout.toString().strip());
+    String page = Files.readString(out.resolve(Report.PAGE));
+    assertTrue(
+        page.contains("Left out: fopdt-small__ppo__7 (status interrupted: stopped by request)"),
+        "the interrupted run is named");
+    assertFalse(page.contains("<td>oracle</td>") || page.contains("<td>pid</td>"));
+    assertTrue(Files.isRegularFile(out.resolve("trajectory-cstr-constrained-T.png")));
   }
 
   @Test
