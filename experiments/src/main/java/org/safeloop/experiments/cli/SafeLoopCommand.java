@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
       TrainCommand.class,
       EvaluateCommand.class,
       CompareCommand.class,
+      ReportCommand.class,
       KeygenCommand.class,
       ApproveCommand.class,
       DeployCommand.class,
