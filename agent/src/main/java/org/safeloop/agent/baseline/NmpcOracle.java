@@ -20,16 +20,19 @@ import org.safeloop.env.scenario.Scenario;
  * model, the true state, and the future set-point schedule. It measures the optimality gap of the
  * PID and of learned policies on noise-free evaluation runs; it is not a deployable controller.
  *
- * <p>Each control step it minimises minus the scenario's own reward ({@link Scenario#reward})
- * summed over a receding horizon of N control steps (cut at the end of the episode, where the
- * return stops counting), over M free moves per input (move blocking: the input moves at each of
- * the first M steps and is then held, {@link NmpcSettings}), within the actuator limits, with
- * Hipparchus' {@link BOBYQAOptimizer} (bound-constrained, no derivatives) on inputs scaled to [0,
- * 1] of their range. Rate limits ({@link Scenario#rateLimits()}) are honoured the way the
- * environment honours them: each predicted input is clipped to the last one plus or minus the limit
- * before it acts, so the cost is that of what the plant would really receive. The input dead time
- * is honoured with the inputs already sent. The optimiser starts from the previous solution shifted
- * by one step (warm start). The first move is applied.
+ * <p>Each control step it minimises minus the scenario's own reward ({@link Scenario#reward}), plus
+ * a stiff penalty of {@value #CONSTRAINT_PENALTY} per squared unit of violation of the scenario's
+ * state constraints (so that on a constrained scenario it measures what is reachable inside the
+ * limits, as the shielded agent must), summed over a receding horizon of N control steps (cut at
+ * the end of the episode, where the return stops counting), over M free moves per input (move
+ * blocking: the input moves at each of the first M steps and is then held, {@link NmpcSettings}),
+ * within the actuator limits, with Hipparchus' {@link BOBYQAOptimizer} (bound-constrained, no
+ * derivatives) on inputs scaled to [0, 1] of their range. Rate limits ({@link
+ * Scenario#rateLimits()}) are honoured the way the environment honours them: each predicted input
+ * is clipped to the last one plus or minus the limit before it acts, so the cost is that of what
+ * the plant would really receive. The input dead time is honoured with the inputs already sent. The
+ * optimiser starts from the previous solution shifted by one step (warm start). The first move is
+ * applied.
  *
  * <p><b>Noise-free evaluation only.</b> The oracle reads the current state from the observation's
  * measured values, by state name: on an environment with realism off these are the true states.
@@ -50,6 +53,12 @@ public final class NmpcOracle implements Policy {
   /** Cost of a prediction that leaves the model's domain: finite, so that BOBYQA can use it. */
   private static final double DIVERGED_COST = 1e12;
 
+  /**
+   * Cost per squared unit of a state-constraint violation (e.g. per K^2): three orders of magnitude
+   * above a typical step's tracking cost, so the optimum stays inside the limits when it can.
+   */
+  public static final double CONSTRAINT_PENALTY = 1e4;
+
   private final Scenario scenario;
   private final NmpcSettings settings;
   private final PredictiveModel model;
@@ -60,6 +69,9 @@ public final class NmpcOracle implements Policy {
   private final int[] blockOfStep;
   private final int[] blockStarts;
   private final int[] observedIndex;
+  private final int[] constrainedState;
+  private final double[] constraintMin;
+  private final double[] constraintMax;
   private final double[] inputMin;
   private final double[] inputSpan;
   private final double[] rateLimits;
@@ -110,6 +122,16 @@ public final class NmpcOracle implements Policy {
       Arrays.fill(blockOfStep, blockStarts[b], end, b);
     }
     SignalSpace observations = scenario.observationSpace();
+    var constraints = scenario.constraints();
+    this.constrainedState = new int[constraints.size()];
+    this.constraintMin = new double[constraints.size()];
+    this.constraintMax = new double[constraints.size()];
+    for (int c = 0; c < constraints.size(); c++) {
+      var spec = constraints.get(c);
+      constrainedState[c] = scenario.stateSpace().indexOf(spec.variable());
+      constraintMin[c] = spec.min() == null ? Double.NEGATIVE_INFINITY : spec.min();
+      constraintMax[c] = spec.max() == null ? Double.POSITIVE_INFINITY : spec.max();
+    }
     this.observedIndex = new int[stateCount];
     for (int i = 0; i < stateCount; i++) {
       observedIndex[i] = observations.indexOf(states.get(i).name());
@@ -233,7 +255,9 @@ public final class NmpcOracle implements Policy {
     return best;
   }
 
-  /** Minus the scenario's reward summed over the horizon, for scaled block inputs {@code x}. */
+  /**
+   * Minus the scenario's reward plus the constraint penalty over the horizon, for inputs {@code x}.
+   */
   private double cost(double[] x) {
     System.arraycopy(state, 0, predicted, 0, stateCount);
     double[] previous = lastApplied;
@@ -255,6 +279,12 @@ public final class NmpcOracle implements Policy {
         }
       }
       cost -= scenario.reward(step + j, predicted, applied, previous);
+      for (int c = 0; c < constrainedState.length; c++) {
+        double value = predicted[constrainedState[c]];
+        double violation =
+            Math.max(0.0, constraintMin[c] - value) + Math.max(0.0, value - constraintMax[c]);
+        cost += CONSTRAINT_PENALTY * violation * violation;
+      }
       previous = applied;
     }
     return Double.isFinite(cost) ? Math.min(cost, DIVERGED_COST) : DIVERGED_COST;

@@ -189,4 +189,18 @@ class NmpcOracleTest {
         "[0, 1, 2, 3, 4]",
         Arrays.toString(NmpcSettings.defaults().withHorizon(10, 5).blockStarts()));
   }
+
+  @Test
+  void onTheConstrainedReactorTheOracleStaysInsideTheTemperatureLimits() {
+    Scenario scenario = Scenarios.load("cstr-constrained");
+    EpisodeRun oracle = run(scenario, new NmpcOracle(scenario));
+    int t = scenario.stateSpace().indexOf("T");
+    double worst = 0;
+    for (double[] state : oracle.states()) {
+      worst = Math.max(worst, Math.max(321.0 - state[t], state[t] - 327.0));
+    }
+    // The initial state is inside; the penalty keeps the optimum inside (to rounding of RK4).
+    assertTrue(worst <= 0.05, "the oracle left 321-327 K by " + worst + " K");
+    assertTrue(oracle.totalReward() > run(scenario, scenario.baselineController()).totalReward());
+  }
 }
