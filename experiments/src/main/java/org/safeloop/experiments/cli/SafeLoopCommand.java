@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
       TrainCommand.class,
       EvaluateCommand.class,
       CompareCommand.class,
+      PlantCommand.class,
       BenchCommand.class,
       CommandLine.HelpCommand.class
     })
