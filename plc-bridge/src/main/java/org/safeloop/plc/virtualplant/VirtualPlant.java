@@ -503,7 +503,11 @@ public final class VirtualPlant implements AutoCloseable {
         throw e;
       }
       try {
-        plant.startServers();
+        synchronized (plant) {
+          plant.startServers();
+          // An agent cannot beat before the servers are up (the OPC UA server takes seconds).
+          plant.lastHeartbeatChange = plant.clock.instant();
+        }
       } catch (IOException | InterruptedException | RuntimeException e) {
         plant.close();
         throw e;
@@ -542,9 +546,16 @@ public final class VirtualPlant implements AutoCloseable {
     return three.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : three;
   }
 
-  /** The scenario's process with "-virtual", e.g. {@code cstr-virtual}. */
+  /**
+   * The scenario's process with "-virtual", e.g. {@code cstr-virtual}; a process given as an
+   * equation file is named by the file ({@code models/cstr-equations.yaml} gives {@code
+   * cstr-equations-virtual}).
+   */
   static String defaultPlantName(Scenario scenario) {
-    return scenario.spec().process() + "-virtual";
+    String process = scenario.spec().process();
+    process = process.substring(process.lastIndexOf('/') + 1).replaceFirst("\\.ya?ml$", "");
+    process = process.replaceAll("[^A-Za-z0-9_-]+", "-");
+    return (process.isEmpty() ? scenario.name() : process) + "-virtual";
   }
 
   private void startRunner() {

@@ -59,4 +59,21 @@ class PlantFilesTest {
       assertEquals(1.0, file.remoteValue());
     }
   }
+
+  @Test
+  void everyBuiltInScenarioGetsALayoutAndPlantFilesThatLoad() {
+    for (String name : Scenarios.builtInNames()) {
+      Scenario scenario = Scenarios.load(name);
+      for (Protocol p : Protocol.values()) {
+        PlantFiles.Target target = PlantFiles.ofDefaultCommand(scenario, p);
+        PlantFile file = PlantFile.parse(PlantFiles.yaml(target), name + "-" + p.label());
+        assertEquals(
+            scenario.observationSpace().size(),
+            file.observationsInOrder(scenario.observationSpace()).size());
+        assertEquals(
+            scenario.actionSpace().size(), file.actionsInOrder(scenario.actionSpace()).size());
+        assertTrue(target.plantName().matches("[A-Za-z0-9_-]+-virtual"), target.plantName());
+      }
+    }
+  }
 }
