@@ -20,7 +20,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 import org.safeloop.env.Observation;
@@ -29,10 +28,8 @@ import org.safeloop.env.Quality;
 import org.safeloop.env.SignalSpec;
 import org.safeloop.env.StepResult;
 import org.safeloop.env.scenario.Scenario;
-import org.safeloop.plc.DataType;
 import org.safeloop.plc.PlcConnectionConfig;
 import org.safeloop.plc.modbus.ModbusOptions;
-import org.safeloop.plc.modbus.ModbusTable;
 import org.safeloop.plc.modbus.PlantModbusSlave;
 import org.safeloop.plc.opcua.OpcUaOptions;
 import org.safeloop.plc.opcua.PlantOpcUaServer;
@@ -136,47 +133,6 @@ public final class VirtualPlant implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(VirtualPlant.class);
   private static final long GOOD = PlantOpcUaServer.GOOD;
 
-  /** What the PLC holds for one tag, and what each server shows of it. */
-  private static final class TagState {
-    final PlantTag tag;
-
-    /** The PLC's value (engineering units; codes and counters as numbers). */
-    double value;
-
-    /** The OPC UA text of the advisory reason; unused otherwise. */
-    String text = "";
-
-    /** OPC UA status of observation and setpoint-in-force tags. */
-    long status = GOOD;
-
-    /** When the value was last updated on the plant clock. */
-    Instant time;
-
-    /** The value last put into (or accepted from) the Modbus registers, as they decode. */
-    double modbusShown = Double.NaN;
-
-    /** The value last put into (or accepted from) the OPC UA node. */
-    double opcUaShown = Double.NaN;
-
-    /** An accepted OPC UA write not yet taken by a scan. */
-    final AtomicReference<Object> pendingOpcUa = new AtomicReference<>();
-
-    /** OPC UA writes received, accepted or not. */
-    final AtomicLong opcUaWrites = new AtomicLong();
-
-    /** Writes refused (out of range, wrong type, read-only), both protocols. */
-    final AtomicLong rejected = new AtomicLong();
-
-    /** Modbus writes counted by slaves that have since been stopped. */
-    long modbusWritesBefore;
-
-    TagState(PlantTag tag, double value, Instant time) {
-      this.tag = tag;
-      this.value = value;
-      this.time = time;
-    }
-  }
-
   private final Scenario scenario;
   private final PlantLayout layout;
   private final long seed;
@@ -187,6 +143,7 @@ public final class VirtualPlant implements AutoCloseable {
   private final Duration watchdogTimeout;
   private final Path pkiDirectory;
   private final boolean ownsPkiDirectory;
+  private final PlantServers servers;
   private final Clock clock;
   private final String plantName;
   private final ProcessEnvironment environment;
@@ -204,10 +161,6 @@ public final class VirtualPlant implements AutoCloseable {
   private final double[] frozen;
   private final AtomicLong sheds = new AtomicLong();
 
-  private int modbusPort;
-  private int opcUaPort;
-  private PlantModbusSlave slave;
-  private PlantOpcUaServer server;
   private boolean remoteMode;
   private boolean environmentRunning;
   private long lap;
@@ -233,8 +186,7 @@ public final class VirtualPlant implements AutoCloseable {
     this.ownsPkiDirectory = ownsPki;
     this.clock = b.clock;
     this.plantName = b.plantName != null ? b.plantName : defaultPlantName(scenario);
-    this.modbusPort = b.modbusPort;
-    this.opcUaPort = b.opcUaPort;
+    this.servers = new PlantServers(protocols, pki, b.modbusPort, b.opcUaPort);
     this.environment = scenario.createEnvironment(realism, null);
 
     Instant now = clock.instant();
@@ -504,7 +456,7 @@ public final class VirtualPlant implements AutoCloseable {
       }
       try {
         synchronized (plant) {
-          plant.startServers();
+          plant.servers.start(plant.states.values(), plant::onOpcUaWrite);
           // An agent cannot beat before the servers are up (the OPC UA server takes seconds).
           plant.lastHeartbeatChange = plant.clock.instant();
         }
@@ -680,7 +632,7 @@ public final class VirtualPlant implements AutoCloseable {
           Duration.between(lastHeartbeatChange, now).toMillis());
       switchMode(false, now);
     }
-    reconcileOpcUa();
+    servers.reconcileOpcUa(states.values());
   }
 
   /**
@@ -718,7 +670,7 @@ public final class VirtualPlant implements AutoCloseable {
         s.opcUaShown = Double.NaN;
       } else {
         s.value = value;
-        s.modbusShown = modbusValue(s);
+        servers.modbusTaken(s);
       }
       s.time = now;
       return false;
@@ -735,14 +687,14 @@ public final class VirtualPlant implements AutoCloseable {
     s.value = value;
     s.time = now;
     if (source == Protocol.MODBUS) {
-      s.modbusShown = modbusValue(s);
+      servers.modbusTaken(s);
     } else {
-      showModbus(s, value);
+      servers.showModbus(s, value);
     }
     if (source == Protocol.OPCUA) {
       s.opcUaShown = value;
     } else {
-      showOpcUa(s, value, GOOD, now);
+      servers.showOpcUa(s, value, GOOD, now);
     }
   }
 
@@ -760,18 +712,15 @@ public final class VirtualPlant implements AutoCloseable {
    * the previous value back and counts the refusal.
    */
   private Double takeModbusWrite(TagState s) {
-    if (slave == null || s.tag.modbusAddress().table() != ModbusTable.HOLDING_REGISTER) {
-      return null;
-    }
-    double raw = modbusValue(s);
-    if (Double.compare(raw, s.modbusShown) == 0) {
+    Double raw = servers.modbusWrite(s);
+    if (raw == null) {
       return null;
     }
     String refusal = refusal(s.tag, raw);
     if (refusal != null) {
       s.rejected.incrementAndGet();
       LOG.warn("virtual plant {}: Modbus write refused: {}", plantName, refusal);
-      showModbus(s, s.value);
+      servers.showModbus(s, s.value);
       return null;
     }
     return raw;
@@ -835,28 +784,6 @@ public final class VirtualPlant implements AutoCloseable {
     return GOOD;
   }
 
-  /**
-   * Puts the PLC's value back on an OPC UA node that shows something else without a queued write (a
-   * client write applied just after a scan had taken it).
-   */
-  private void reconcileOpcUa() {
-    if (server == null) {
-      return;
-    }
-    for (TagState s : states.values()) {
-      if (!s.tag.writable()
-          || s.tag.role() == Role.ADVISORY_REASON
-          || s.pendingOpcUa.get() != null) {
-        continue;
-      }
-      Object shown = server.value(s.tag.opcUaAddress());
-      double value = shown instanceof Number n ? n.doubleValue() : Double.NaN;
-      if (Double.compare(value, s.opcUaShown) != 0) {
-        showOpcUa(s, s.value, GOOD, s.time);
-      }
-    }
-  }
-
   // ---- observations -------------------------------------------------------------------------
 
   private void updateObservations(Observation observation, Instant now) {
@@ -887,94 +814,10 @@ public final class VirtualPlant implements AutoCloseable {
 
   /** Shows a read-only tag (observation or setpoint in force) on both servers. */
   private void publishReadOnly(TagState s) {
-    showModbus(s, s.status == BAD ? Double.NaN : s.value);
-    showOpcUa(s, s.value, s.status, s.time);
+    servers.showReadOnly(s);
   }
 
   // ---- the servers --------------------------------------------------------------------------
-
-  private double modbusValue(TagState s) {
-    return slave.value(s.tag.modbusAddress(), s.tag.modbusType());
-  }
-
-  private void showModbus(TagState s, double value) {
-    if (slave == null) {
-      return;
-    }
-    slave.setValue(s.tag.modbusAddress(), s.tag.modbusType(), value);
-    s.modbusShown = modbusValue(s);
-  }
-
-  private void showOpcUa(TagState s, double value, long status, Instant time) {
-    if (server == null) {
-      return;
-    }
-    Object nodeValue =
-        switch (s.tag.opcUaType()) {
-          case FLOAT64 -> value;
-          case INT32, UINT16 -> (int) value;
-          case UINT32 -> (long) value;
-          case STRING -> s.text;
-          default -> throw new IllegalStateException("unexpected node type " + s.tag.opcUaType());
-        };
-    server.setValue(s.tag.opcUaAddress(), nodeValue, status, time);
-    s.opcUaShown = s.tag.opcUaType() == DataType.STRING ? Double.NaN : value;
-  }
-
-  private void startServers() throws IOException, InterruptedException {
-    if (protocols.contains(Protocol.MODBUS)) {
-      slave = PlantModbusSlave.start(modbusPort, MODBUS_UNIT_ID, 1000);
-      modbusPort = slave.port();
-    }
-    if (protocols.contains(Protocol.OPCUA)) {
-      PlantOpcUaServer started =
-          PlantOpcUaServer.builder(pkiDirectory)
-              .port(opcUaPort)
-              .namespaceUri(PlantLayout.NAMESPACE_URI)
-              .start();
-      opcUaPort = started.port();
-      for (TagState s : states.values()) {
-        Object initial =
-            switch (s.tag.opcUaType()) {
-              case FLOAT64 -> Double.NaN;
-              case STRING -> "";
-              default -> 0;
-            };
-        started.addVariable(s.tag.name(), s.tag.opcUaType(), initial);
-        started.onWrite(s.tag.opcUaAddress(), value -> onOpcUaWrite(s, value));
-      }
-      server = started;
-    }
-    for (TagState s : states.values()) {
-      s.pendingOpcUa.set(null);
-      if (s.tag.writable()) {
-        showModbus(s, s.value);
-        showOpcUa(s, s.value, GOOD, s.time);
-      } else {
-        publishReadOnly(s);
-      }
-    }
-  }
-
-  private void stopServersUnlocked() {
-    if (slave != null) {
-      for (TagState s : states.values()) {
-        if (s.tag.modbusAddress().table() == ModbusTable.HOLDING_REGISTER) {
-          s.modbusWritesBefore += slave.writeCount(ModbusTable.HOLDING_REGISTER, offset(s));
-        }
-      }
-      slave.close();
-      slave = null;
-    }
-    if (server != null) {
-      server.close();
-      server = null;
-    }
-  }
-
-  private static int offset(TagState s) {
-    return s.tag.modbusAddress().offset();
-  }
 
   /**
    * Stops both servers, as a communication loss: clients lose their connections and cannot
@@ -983,7 +826,7 @@ public final class VirtualPlant implements AutoCloseable {
    */
   public synchronized void stopServers() {
     requireOpen();
-    stopServersUnlocked();
+    servers.stop(states.values());
     LOG.info("virtual plant {}: servers stopped", plantName);
   }
 
@@ -995,8 +838,8 @@ public final class VirtualPlant implements AutoCloseable {
    */
   public synchronized void restartServers() throws IOException, InterruptedException {
     requireOpen();
-    stopServersUnlocked();
-    startServers();
+    servers.stop(states.values());
+    servers.start(states.values(), this::onOpcUaWrite);
     LOG.info("virtual plant {}: servers restarted", plantName);
   }
 
@@ -1006,7 +849,7 @@ public final class VirtualPlant implements AutoCloseable {
    * @return true when serving
    */
   public synchronized boolean serversRunning() {
-    return slave != null || server != null;
+    return servers.running();
   }
 
   // ---- operator and faults ------------------------------------------------------------------
@@ -1123,7 +966,7 @@ public final class VirtualPlant implements AutoCloseable {
    */
   public int modbusPort() {
     requireProtocol(Protocol.MODBUS);
-    return modbusPort;
+    return servers.modbusPort();
   }
 
   /**
@@ -1134,7 +977,7 @@ public final class VirtualPlant implements AutoCloseable {
    */
   public int opcUaPort() {
     requireProtocol(Protocol.OPCUA);
-    return opcUaPort;
+    return servers.opcUaPort();
   }
 
   /**
@@ -1299,11 +1142,7 @@ public final class VirtualPlant implements AutoCloseable {
     if (protocol == Protocol.OPCUA) {
       return s.opcUaWrites.get();
     }
-    if (s.tag.modbusAddress().table() != ModbusTable.HOLDING_REGISTER) {
-      return 0;
-    }
-    return s.modbusWritesBefore
-        + (slave == null ? 0 : slave.writeCount(ModbusTable.HOLDING_REGISTER, offset(s)));
+    return servers.modbusWriteCount(s);
   }
 
   /**
@@ -1380,7 +1219,7 @@ public final class VirtualPlant implements AutoCloseable {
       }
     }
     synchronized (this) {
-      stopServersUnlocked();
+      servers.stop(states.values());
     }
     if (ownsPkiDirectory) {
       deleteTree(pkiDirectory);
