@@ -491,4 +491,24 @@ class VirtualPlantTest {
     assertEquals(Duration.ofMillis(10), running.stepPeriod());
     assertThrows(IllegalStateException.class, running::step);
   }
+
+  @Test
+  void aRealTimePlantPutsAWrittenSetpointInForceWithinAScanNotAControlInterval() throws Exception {
+    VirtualPlant realTime =
+        VirtualPlant.builder(scenario)
+            .protocols(Protocol.MODBUS)
+            .startInRemote(true)
+            .watchdogTimeout(Duration.ofMinutes(5))
+            .start(); // speed 1: the next control interval is 26 s away
+    resources.add(realTime);
+    PlcConnection modbus = open(realTime.connectionConfig(Protocol.MODBUS));
+    PlantLayout plantLayout = realTime.layout();
+    write(modbus, plantLayout.remoteSetpoint("Tc").modbusTag(), 302.0);
+    Await.until(
+        "the setpoint in force to follow",
+        Duration.ofSeconds(5),
+        () -> realTime.setpointInForce("Tc") == 302.0);
+    assertEquals(302.0, read(modbus, plantLayout.setpointInForce("Tc").modbusTag()).value());
+    assertEquals(0, realTime.steps(), "no control interval has passed");
+  }
 }
