@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
       EvaluateCommand.class,
       CompareCommand.class,
       ReportCommand.class,
+      PlantCommand.class,
       KeygenCommand.class,
       ApproveCommand.class,
       DeployCommand.class,

@@ -167,11 +167,13 @@ public final class PlantModbusSlave implements AutoCloseable {
    *
    * @param address table, offset and word order
    * @param type the raw data type (BOOLEAN for bit tables)
-   * @param raw the raw value; must fit the type
+   * @param raw the raw value; must fit the type (FLOAT32 and FLOAT64 also take NaN, as a failed
+   *     transmitter reports it)
    */
   public void setValue(ModbusAddress address, DataType type, double raw) {
     address.requireSupported("slave value", type);
-    double fitted = type.fitRaw(raw, "slave value at " + address);
+    boolean floatNaN = (type == DataType.FLOAT32 || type == DataType.FLOAT64) && Double.isNaN(raw);
+    double fitted = floatNaN ? raw : type.fitRaw(raw, "slave value at " + address);
     int[] words =
         address.table().isBitTable()
             ? new int[] {fitted != 0 ? 1 : 0}

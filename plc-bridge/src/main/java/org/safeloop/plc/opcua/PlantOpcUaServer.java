@@ -7,6 +7,7 @@ import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
@@ -498,11 +499,29 @@ public final class PlantOpcUaServer implements AutoCloseable {
    * @param statusCode the status, e.g. 0x00960000 (Good_LocalOverride) or 0x80000000 (Bad)
    */
   public void setValue(OpcUaAddress address, Object value, long statusCode) {
+    setValue(address, value, statusCode, DateTime.now());
+  }
+
+  /**
+   * Sets the variable's value and status code with a given source timestamp, e.g. the time of a
+   * simulated measurement on the plant's own clock.
+   *
+   * @param address the variable
+   * @param value the value (a Float or Double variable also takes NaN, as a failed transmitter
+   *     reports it)
+   * @param statusCode the status code
+   * @param sourceTime the source timestamp clients see
+   */
+  public void setValue(OpcUaAddress address, Object value, long statusCode, Instant sourceTime) {
+    setValue(address, value, statusCode, new DateTime(sourceTime));
+  }
+
+  private void setValue(OpcUaAddress address, Object value, long statusCode, DateTime sourceTime) {
     PlantNamespace.Variable variable = variable(address);
     DataType type = dataType(variable.node.getDataType());
     variable.node.setValue(
         new DataValue(
-            new Variant(toNodeValue(type, value)), new StatusCode(statusCode), DateTime.now()));
+            new Variant(toNodeValue(type, value)), new StatusCode(statusCode), sourceTime));
   }
 
   /**
@@ -617,6 +636,9 @@ public final class PlantOpcUaServer implements AutoCloseable {
       number = n.doubleValue();
     } else {
       throw new IllegalArgumentException("a " + type + " variable needs a number, not " + value);
+    }
+    if ((type == DataType.FLOAT32 || type == DataType.FLOAT64) && Double.isNaN(number)) {
+      return type == DataType.FLOAT32 ? (Object) Float.NaN : (Object) Double.NaN;
     }
     double raw = type.fitRaw(number, "plant variable");
     return switch (type) {
