@@ -448,9 +448,26 @@ final class OpcUaConnection implements PlcConnection {
           name + ": no session (reconnecting); " + names(tags));
     }
     List<NodeId> ids = new ArrayList<>(tags.size());
+    boolean refreshed = false;
     for (Tag tag : tags) {
       OpcUaAddress address = (OpcUaAddress) tag.address();
       UShort index = client.getNamespaceTable().getIndex(address.namespaceUri());
+      if (index == null && !refreshed) {
+        // The client's copy of the namespace table may predate the server's namespaces (a server
+        // that registers them just after it starts listening): read it again, once per call.
+        refreshed = true;
+        try {
+          client
+              .readNamespaceTableAsync()
+              .get(config.requestTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException
+            | java.util.concurrent.TimeoutException e) {
+          // fall through: the index stays unknown and the call fails below
+        }
+        index = client.getNamespaceTable().getIndex(address.namespaceUri());
+      }
       if (index == null) {
         throw new PlcException(
             Reason.NOT_FOUND,

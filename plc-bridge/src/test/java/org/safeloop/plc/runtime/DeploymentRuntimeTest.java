@@ -24,6 +24,7 @@ import org.safeloop.env.control.Policy;
 import org.safeloop.env.scenario.Scenario;
 import org.safeloop.env.scenario.Scenarios;
 import org.safeloop.plc.DataType;
+import org.safeloop.plc.MutableClock;
 import org.safeloop.plc.PlcConnection;
 import org.safeloop.plc.PlcConnections;
 import org.safeloop.plc.approval.ApprovalKeys;
@@ -354,7 +355,7 @@ class DeploymentRuntimeTest {
         runtime(Mode.CLOSED_LOOP, approval(start.plusSeconds(60), clock), clock)) {
       plcScan();
       assertEquals(Mode.CLOSED_LOOP, r.runCycle().mode());
-      clock.now = start.plusSeconds(61);
+      clock.advance(java.time.Duration.ofSeconds(61));
       plcScan();
       DeploymentRuntime.CycleOutcome o = r.runCycle();
       assertEquals(Mode.ADVISORY, o.mode());
@@ -409,29 +410,5 @@ class DeploymentRuntimeTest {
 
   boolean hasEvent(EventKind kind) {
     return auditRecords().stream().anyMatch(x -> x instanceof EventRecord e && e.kind() == kind);
-  }
-
-  /** A clock tests move by hand. */
-  static final class MutableClock extends Clock {
-    Instant now;
-
-    MutableClock(Instant now) {
-      this.now = now;
-    }
-
-    @Override
-    public java.time.ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(java.time.ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
   }
 }

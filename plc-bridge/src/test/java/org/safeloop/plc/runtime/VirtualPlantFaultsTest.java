@@ -13,7 +13,6 @@ import java.security.KeyPair;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.function.Consumer;
@@ -26,6 +25,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.safeloop.env.control.Policy;
 import org.safeloop.env.scenario.Scenario;
 import org.safeloop.env.scenario.Scenarios;
+import org.safeloop.plc.MutableClock;
 import org.safeloop.plc.PlcConnection;
 import org.safeloop.plc.PlcConnections;
 import org.safeloop.plc.approval.ApprovalCheck;
@@ -359,7 +359,7 @@ class VirtualPlantFaultsTest {
 
   @Test
   void aStaleOpcUaValueDemotes() throws Exception {
-    MovingClock clock = new MovingClock(Instant.now());
+    MutableClock clock = new MutableClock(Instant.now());
     try (Deployment d =
         new Deployment(
             Protocol.OPCUA,
@@ -401,7 +401,7 @@ class VirtualPlantFaultsTest {
 
   @Test
   void whenTheAgentStopsThePlantsWatchdogShedsToLocalHoldingTheLastSetpoint() throws Exception {
-    MovingClock clock = new MovingClock(Instant.now());
+    MutableClock clock = new MutableClock(Instant.now());
     try (VirtualPlant own =
             VirtualPlant.builder(SCENARIO)
                 .manualStepping()
@@ -486,32 +486,4 @@ class VirtualPlantFaultsTest {
           return Instant.MAX;
         }
       };
-
-  /** A clock tests move by hand (thread-safe: the plant reads it from its servers' threads). */
-  static final class MovingClock extends Clock {
-    private volatile Instant now;
-
-    MovingClock(Instant start) {
-      now = start;
-    }
-
-    void advance(Duration d) {
-      now = now.plus(d);
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-  }
 }

@@ -1,0 +1,43 @@
+package org.safeloop.experiments.cli;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.stream.Stream;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * The options {@code compare} and {@code report} share: which runs, which baselines beside them,
+ * and the output folder (a picocli mixin).
+ */
+final class RunSelection {
+  @Parameters(
+      arity = "1..*",
+      paramLabel = "RUN",
+      description = "Run directories, or folders holding run directories.")
+  List<Path> runs;
+
+  @Option(
+      names = "--baselines",
+      defaultValue = "pid,oracle",
+      paramLabel = "LIST",
+      description = "Baselines to evaluate beside the runs (default ${DEFAULT-VALUE}).")
+  String baselines;
+
+  @Option(names = "--out", paramLabel = "DIR", description = "Output folder.")
+  Path out;
+
+  /** Returns the baseline names, without blanks. */
+  List<String> baselineNames() {
+    return Stream.of(baselines.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+  }
+
+  /** Returns {@code --out}, or {@code runs/<prefix>-<time>}. */
+  Path outOr(String prefix) {
+    return out != null
+        ? out
+        : Path.of(
+            "runs", prefix + "-" + Instant.now().toString().replace(':', '-').substring(0, 19));
+  }
+}
