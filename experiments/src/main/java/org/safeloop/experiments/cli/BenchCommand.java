@@ -316,14 +316,20 @@ final class BenchCommand implements Runnable {
       for (int i = 0; i < repeats; i++) {
         double raw = r.rawSeconds().get(i);
         double harness = r.harnessSeconds().get(i);
+        double rawCpu = r.rawCpuSeconds().get(i);
+        double harnessCpu = r.harnessCpuSeconds().get(i);
         out.printf(
             Locale.ROOT,
-            "pair %d: raw %.1f s, harness %.1f s (overhead %+.1f %%), evaluation %.1f s%n",
+            "pair %d: wall raw %.1f s, harness %.1f s (%+.1f %%), evaluation %.1f s;"
+                + " training-thread CPU raw %.1f s, harness with evaluation %.1f s (%+.1f %%)%n",
             i + 1,
             raw,
             harness,
             100 * (harness - raw) / raw,
-            r.evaluationSeconds().get(i));
+            r.evaluationSeconds().get(i),
+            rawCpu,
+            harnessCpu,
+            100 * (harnessCpu - rawCpu) / rawCpu);
       }
       out.flush();
       return 0;
