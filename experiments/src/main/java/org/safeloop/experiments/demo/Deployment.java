@@ -170,14 +170,14 @@ final class Deployment implements AutoCloseable {
     out.printf(
         Locale.ROOT,
         "  %-28s %3d cycles in %-11s shield %s%s; setpoints written %d; agent vs setpoint in"
-            + " force %.2f K; T %.2f-%.2f K; loop %s%n",
+            + " force %s; T %.2f-%.2f K; loop %s%n",
         label + ":",
         cycles,
         start.label(),
         verdicts.isEmpty() ? "-" : verdicts.toString().toLowerCase(Locale.ROOT),
         unread > 0 ? ", " + unread + " cycles without inputs" : "",
         wrote,
-        compared > 0 ? disagreement / compared : Double.NaN,
+        compared > 0 ? String.format(Locale.ROOT, "%.2f K", disagreement / compared) : "-",
         lowest,
         highest,
         plant.isRemote() ? "remote" : "local");
