@@ -55,8 +55,9 @@ final class DemoCommand implements Callable<Integer> {
         switch (protocol) {
           case "modbus" -> Protocol.MODBUS;
           case "opcua" -> Protocol.OPCUA;
-          default -> throw new CommandLine.ParameterException(
-              spec.commandLine(), "--protocol must be modbus or opcua, not '" + protocol + "'");
+          default ->
+              throw new CommandLine.ParameterException(
+                  spec.commandLine(), "--protocol must be modbus or opcua, not '" + protocol + "'");
         };
     Demo.Options options =
         new Demo.Options(out, quick ? Demo.Budget.QUICK : Demo.Budget.FULL, chosen, keepPlant);

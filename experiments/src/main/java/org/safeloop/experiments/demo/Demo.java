@@ -36,7 +36,6 @@ import org.safeloop.plc.approval.Approvals;
 import org.safeloop.plc.audit.AuditLog;
 import org.safeloop.plc.plant.PlantFile;
 import org.safeloop.plc.runtime.ApprovalAuthority;
-import org.safeloop.plc.runtime.DeploymentRuntime.CycleOutcome;
 import org.safeloop.plc.runtime.Mode;
 import org.safeloop.plc.virtualplant.VirtualPlant;
 import org.safeloop.plc.virtualplant.VirtualPlant.Protocol;
@@ -47,8 +46,8 @@ import org.safeloop.shield.Shields;
  * The SafeLoop lifecycle in one run ({@code safeloop demo}): train PPO-Lag with the shield in the
  * loop on the constrained CSTR, compare it with the PID and the NMPC oracle, start the virtual
  * plant, deploy the bundle through the shield (shadow, advisory, then closed loop under a signed
- * approval), inject an operator override and a communication loss, and write one run directory
- * with {@code report.html} and {@code deployment.html}.
+ * approval), inject an operator override and a communication loss, and write one run directory with
+ * {@code report.html} and {@code deployment.html}.
  *
  * <p>Each stage is one method returning what the next needs; a failure is a {@link StageFailure}
  * naming the stage. Not thread-safe: one demo per instance.
@@ -68,8 +67,9 @@ public final class Demo {
   static final List<String> BASELINES = List.of("pid", "oracle");
 
   /**
-   * The experiment, as {@code experiments/configs/cstr-constrained-ppo-lag-shield.yaml} (embedded so
-   * that the demo does not depend on the working directory); the budget is set by {@link Budget}.
+   * The experiment, as {@code experiments/configs/cstr-constrained-ppo-lag-shield.yaml} (embedded
+   * so that the demo does not depend on the working directory); the budget is set by {@link
+   * Budget}.
    */
   static final String EXPERIMENT =
       """
@@ -372,7 +372,10 @@ public final class Demo {
 
   private String endpoint(VirtualPlant plant) {
     return options.protocol() == Protocol.MODBUS
-        ? "modbus tcp://127.0.0.1:" + plant.modbusPort() + " (unit " + VirtualPlant.MODBUS_UNIT_ID
+        ? "modbus tcp://127.0.0.1:"
+            + plant.modbusPort()
+            + " (unit "
+            + VirtualPlant.MODBUS_UNIT_ID
             + ")"
         : plant.opcUaEndpoint();
   }

@@ -25,8 +25,8 @@ import org.safeloop.shield.Verdict;
  * The demo's deployment: one {@link DeploymentRuntime} on the virtual plant, driven cycle by cycle.
  * Each cycle is the bridge's own cycle over the real protocol (read, validate, policy, shield,
  * write, audit), then one PLC scan and one control interval of the plant; cycles are paced at the
- * plant's accelerated control interval so that timestamps, staleness and the PLC's watchdog see
- * the same time as a running plant would. Not thread-safe.
+ * plant's accelerated control interval so that timestamps, staleness and the PLC's watchdog see the
+ * same time as a running plant would. Not thread-safe.
  */
 final class Deployment implements AutoCloseable {
 
@@ -39,7 +39,8 @@ final class Deployment implements AutoCloseable {
    * @param setpointInForce the jacket temperature setpoint the process received, K
    * @param remote whether the loop was in remote/auto
    */
-  record Sample(long cycle, Mode mode, double temperature, double setpointInForce, boolean remote) {}
+  record Sample(
+      long cycle, Mode mode, double temperature, double setpointInForce, boolean remote) {}
 
   private final VirtualPlant plant;
   private final PlcConnection connection;

@@ -254,14 +254,18 @@ final class DeploymentPage {
     plot.setDomainGridlinePaint(new Color(0xdddddd));
     plot.setRangeGridlinePaint(new Color(0xdddddd));
     for (Change c : changes) {
-      Color colour =
-          c.kind() == EventKind.PROMOTION ? new Color(0x2ca02c) : new Color(0xd62728);
+      Color colour = c.kind() == EventKind.PROMOTION ? new Color(0x2ca02c) : new Color(0xd62728);
       ValueMarker m =
           new ValueMarker(
               c.cycle(),
               colour,
               new BasicStroke(
-                  1.0f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 1f, new float[] {4f, 3f}, 0f));
+                  1.0f,
+                  BasicStroke.CAP_BUTT,
+                  BasicStroke.JOIN_MITER,
+                  1f,
+                  new float[] {4f, 3f},
+                  0f));
       if (labelled && (c.kind() == EventKind.PROMOTION || c.kind() == EventKind.DEMOTION)) {
         m.setLabel(label(c));
         m.setLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 10));
@@ -281,7 +285,8 @@ final class DeploymentPage {
     if (c.kind() == EventKind.DEMOTION) {
       int colon = reason.indexOf(':');
       String shortReason = colon > 0 ? reason.substring(0, colon) : reason;
-      return " demoted: " + (shortReason.length() > 28 ? shortReason.substring(0, 28) : shortReason);
+      return " demoted: "
+          + (shortReason.length() > 28 ? shortReason.substring(0, 28) : shortReason);
     }
     return " promoted";
   }
@@ -297,6 +302,9 @@ final class DeploymentPage {
   }
 
   static String escape(String text) {
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    return text.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("\"", "&quot;");
   }
 }
