@@ -254,7 +254,8 @@ final class DeploymentPage {
     plot.setDomainGridlinePaint(new Color(0xdddddd));
     plot.setRangeGridlinePaint(new Color(0xdddddd));
     for (Change c : changes) {
-      Color colour = c.kind() == EventKind.PROMOTION ? new Color(0x2ca02c) : new Color(0xd62728);
+      boolean up = c.kind() == EventKind.PROMOTION || c.kind() == EventKind.CONNECTION_RESTORED;
+      Color colour = up ? new Color(0x2ca02c) : new Color(0xd62728);
       ValueMarker m =
           new ValueMarker(
               c.cycle(),
@@ -270,8 +271,9 @@ final class DeploymentPage {
         m.setLabel(label(c));
         m.setLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 10));
         m.setLabelPaint(colour);
-        m.setLabelAnchor(RectangleAnchor.BOTTOM_RIGHT);
-        m.setLabelTextAnchor(TextAnchor.BOTTOM_LEFT);
+        // Promotions labelled at the bottom, demotions at the top: close changes stay legible.
+        m.setLabelAnchor(up ? RectangleAnchor.BOTTOM_RIGHT : RectangleAnchor.TOP_RIGHT);
+        m.setLabelTextAnchor(up ? TextAnchor.BOTTOM_LEFT : TextAnchor.TOP_LEFT);
       }
       plot.addDomainMarker(m);
     }
