@@ -172,15 +172,6 @@ class CommandLineTest {
   }
 
   @Test
-  void demoPrintsATableAndWritesTheTrajectory() {
-    Run r = run("demo", "--output", dir.toString());
-    assertEquals(0, r.exitCode(), r.err());
-    assertTrue(r.out().contains("Ca SP"), r.out());
-    assertTrue(r.out().contains("Return "), r.out());
-    assertTrue(Files.exists(dir.resolve("cstr-tracking__pid__seed0.csv")));
-  }
-
-  @Test
   void scenariosListsEveryBuiltInScenarioAndModel() {
     Run r = run("scenarios");
     assertEquals(0, r.exitCode(), r.err());
