@@ -54,8 +54,9 @@ public final class NmpcOracle implements Policy {
   private static final double DIVERGED_COST = 1e12;
 
   /**
-   * Cost per squared unit of a state-constraint violation (e.g. per K^2): three orders of magnitude
-   * above a typical step's tracking cost, so the optimum stays inside the limits when it can.
+   * Weight of a state-constraint violation v (in the constrained variable's unit) in the oracle's
+   * cost, charged as {@code weight * (v + v^2)}: the linear part is an exact penalty (no small
+   * violation is worth any tracking gain at this weight), the quadratic part grows with depth.
    */
   public static final double CONSTRAINT_PENALTY = 1e4;
 
@@ -283,7 +284,8 @@ public final class NmpcOracle implements Policy {
         double value = predicted[constrainedState[c]];
         double violation =
             Math.max(0.0, constraintMin[c] - value) + Math.max(0.0, value - constraintMax[c]);
-        cost += CONSTRAINT_PENALTY * violation * violation;
+        // Linear (exact) and quadratic: no trade of a small violation for tracking.
+        cost += CONSTRAINT_PENALTY * (violation + violation * violation);
       }
       previous = applied;
     }
