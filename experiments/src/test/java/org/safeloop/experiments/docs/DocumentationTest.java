@@ -42,8 +42,8 @@ import org.safeloop.shield.constraint.ShieldSpec;
  *
  * <p>A key table is a Markdown table whose first header cell is {@code key}; every backticked name
  * in its first column counts, split at dots ({@code connection.host} names {@code connection} and
- * {@code host}); segments in angle brackets ({@code observations.<signal>}) are user-chosen map keys
- * and {@code []} marks a list.
+ * {@code host}); segments in angle brackets ({@code observations.<signal>}) are user-chosen map
+ * keys and {@code []} marks a list.
  */
 class DocumentationTest {
 
@@ -98,7 +98,8 @@ class DocumentationTest {
       }
     }
     assertTrue(count >= 5, "expected a marked example per file format, found " + count);
-    assertTrue(failures.isEmpty(), "doc examples that do not load:\n" + String.join("\n", failures));
+    assertTrue(
+        failures.isEmpty(), "doc examples that do not load:\n" + String.join("\n", failures));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -124,7 +125,9 @@ class DocumentationTest {
     assertEquals(
         "",
         (missing.isEmpty() ? "" : "keys the loader binds but the page does not list: " + missing)
-            + (extra.isEmpty() ? "" : " keys the page lists but the loader does not bind: " + extra),
+            + (extra.isEmpty()
+                ? ""
+                : " keys the page lists but the loader does not bind: " + extra),
         ref.page() + " against " + ref.root().getSimpleName());
   }
 
@@ -133,7 +136,8 @@ class DocumentationTest {
     Set<String> keys = new TreeSet<>();
     collectKeys(PlantSpec.class, keys, new java.util.HashSet<>());
     // connection (nested record), observations -> TagSpec (map value), advisory.recommended.
-    assertTrue(keys.containsAll(Set.of("connection", "connect_timeout_ms", "word_order")), keys::toString);
+    assertTrue(
+        keys.containsAll(Set.of("connection", "connect_timeout_ms", "word_order")), keys::toString);
     Set<String> scenario = new TreeSet<>();
     collectKeys(ScenarioSpec.class, scenario, new java.util.HashSet<>());
     // setpoints: Map<String, List<SetpointSegment>>; realism.sensors: Map<String, SensorConfig>.
@@ -202,7 +206,10 @@ class DocumentationTest {
           }
           assertTrue(
               SEGMENT.matcher(name).matches(),
-              page + ": '" + m.group(1) + "' is not a key path (snake_case names, dots, <name>, [])");
+              page
+                  + ": '"
+                  + m.group(1)
+                  + "' is not a key path (snake_case names, dots, <name>, [])");
           keys.add(name);
         }
       }
