@@ -85,11 +85,14 @@ class DocumentationTest {
     List<String> failures = new ArrayList<>();
     int count = 0;
     for (Path page : markdownPages()) {
-      Matcher m = EXAMPLE.matcher(read(page));
+      String text = read(page);
+      Matcher m = EXAMPLE.matcher(text);
       while (m.find()) {
         count++;
         String kind = m.group(1);
-        String where = DOCS.relativize(page) + " example " + count + " (" + kind + ")";
+        // The marker's line, so that a message points at the page's example, not a temp file.
+        long line = 1 + text.substring(0, m.start()).chars().filter(c -> c == '\n').count();
+        String where = DOCS.relativize(page) + ":" + line + " (" + kind + " example)";
         try {
           load(kind, m.group(2), where);
         } catch (RuntimeException e) {
