@@ -5,17 +5,20 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.safeloop.env.control.Policy;
 import org.safeloop.env.ode.IntegratorSpec;
 import org.safeloop.env.realism.RealismConfig;
 import org.safeloop.env.scenario.Scenario;
 import org.safeloop.env.scenario.Scenarios;
+import org.safeloop.experiments.bench.DeployBenchmark;
 import org.safeloop.experiments.bench.EnvBenchmark;
 import org.safeloop.experiments.bench.HarnessBenchmark;
 import org.safeloop.experiments.bench.InferenceBenchmark;
 import org.safeloop.experiments.bench.ShieldBenchmark;
 import org.safeloop.experiments.config.Experiment;
+import org.safeloop.plc.virtualplant.VirtualPlant.Protocol;
 import org.safeloop.shield.SafetyShield;
 import org.safeloop.shield.Shields;
 import picocli.CommandLine;
@@ -32,7 +35,8 @@ import picocli.CommandLine.Parameters;
       BenchCommand.Env.class,
       BenchCommand.Shield.class,
       BenchCommand.Inference.class,
-      BenchCommand.Harness.class
+      BenchCommand.Harness.class,
+      BenchCommand.Deploy.class
     })
 final class BenchCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -333,6 +337,242 @@ final class BenchCommand implements Runnable {
       }
       out.flush();
       return 0;
+    }
+  }
+
+  /** {@code safeloop bench deploy}: the deployment runtime's cycle against the virtual plant. */
+  @Command(
+      name = "deploy",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Control-cycle latency of the deployment runtime in closed loop against the virtual plant",
+        "(cstr-constrained, realism on, stepped by hand) over Modbus TCP and OPC UA on 127.0.0.1:",
+        "the scenario's PID through the cstr-constrained shield with a signed approval and the",
+        "audit log in a temporary folder. Each iteration steps the plant, then runs one cycle.",
+        "Prints median, p90, p99, p99.9 and max of the runtime's cycle latency, of the whole",
+        "runCycle call (with the audit append) and of its read, shield and write; then, with",
+        "--soak-cycles, heap after GC, threads, RSS and cycles/s at 1 %, 10 % and 100 % of the",
+        "soak. Exits with 1 when the runtime left closed loop in a counted cycle (the reasons",
+        "are printed; the loop is promoted back so that measuring goes on)."
+      })
+  static final class Deploy implements Callable<Integer> {
+    /** Cycle p99 targets in microseconds: 5 ms over Modbus, 10 ms over OPC UA. */
+    private static final Map<Protocol, Long> P99_TARGET_MICROS =
+        Map.of(Protocol.MODBUS, 5_000L, Protocol.OPCUA, 10_000L);
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Option(
+        names = "--protocol",
+        defaultValue = "both",
+        paramLabel = "modbus|opcua|both",
+        description = "Protocols to measure, one after the other (default ${DEFAULT-VALUE}).")
+    String protocol;
+
+    @Option(
+        names = "--cycles",
+        defaultValue = "20000",
+        description =
+            "Measured cycles per protocol; 0 skips the latency run (default ${DEFAULT-VALUE}).")
+    int cycles;
+
+    @Option(
+        names = "--warmup",
+        defaultValue = "2000",
+        description = "Unmeasured cycles before each run (default ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(
+        names = "--soak-cycles",
+        defaultValue = "0",
+        paramLabel = "N",
+        description = "Soak cycles per protocol after the latency run; 0 skips it (default 0).")
+    long soakCycles;
+
+    @Override
+    public Integer call() throws Exception {
+      if (cycles < 0 || warmup < 0 || soakCycles < 0 || (cycles == 0 && soakCycles == 0)) {
+        throw new IllegalArgumentException(
+            "--cycles >= 0, --warmup >= 0, --soak-cycles >= 0, and --cycles or --soak-cycles > 0");
+      }
+      List<Protocol> protocols =
+          switch (protocol) {
+            case "modbus" -> List.of(Protocol.MODBUS);
+            case "opcua" -> List.of(Protocol.OPCUA);
+            case "both" -> List.of(Protocol.MODBUS, Protocol.OPCUA);
+            default ->
+                throw new IllegalArgumentException(
+                    "--protocol takes modbus, opcua or both, got " + protocol);
+          };
+      PrintWriter out = spec.commandLine().getOut();
+      out.printf(
+          Locale.ROOT,
+          "java %s on %d cores; load average %s; %s virtual plant (realism on, stepped by hand);"
+              + " PID through shield %s in closed loop, signed approval; audit log rotated at %d"
+              + " MiB, %d kept%n",
+          System.getProperty("java.version"),
+          Runtime.getRuntime().availableProcessors(),
+          DeployBenchmark.loadAverage(),
+          DeployBenchmark.SCENARIO,
+          DeployBenchmark.SHIELD,
+          DeployBenchmark.AUDIT_MAX_FILE_BYTES / (1024 * 1024),
+          DeployBenchmark.AUDIT_KEEP_ROTATED_FILES);
+      out.flush();
+      boolean leftClosedLoop = false;
+      for (Protocol p : protocols) {
+        if (cycles > 0) {
+          leftClosedLoop |= latency(out, p);
+        }
+        if (soakCycles > 0) {
+          leftClosedLoop |= soak(out, p);
+        }
+      }
+      out.printf(Locale.ROOT, "load average at the end: %s%n", DeployBenchmark.loadAverage());
+      out.flush();
+      return leftClosedLoop ? 1 : 0;
+    }
+
+    /** Measures and prints one protocol's latency; returns whether closed loop was left. */
+    private boolean latency(PrintWriter out, Protocol p) throws Exception {
+      DeployBenchmark.Latency r = DeployBenchmark.latency(p, warmup, cycles);
+      long target = P99_TARGET_MICROS.get(p);
+      out.printf(
+          Locale.ROOT,
+          "%s: %,d cycles after %,d warm-up (load average %s)%n",
+          p.label(),
+          cycles,
+          warmup,
+          DeployBenchmark.loadAverage());
+      out.printf(
+          Locale.ROOT,
+          "  %-38s %9s %9s %9s %9s %9s%n",
+          "[us]",
+          "median",
+          "p90",
+          "p99",
+          "p99.9",
+          "max");
+      row(
+          out,
+          "cycle (runtime latencyMicros)",
+          r.cycle(),
+          String.format(
+              Locale.ROOT,
+              "target p99 < %,d us: %s",
+              target,
+              r.cycle().p99() < target ? "met" : "MISSED"));
+      row(out, "runCycle wall time, audit included", r.runCycle(), "");
+      row(out, "  read (every tag, one request)", r.read(), "");
+      row(out, "  shield decision", r.shield(), "");
+      row(out, "  write (setpoint, advisory, heartbeat)", r.write(), "");
+      row(out, "  approval expiry check (validUntil)", r.approvalCheck(), "");
+      row(out, "  rest: validation, policy, checks", r.rest(), "");
+      row(out, "audit record and append (after it)", r.audit(), "");
+      row(out, "plant step (outside the cycle)", r.plantStep(), "");
+      DeployBenchmark.Health h = r.health();
+      out.printf(
+          Locale.ROOT,
+          "  closed loop in %,d of %,d measured cycles; shield accepted %,d, repaired %,d, fell"
+              + " back %,d%n",
+          h.closedLoopCycles(),
+          h.cycles(),
+          h.accepted(),
+          h.repaired(),
+          h.fallbacks());
+      boolean left = warnIfLeft(out, p.label() + " warm-up", r.warmupHealth());
+      left |= warnIfLeft(out, p.label() + " measured cycles", h);
+      out.flush();
+      return left;
+    }
+
+    /** Runs and prints one protocol's soak; returns whether closed loop was left. */
+    private boolean soak(PrintWriter out, Protocol p) throws Exception {
+      out.printf(
+          Locale.ROOT,
+          "soak %s: %,d cycles after %,d warm-up (load average %s)%n",
+          p.label(),
+          soakCycles,
+          warmup,
+          DeployBenchmark.loadAverage());
+      out.flush();
+      DeployBenchmark.Health[] last = new DeployBenchmark.Health[1];
+      DeployBenchmark.soak(
+          p,
+          warmup,
+          soakCycles,
+          point -> {
+            last[0] = point.health();
+            DeployBenchmark.Percentiles c = point.interval();
+            out.printf(
+                Locale.ROOT,
+                "  %3.0f %% %,10d cycles: heap %5.1f MiB used (%5.0f committed), %3d threads,"
+                    + " RSS %6.1f MiB, %7s cycles/s; cycle p50 %s / p99 %s / max %s us; audit %d"
+                    + " files %5.1f MiB; closed loop %,d/%,d, demotions %d; load %s%n",
+                100 * point.fraction(),
+                point.cycles(),
+                point.heapUsedMiB(),
+                point.heapCommittedMiB(),
+                point.threads(),
+                point.rssMiB(),
+                micros(point.cyclesPerSecond()),
+                micros(c.median()),
+                micros(c.p99()),
+                micros(c.max()),
+                point.auditFiles(),
+                point.auditMiB(),
+                point.health().closedLoopCycles(),
+                point.health().cycles(),
+                point.health().demotionCount(),
+                DeployBenchmark.loadAverage());
+            out.flush();
+          });
+      boolean left = warnIfLeft(out, "soak " + p.label(), last[0]);
+      out.flush();
+      return left;
+    }
+
+    private static void row(
+        PrintWriter out, String label, DeployBenchmark.Percentiles q, String note) {
+      String line =
+          String.format(
+              Locale.ROOT,
+              "  %-38s %9s %9s %9s %9s %9s  %s",
+              label,
+              micros(q.median()),
+              micros(q.p90()),
+              micros(q.p99()),
+              micros(q.p999()),
+              micros(q.max()),
+              note);
+      out.println(line.stripTrailing());
+    }
+
+    private static String micros(double value) {
+      return Double.isNaN(value) ? "-" : String.format(Locale.ROOT, "%,.0f", value);
+    }
+
+    /** Prints a loud warning when a run did not stay in closed loop; returns whether it left. */
+    private static boolean warnIfLeft(PrintWriter out, String what, DeployBenchmark.Health h) {
+      if (h == null || (h.demotionCount() == 0 && h.closedLoopCycles() == h.cycles())) {
+        return false;
+      }
+      out.printf(
+          Locale.ROOT,
+          "  !!! WARNING %s: NOT ALL IN CLOSED LOOP: %,d of %,d cycles wrote setpoints in closed"
+              + " loop; %d demotions (each promoted back by the benchmark):%n",
+          what,
+          h.closedLoopCycles(),
+          h.cycles(),
+          h.demotionCount());
+      for (Map.Entry<String, Long> e : h.demotions().entrySet()) {
+        out.printf(
+            Locale.ROOT,
+            "  !!!   %,6d x %s  (e.g. \"%s\")%n",
+            e.getValue(),
+            e.getKey(),
+            h.examples().get(e.getKey()));
+      }
+      return true;
     }
   }
 }
