@@ -73,7 +73,8 @@ public final class DeploymentRuntime implements AutoCloseable {
    * @param decision the shield's decision, or null when the inputs could not be read
    * @param wroteSetpoints whether setpoints were written
    * @param demotion why closed loop stepped back in this cycle, or null
-   * @param latencyMicros read-to-audit time
+   * @param latencyMicros time from the start of the read to the end of the writes (the audit
+   *     append, which records this figure, follows it)
    */
   public record CycleOutcome(
       long cycle,

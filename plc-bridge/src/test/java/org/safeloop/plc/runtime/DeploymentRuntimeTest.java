@@ -355,6 +355,12 @@ class DeploymentRuntimeTest {
         runtime(Mode.CLOSED_LOOP, approval(start.plusSeconds(60), clock), clock)) {
       plcScan();
       assertEquals(Mode.CLOSED_LOOP, r.runCycle().mode());
+      // Moving valid-until later in the file after verification extends nothing.
+      Path file = dir.resolve("approval.json");
+      Files.writeString(
+          file,
+          Files.readString(file)
+              .replace(start.plusSeconds(60).toString(), start.plusSeconds(86400).toString()));
       clock.advance(java.time.Duration.ofSeconds(61));
       plcScan();
       DeploymentRuntime.CycleOutcome o = r.runCycle();
