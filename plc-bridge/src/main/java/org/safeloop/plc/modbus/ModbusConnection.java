@@ -52,6 +52,7 @@ import org.safeloop.plc.PlcSubscription;
 import org.safeloop.plc.Tag;
 import org.safeloop.plc.TagValue;
 import org.safeloop.plc.TagWrite;
+import org.safeloop.plc.Tags;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -203,22 +204,7 @@ final class ModbusConnection implements PlcConnection {
   // ---- planning (caller thread) -------------------------------------------------------------
 
   private static List<Tag> checkTags(Collection<Tag> tags) {
-    Objects.requireNonNull(tags, "tags");
-    Set<String> names = new HashSet<>();
-    for (Tag tag : tags) {
-      if (!(tag.address() instanceof ModbusAddress)) {
-        throw new IllegalArgumentException(
-            "tag "
-                + tag.name()
-                + " has a "
-                + tag.address().protocol()
-                + " address; this is a Modbus connection");
-      }
-      if (!names.add(tag.name())) {
-        throw new IllegalArgumentException("tag " + tag.name() + " is listed twice");
-      }
-    }
-    return List.copyOf(tags);
+    return Tags.requireAll(tags, ModbusAddress.class, "a Modbus connection");
   }
 
   private static List<RequestPlan.WriteBlock> planWrites(Collection<TagWrite> writes) {

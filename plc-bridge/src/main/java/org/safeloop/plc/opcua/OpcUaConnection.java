@@ -7,7 +7,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -61,6 +60,7 @@ import org.safeloop.plc.PlcSubscription;
 import org.safeloop.plc.Tag;
 import org.safeloop.plc.TagValue;
 import org.safeloop.plc.TagWrite;
+import org.safeloop.plc.Tags;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -394,22 +394,7 @@ final class OpcUaConnection implements PlcConnection {
   // ---- helpers -------------------------------------------------------------------------------
 
   private static List<Tag> checkTags(Collection<Tag> tags) {
-    Objects.requireNonNull(tags, "tags");
-    Set<String> seen = new HashSet<>();
-    for (Tag tag : tags) {
-      if (!(tag.address() instanceof OpcUaAddress)) {
-        throw new IllegalArgumentException(
-            "tag "
-                + tag.name()
-                + " has a "
-                + tag.address().protocol()
-                + " address; this is an OPC UA connection");
-      }
-      if (!seen.add(tag.name())) {
-        throw new IllegalArgumentException("tag " + tag.name() + " is listed twice");
-      }
-    }
-    return List.copyOf(tags);
+    return Tags.requireAll(tags, OpcUaAddress.class, "an OPC UA connection");
   }
 
   private static List<TagWrite> checkWrites(Collection<TagWrite> writes) {
