@@ -53,6 +53,8 @@ import org.safeloop.shield.Shields;
  * naming the stage. Not thread-safe: one demo per instance.
  */
 public final class Demo {
+  /** The operator's local jacket setpoint in the demo's plant, in K. */
+  private static final double OPERATOR_JACKET_K = 298.0;
 
   /** The scenario the demo trains and deploys on. */
   public static final String SCENARIO = "cstr-constrained";
@@ -352,16 +354,21 @@ public final class Demo {
     }
     VirtualPlant plant = builder.start();
     try {
+      // The operator runs the jacket a little cooler than the scenario's start (300 K), which keeps
+      // the reactor inside 321-327 K through the feed-temperature step while the agent only
+      // watches: the agent has to earn closed loop against a careful operator.
+      plant.setOperatorSetpoint("Tc", OPERATOR_JACKET_K);
       Path plantFile = plant.writePlantFiles(dir).get(0);
       out.printf(
           Locale.ROOT,
           "virtual plant %s serving %s on %s, %.0fx real time (26 s of plant time every %d ms),"
-              + " loop in local (operator in charge)%n",
+              + " loop in local (operator in charge, jacket at %.0f K)%n",
           plant.plantName(),
           options.protocol().label(),
           endpoint(plant),
           speed,
-          budget.stepMillis());
+          budget.stepMillis(),
+          OPERATOR_JACKET_K);
       out.println("plant file " + plantFile);
       return new Plant(plant, plantFile);
     } catch (RuntimeException e) {
