@@ -28,6 +28,9 @@ final class CompareCommand implements Callable<Integer> {
     comparison.write(dir);
     PrintWriter w = spec.commandLine().getOut();
     w.print(comparison.toText());
+    for (String warning : comparison.warnings()) {
+      w.println("warning: " + warning);
+    }
     w.println("compare.csv and compare.md in " + dir);
     w.flush();
     return 0;

@@ -87,12 +87,17 @@ public final class Comparison {
   private final List<Run> runs;
   private final List<Row> rows;
   private final Map<String, Map<String, EvaluationSummary>> baselines;
+  private final List<String> warnings;
 
   private Comparison(
-      List<Run> runs, List<Row> rows, Map<String, Map<String, EvaluationSummary>> baselines) {
+      List<Run> runs,
+      List<Row> rows,
+      Map<String, Map<String, EvaluationSummary>> baselines,
+      List<String> warnings) {
     this.runs = runs;
     this.rows = rows;
     this.baselines = baselines;
+    this.warnings = List.copyOf(warnings);
   }
 
   /**
@@ -116,11 +121,23 @@ public final class Comparison {
       byScenario.computeIfAbsent(r.info().scenario(), k -> new ArrayList<>()).add(r);
     }
     List<Row> rows = new ArrayList<>();
+    List<String> warnings = new ArrayList<>();
     Map<String, Map<String, EvaluationSummary>> baselines = new LinkedHashMap<>();
     for (Map.Entry<String, List<Run>> e : byScenario.entrySet()) {
       List<Run> scenarioRuns = e.getValue();
       Run first = scenarioRuns.get(0);
       Scenario scenario = first.experiment().scenario();
+      List<String> conditions =
+          scenarioRuns.stream().map(r -> conditions(r.evaluation())).distinct().toList();
+      if (conditions.size() > 1) {
+        warnings.add(
+            e.getKey()
+                + ": the runs were evaluated under different conditions "
+                + conditions
+                + "; the baselines use those of "
+                + first.dir().getFileName()
+                + ", so the rows are not strictly comparable");
+      }
       Map<String, EvaluationSummary> evaluated = new LinkedHashMap<>();
       for (String name : baselineNames) {
         EvaluationSummary evaluation = first.evaluation();
@@ -197,7 +214,7 @@ public final class Comparison {
                 List.of()));
       }
     }
-    return new Comparison(runs, List.copyOf(rows), baselines);
+    return new Comparison(runs, List.copyOf(rows), baselines, warnings);
   }
 
   /** Finds the completed runs under {@code paths}, in name order. */
@@ -235,6 +252,20 @@ public final class Comparison {
     }
     runs.sort(Comparator.comparing(r -> r.dir().getFileName().toString()));
     return List.copyOf(runs);
+  }
+
+  private static String conditions(EvaluationSummary e) {
+    return e.episodes()
+        + " episodes from seed "
+        + e.firstSeed()
+        + ", realism "
+        + (e.realism() ? "on" : "off")
+        + (e.shielded() ? ", shielded" : "");
+  }
+
+  /** Returns what makes the table less than comparable (e.g. mixed evaluation conditions). */
+  public List<String> warnings() {
+    return warnings;
   }
 
   /** Returns the rows: per scenario, the learned rows then the baselines. */

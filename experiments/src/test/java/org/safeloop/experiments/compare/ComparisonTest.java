@@ -91,4 +91,18 @@ class ComparisonTest {
         IllegalArgumentException.class,
         () -> Comparison.of(List.of(dir.resolve("runs")), List.of("lqr"), null));
   }
+
+  @Test
+  void runsEvaluatedUnderDifferentConditionsAreFlagged() {
+    assertTrue(
+        Comparison.of(List.of(dir.resolve("runs")), List.of(), null).warnings().isEmpty(),
+        "same conditions flagged");
+    Experiment other =
+        Experiment.parse(PPO.replace("episodes: 3, realism: true", "episodes: 2"), "other.yaml");
+    Trainer.run(other, 2, dir.resolve("mixed/c"), false, new AtomicBoolean());
+    Comparison c =
+        Comparison.of(List.of(first.runDir(), dir.resolve("mixed/c")), List.of("pid"), null);
+    assertEquals(1, c.warnings().size(), c.warnings().toString());
+    assertTrue(c.warnings().get(0).contains("different conditions"), c.warnings().get(0));
+  }
 }
