@@ -1,7 +1,6 @@
 package org.safeloop.plc.runtime;
 
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -372,9 +371,14 @@ public final class DeploymentRuntime implements AutoCloseable {
     }
     boolean fallback = decision.verdict() == Verdict.FALLBACK;
     recordFallback(fallback);
+    // The input-validity layer also checks the proposal; only its verdicts on measurements
+    // (stale, frozen, out of range) count as bad inputs. A bad proposal is a fallback.
     boolean inputLayerActed =
         decision.interventions().stream()
-            .anyMatch(i -> i.layer() == org.safeloop.shield.Layer.INPUT_VALIDITY);
+            .anyMatch(
+                i ->
+                    i.layer() == org.safeloop.shield.Layer.INPUT_VALIDITY
+                        && shieldMeasures(i.subject()));
     badStreak = problems.isEmpty() && !inputLayerActed ? 0 : badStreak + 1;
 
     // Demotion checks come before any write.
@@ -406,7 +410,7 @@ public final class DeploymentRuntime implements AutoCloseable {
       if (plant.reason() != null) {
         batch.add(
             plant.reason().dataType() == DataType.STRING
-                ? TagWrite.text(plant.reason(), reasonText(decision))
+                ? TagWrite.text(plant.reason(), decision.reason())
                 : TagWrite.of(plant.reason(), decision.verdict().ordinal()));
       }
       if (plant.timestamp() != null) {
@@ -456,7 +460,7 @@ public final class DeploymentRuntime implements AutoCloseable {
         layers.add(layer);
       }
     }
-    String reason = reasonText(decision);
+    String reason = decision.reason();
     if (!problems.isEmpty()) {
       reason = (reason.isEmpty() ? "" : reason + "; ") + "inputs: " + String.join(", ", problems);
     }
@@ -547,6 +551,11 @@ public final class DeploymentRuntime implements AutoCloseable {
           default -> 0.5 * Math.abs(tag.scaling().scale());
         };
     return Math.abs(inForce - written) <= resolution + 1e-12;
+  }
+
+  /** True for a measurement the shield reads, or the whole snapshot ({@code plant}). */
+  private boolean shieldMeasures(String subject) {
+    return subject.equals("plant") || shield.observationSpace().indexOf(subject) >= 0;
   }
 
   private double[] previousApplied(double[] inForce) {
@@ -658,10 +667,6 @@ public final class DeploymentRuntime implements AutoCloseable {
     return allowed;
   }
 
-  private static String reasonText(ShieldDecision decision) {
-    return decision.reason();
-  }
-
   private void event(EventKind kind, String reason, Map<String, String> details) {
     appendAudit(new EventRecord(clock.instant(), kind, reason, details));
   }
@@ -724,10 +729,5 @@ public final class DeploymentRuntime implements AutoCloseable {
         return e.toString();
       }
     }
-  }
-
-  /** Returns the plant file's demotion delay for tests and reports. */
-  Duration staleAfter() {
-    return plant.demotion().staleAfter();
   }
 }

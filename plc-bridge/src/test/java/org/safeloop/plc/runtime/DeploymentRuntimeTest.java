@@ -414,6 +414,48 @@ class DeploymentRuntimeTest {
     assertTrue(hasEvent(EventKind.APPROVAL_ACCEPTED));
   }
 
+  @Test
+  void aShieldFallingBackTooOftenDemotesAndABadProposalIsNotABadInput() throws IOException {
+    Clock clock = Clock.systemUTC();
+    // Every proposal is NaN: the shield falls back each cycle, with the measurements all good.
+    Policy lost = observation -> new double[] {Double.NaN};
+    try (DeploymentRuntime r =
+        runtime(
+            Mode.CLOSED_LOOP, approval(clock.instant().plusSeconds(3600), clock), clock, lost)) {
+      // The default limit is 20 % of a 20-cycle window: the fifth fallback crosses it.
+      for (int i = 1; i <= 4; i++) {
+        plcScan();
+        DeploymentRuntime.CycleOutcome o = r.runCycle();
+        assertEquals("FALLBACK", o.decision().verdict().name());
+        assertEquals(Mode.CLOSED_LOOP, o.mode(), "cycle " + i + ": " + o.demotion());
+      }
+      plcScan();
+      DeploymentRuntime.CycleOutcome o = r.runCycle();
+      assertEquals(Mode.ADVISORY, o.mode());
+      assertTrue(o.demotion().contains("fallback rate 5/20"), o.demotion());
+    }
+  }
+
+  @Test
+  void anAuditLogThatCannotBeWrittenDropsToShadow() throws IOException {
+    Clock clock = Clock.systemUTC();
+    try (DeploymentRuntime r =
+        runtime(Mode.CLOSED_LOOP, approval(clock.instant().plusSeconds(3600), clock), clock)) {
+      plcScan();
+      assertTrue(r.runCycle().wroteSetpoints());
+      audit.close(); // from here no decision can be recorded
+      plcScan();
+      r.runCycle();
+      assertEquals(Mode.SHADOW, r.mode());
+      long writes = allHoldingWrites();
+      for (int i = 0; i < 5; i++) {
+        plcScan();
+        assertFalse(r.runCycle().wroteSetpoints());
+      }
+      assertEquals(writes, allHoldingWrites(), "written with no audit log");
+    }
+  }
+
   boolean hasEvent(EventKind kind) {
     return auditRecords().stream().anyMatch(x -> x instanceof EventRecord e && e.kind() == kind);
   }
