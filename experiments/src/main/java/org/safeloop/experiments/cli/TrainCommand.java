@@ -111,7 +111,7 @@ final class TrainCommand implements Callable<Integer> {
     if (quick) {
       budget = Math.min(budget, QUICK_STEPS);
     }
-    if (budget != s.training().steps() || !seedList.equals(s.seeds()) || quick) {
+    if (budget != s.training().steps() || quick) {
       experiment = experiment.with(budget, quick ? QUICK_EPISODES : null);
     }
     Path folder = output != null ? output : Path.of(s.output());

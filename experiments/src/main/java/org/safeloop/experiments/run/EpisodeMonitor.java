@@ -16,13 +16,19 @@ final class EpisodeMonitor extends ForwardingEnvironment {
    * One finished training episode.
    *
    * @param steps control steps
+   * @param environmentSteps environment steps taken by then, this episode's included
    * @param episodeReturn sum of rewards (shield penalties included)
    * @param cost sum of the cost vector over the steps
    * @param violatingSteps steps where a constraint of the scenario was violated
    * @param interventions steps where the shield changed the proposal
    */
   record Episode(
-      int steps, double episodeReturn, double cost, int violatingSteps, int interventions) {}
+      int steps,
+      long environmentSteps,
+      double episodeReturn,
+      double cost,
+      int violatingSteps,
+      int interventions) {}
 
   private final int scenarioConstraints;
   private final Consumer<Episode> listener;
@@ -74,7 +80,8 @@ final class EpisodeMonitor extends ForwardingEnvironment {
       interventions++;
     }
     if (r.done()) {
-      listener.accept(new Episode(steps, episodeReturn, cost, violating, interventions));
+      listener.accept(
+          new Episode(steps, totalSteps, episodeReturn, cost, violating, interventions));
     }
     return r;
   }

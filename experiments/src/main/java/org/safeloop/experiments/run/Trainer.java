@@ -120,9 +120,9 @@ public final class Trainer {
               episode -> {
                 state.episodes++;
                 state.recent(episode.episodeReturn(), episode.cost());
-                metrics.episode(state.steps(), state.episodes, seconds(startNanos), episode);
+                metrics.episode(
+                    episode.environmentSteps(), state.episodes, seconds(startNanos), episode);
               });
-      state.steps = env::totalSteps;
       String status = "completed";
       String message = "";
       EvaluationSummary evaluation = null;
@@ -158,7 +158,7 @@ public final class Trainer {
           log(log, message);
         } else {
           agent.freezeNormalisation();
-          PolicyBundle bundle = bundle(experiment, agent, state);
+          PolicyBundle bundle = bundle(experiment, agent, state, done);
           PolicyBundles.save(bundle, runDir.resolve(RunDirectory.POLICY));
           log(log, String.format(Locale.ROOT, "trained %d steps in %.1f s", done, trainSeconds));
           evaluation = evaluate(experiment, runDir);
@@ -222,7 +222,7 @@ public final class Trainer {
     Path dir = runDir.resolve(RunDirectory.CHECKPOINTS);
     Path file = dir.resolve(String.format(Locale.ROOT, "step-%09d.bundle", steps));
     Path tmp = dir.resolve(file.getFileName() + ".tmp");
-    PolicyBundles.save(bundle(experiment, agent, state), tmp);
+    PolicyBundles.save(bundle(experiment, agent, state, steps), tmp);
     try {
       Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
@@ -231,12 +231,13 @@ public final class Trainer {
     log(log, "checkpoint " + file.getFileName());
   }
 
-  private static PolicyBundle bundle(Experiment experiment, DjlAgent agent, Progress state) {
+  private static PolicyBundle bundle(
+      Experiment experiment, DjlAgent agent, Progress state, long steps) {
     Map<String, Object> config = new LinkedHashMap<>(experiment.resolvedHyperparameters());
     config.put("scenario", experiment.scenario().name());
     config.put("config_hash", experiment.configHash());
     Map<String, Double> figures = new LinkedHashMap<>();
-    figures.put("environment_steps", (double) state.steps());
+    figures.put("environment_steps", (double) steps);
     figures.put("episodes", (double) state.episodes);
     figures.put("recent_return", state.recentReturn());
     figures.put("recent_cost", state.recentCost());
@@ -277,13 +278,8 @@ public final class Trainer {
   /** Training progress as the monitor and the update listener see it. */
   private static final class Progress {
     private static final int WINDOW = 10;
-    java.util.function.LongSupplier steps = () -> 0;
     long episodes;
     private final Deque<double[]> recent = new ArrayDeque<>();
-
-    long steps() {
-      return steps.getAsLong();
-    }
 
     void recent(double episodeReturn, double cost) {
       recent.addLast(new double[] {episodeReturn, cost});
