@@ -13,6 +13,7 @@ import java.util.Map;
 import org.safeloop.env.SignalSpace;
 import org.safeloop.env.SignalSpec;
 import org.safeloop.env.config.ConfigException;
+import org.safeloop.env.config.SourceFiles;
 import org.safeloop.env.config.YamlConfig;
 import org.safeloop.env.control.PidPolicy;
 import org.safeloop.env.ode.IntegratorSpec;
@@ -43,34 +44,20 @@ public final class Shields {
    * @throws IllegalArgumentException for an unknown built-in name
    */
   public static SafetyShield load(String nameOrPath) {
-    Path path = Path.of(nameOrPath);
-    if (Files.isRegularFile(path) || nameOrPath.endsWith(".yaml") || nameOrPath.endsWith(".yml")) {
-      return load(path);
+    return load(nameOrPath, new SourceFiles());
+  }
+
+  /**
+   * Loads a shield like {@link #load(String)}, recording in {@code sources} every file it depends
+   * on: the constraint file, the scenario its {@code model} names and that scenario's equation file
+   * (built-in resources included), each with the hash of the bytes parsed.
+   */
+  public static SafetyShield load(String nameOrPath, SourceFiles sources) {
+    if (isFile(nameOrPath)) {
+      return load(Path.of(nameOrPath), sources);
     }
-    String resource = "scenarios/" + nameOrPath + ".shield.yaml";
-    String text;
-    try (InputStream in = Shields.class.getClassLoader().getResourceAsStream(resource)) {
-      if (in == null) {
-        throw new IllegalArgumentException(
-            "no built-in shield '"
-                + nameOrPath
-                + "' (built-in: "
-                + BUILT_IN
-                + "); give a constraint file path");
-      }
-      text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    YamlConfig.Document<ShieldSpec> doc =
-        YamlConfig.parseDocument(text, resource, ShieldSpec.class);
-    Scenario scenario;
-    try {
-      scenario = Scenarios.load(doc.value().model());
-    } catch (IllegalArgumentException e) {
-      throw doc.error("model", e.getMessage());
-    }
-    return build(doc, scenario);
+    YamlConfig.Document<ShieldSpec> doc = builtInDocument(nameOrPath, sources);
+    return build(doc, modelScenario(doc, null, sources));
   }
 
   /**
@@ -80,18 +67,17 @@ public final class Shields {
    * @throws ConfigException naming the file, line and field of the first problem
    */
   public static SafetyShield load(Path file) {
-    YamlConfig.Document<ShieldSpec> doc = YamlConfig.readDocument(file, ShieldSpec.class);
-    String model = doc.value().model();
-    Path sibling = file.toAbsolutePath().getParent().resolve(model);
-    Scenario scenario;
-    try {
-      scenario = Files.isRegularFile(sibling) ? Scenarios.load(sibling) : Scenarios.load(model);
-    } catch (ConfigException e) {
-      throw e;
-    } catch (IllegalArgumentException e) {
-      throw doc.error("model", e.getMessage());
-    }
-    return build(doc, scenario);
+    return load(file, new SourceFiles());
+  }
+
+  /**
+   * Loads a constraint file like {@link #load(Path)}, recording every file it depends on in {@code
+   * sources} (see {@link #load(String, SourceFiles)}).
+   */
+  public static SafetyShield load(Path file, SourceFiles sources) {
+    YamlConfig.Document<ShieldSpec> doc =
+        YamlConfig.readDocument(file, ShieldSpec.class, sources, "shield");
+    return build(doc, modelScenario(doc, file.toAbsolutePath().getParent(), sources));
   }
 
   /**
@@ -102,32 +88,60 @@ public final class Shields {
    * @throws ConfigException naming the file, line and field of a problem
    */
   public static Scenario modelScenario(String nameOrPath) {
-    Path path = Path.of(nameOrPath);
-    if (Files.isRegularFile(path) || nameOrPath.endsWith(".yaml") || nameOrPath.endsWith(".yml")) {
-      YamlConfig.Document<ShieldSpec> doc = YamlConfig.readDocument(path, ShieldSpec.class);
-      Path sibling = path.toAbsolutePath().getParent().resolve(doc.value().model());
-      try {
-        return Files.isRegularFile(sibling)
-            ? Scenarios.load(sibling)
-            : Scenarios.load(doc.value().model());
-      } catch (ConfigException e) {
-        throw e;
-      } catch (IllegalArgumentException e) {
-        throw doc.error("model", e.getMessage());
-      }
+    SourceFiles sources = new SourceFiles();
+    if (isFile(nameOrPath)) {
+      Path path = Path.of(nameOrPath);
+      return modelScenario(
+          YamlConfig.readDocument(path, ShieldSpec.class, sources, "shield"),
+          path.toAbsolutePath().getParent(),
+          sources);
     }
-    if (!BUILT_IN.contains(nameOrPath)) {
-      throw new IllegalArgumentException(
-          "no built-in shield '" + nameOrPath + "' (built-in: " + BUILT_IN + ")");
-    }
-    String resource = "scenarios/" + nameOrPath + ".shield.yaml";
+    return modelScenario(builtInDocument(nameOrPath, sources), null, sources);
+  }
+
+  private static boolean isFile(String nameOrPath) {
+    return Files.isRegularFile(Path.of(nameOrPath))
+        || nameOrPath.endsWith(".yaml")
+        || nameOrPath.endsWith(".yml");
+  }
+
+  private static YamlConfig.Document<ShieldSpec> builtInDocument(String name, SourceFiles sources) {
+    String resource = "scenarios/" + name + ".shield.yaml";
+    byte[] bytes;
     try (InputStream in = Shields.class.getClassLoader().getResourceAsStream(resource)) {
-      String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-      YamlConfig.Document<ShieldSpec> doc =
-          YamlConfig.parseDocument(text, resource, ShieldSpec.class);
-      return Scenarios.load(doc.value().model());
+      if (in == null) {
+        throw new IllegalArgumentException(
+            "no built-in shield '"
+                + name
+                + "' (built-in: "
+                + BUILT_IN
+                + "); give a constraint file path");
+      }
+      bytes = in.readAllBytes();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+    sources.builtIn(resource, "shield", bytes);
+    return YamlConfig.parseDocument(
+        new String(bytes, StandardCharsets.UTF_8), resource, ShieldSpec.class);
+  }
+
+  /**
+   * The scenario named by the file's {@code model}: a scenario file beside the constraint file
+   * ({@code dir}, null for a built-in shield), else a built-in scenario or a path.
+   */
+  private static Scenario modelScenario(
+      YamlConfig.Document<ShieldSpec> doc, Path dir, SourceFiles sources) {
+    String model = doc.value().model();
+    try {
+      Path sibling = dir == null ? null : dir.resolve(model);
+      return sibling != null && Files.isRegularFile(sibling)
+          ? Scenarios.load(sibling, sources)
+          : Scenarios.load(model, sources);
+    } catch (ConfigException e) {
+      throw e;
+    } catch (IllegalArgumentException e) {
+      throw doc.error("model", e.getMessage());
     }
   }
 

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import java.io.ByteArrayOutputStream;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -13,7 +13,6 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -26,6 +25,7 @@ import java.util.zip.ZipException;
 import java.util.zip.ZipInputStream;
 import java.util.zip.ZipOutputStream;
 import org.safeloop.env.SignalSpec;
+import org.safeloop.env.config.SourceFiles;
 
 /**
  * Saves and loads {@link PolicyBundle}s as one file: a zip archive holding {@code bundle.json}
@@ -38,6 +38,15 @@ import org.safeloop.env.SignalSpec;
 public final class PolicyBundles {
   /** The format written by this version. */
   public static final int FORMAT_VERSION = 1;
+
+  /** Largest bundle file read, in bytes (128 MiB; a 2 x 4096 network is about 64 MiB). */
+  public static final long MAX_BUNDLE_BYTES = 128L * 1024 * 1024;
+
+  /** Most zip entries read from a bundle (a bundle has two). */
+  public static final int MAX_ENTRIES = 16;
+
+  /** Most bytes unpacked from a bundle's entries together (256 MiB). */
+  public static final long MAX_UNCOMPRESSED_BYTES = 256L * 1024 * 1024;
 
   private static final String MANIFEST = "bundle.json";
   private static final String WEIGHTS = "weights.bin";
@@ -125,21 +134,49 @@ public final class PolicyBundles {
    *     version, or corrupted (the message says which)
    */
   public static PolicyBundle load(Path file) {
+    // A ConfigException names the file: missing, unreadable or too large.
+    return load(new SourceFiles().read(file, "policy bundle", MAX_BUNDLE_BYTES), file.toString());
+  }
+
+  /**
+   * Reads a bundle from its bytes, e.g. bytes already hashed against an approval, so that the bytes
+   * checked are the bytes run. At most {@link #MAX_ENTRIES} zip entries and {@link
+   * #MAX_UNCOMPRESSED_BYTES} of content are unpacked, so a zip bomb in place of a bundle is refused
+   * without exhausting memory.
+   *
+   * @param bytes the bundle file's content
+   * @param file names the bundle in messages, e.g. its path
+   * @throws IllegalArgumentException when the bytes are not a bundle, of another format version,
+   *     too large or corrupted (the message says which)
+   */
+  public static PolicyBundle load(byte[] bytes, String file) {
     byte[] manifestBytes = null;
     byte[] weights = null;
-    try (InputStream in = Files.newInputStream(file);
-        ZipInputStream zip = new ZipInputStream(in)) {
+    try (ZipInputStream zip = new ZipInputStream(new ByteArrayInputStream(bytes))) {
       ZipEntry entry;
+      int entries = 0;
+      long unpacked = 0;
       while ((entry = zip.getNextEntry()) != null) {
-        byte[] content = readAll(zip);
+        if (++entries > MAX_ENTRIES) {
+          throw new IllegalArgumentException(
+              "policy bundle " + file + " has more than " + MAX_ENTRIES + " entries: not a bundle");
+        }
+        byte[] content = readAtMost(zip, MAX_UNCOMPRESSED_BYTES - unpacked);
+        if (content == null) {
+          throw new IllegalArgumentException(
+              "policy bundle "
+                  + file
+                  + " unpacks to more than "
+                  + MAX_UNCOMPRESSED_BYTES
+                  + " bytes: not a bundle (a zip bomb?)");
+        }
+        unpacked += content.length;
         if (entry.getName().equals(MANIFEST)) {
           manifestBytes = content;
         } else if (entry.getName().equals(WEIGHTS)) {
           weights = content;
         }
       }
-    } catch (NoSuchFileException e) {
-      throw new IllegalArgumentException("policy bundle " + file + " not found", e);
     } catch (ZipException e) {
       throw new IllegalArgumentException(
           "policy bundle " + file + " is corrupted (" + e.getMessage() + ")", e);
@@ -238,10 +275,10 @@ public final class PolicyBundles {
     }
   }
 
-  private static byte[] readAll(InputStream in) throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    in.transferTo(out);
-    return out.toByteArray();
+  /** Reads the rest of {@code in}, or returns null when it holds more than {@code limit} bytes. */
+  private static byte[] readAtMost(InputStream in, long limit) throws IOException {
+    byte[] content = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
+    return content.length > limit ? null : content;
   }
 
   private static byte[] toBytes(float[] values) {

@@ -18,9 +18,6 @@ import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import com.fasterxml.jackson.databind.introspect.BeanPropertyDefinition;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -69,15 +66,21 @@ public final class YamlConfig {
    * @throws ConfigException when the file is missing, is not valid YAML, or a field is wrong
    */
   public static <T> Document<T> readDocument(Path file, Class<T> type) {
-    String text;
-    try {
-      text = Files.readString(file, StandardCharsets.UTF_8);
-    } catch (NoSuchFileException e) {
-      throw new ConfigException(file.toString(), 0, "", "file not found", e);
-    } catch (IOException e) {
-      throw new ConfigException(file.toString(), 0, "", "cannot read: " + e.getMessage(), e);
-    }
-    return parseDocument(text, file.toString(), type);
+    return readDocument(file, type, new SourceFiles(), "configuration");
+  }
+
+  /**
+   * Reads {@code file} onto {@code type} like {@link #readDocument(Path, Class)}, recording in
+   * {@code sources} the file and the hash of the bytes parsed.
+   *
+   * @param kind what the file is, for the record and for messages, e.g. {@code "scenario"}
+   * @throws ConfigException when the file is missing, too large, not UTF-8 text, not valid YAML, or
+   *     a field is wrong
+   */
+  public static <T> Document<T> readDocument(
+      Path file, Class<T> type, SourceFiles sources, String kind) {
+    byte[] bytes = sources.read(file, kind);
+    return parseDocument(SourceFiles.utf8(bytes, file.toString()), file.toString(), type);
   }
 
   /**

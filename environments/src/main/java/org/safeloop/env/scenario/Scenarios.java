@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.safeloop.env.config.ConfigException;
+import org.safeloop.env.config.SourceFiles;
 import org.safeloop.env.config.YamlConfig;
 import org.safeloop.env.process.ProcessModel;
 import org.safeloop.env.process.ProcessModels;
@@ -47,9 +48,17 @@ public final class Scenarios {
    * @throws IllegalArgumentException for an unknown built-in name, listing the known ones
    */
   public static Scenario load(String nameOrPath) {
+    return load(nameOrPath, new SourceFiles());
+  }
+
+  /**
+   * Loads a scenario like {@link #load(String)}, recording in {@code sources} every file read (the
+   * scenario file and its equation model file, or the built-in resources).
+   */
+  public static Scenario load(String nameOrPath, SourceFiles sources) {
     Path path = Path.of(nameOrPath);
     if (Files.isRegularFile(path) || nameOrPath.endsWith(".yaml") || nameOrPath.endsWith(".yml")) {
-      return load(path);
+      return load(path, sources);
     }
     if (!BUILT_IN.contains(nameOrPath)) {
       throw new IllegalArgumentException(
@@ -61,8 +70,9 @@ public final class Scenarios {
     }
     String resource = RESOURCE_DIR + nameOrPath + ".yaml";
     YamlConfig.Document<ScenarioSpec> doc =
-        YamlConfig.parseDocument(readResource(resource), resource, ScenarioSpec.class);
-    ProcessModel model = resolveModel(doc, null);
+        YamlConfig.parseDocument(
+            readResource(resource, "scenario", sources), resource, ScenarioSpec.class);
+    ProcessModel model = resolveModel(doc, null, sources);
     return Scenario.resolve(doc, model);
   }
 
@@ -72,12 +82,22 @@ public final class Scenarios {
    * @throws ConfigException naming the file, line and field of the first problem
    */
   public static Scenario load(Path file) {
-    YamlConfig.Document<ScenarioSpec> doc = YamlConfig.readDocument(file, ScenarioSpec.class);
-    Path dir = file.toAbsolutePath().getParent();
-    return Scenario.resolve(doc, resolveModel(doc, dir));
+    return load(file, new SourceFiles());
   }
 
-  private static ProcessModel resolveModel(YamlConfig.Document<ScenarioSpec> doc, Path dir) {
+  /**
+   * Loads a scenario file like {@link #load(Path)}, recording in {@code sources} the scenario file
+   * and the equation model file it names, with the hashes of the bytes parsed.
+   */
+  public static Scenario load(Path file, SourceFiles sources) {
+    YamlConfig.Document<ScenarioSpec> doc =
+        YamlConfig.readDocument(file, ScenarioSpec.class, sources, "scenario");
+    Path dir = file.toAbsolutePath().getParent();
+    return Scenario.resolve(doc, resolveModel(doc, dir, sources));
+  }
+
+  private static ProcessModel resolveModel(
+      YamlConfig.Document<ScenarioSpec> doc, Path dir, SourceFiles sources) {
     String process = doc.value().process();
     boolean isFile = process.endsWith(".yaml") || process.endsWith(".yml");
     try {
@@ -85,9 +105,9 @@ public final class Scenarios {
         return ProcessModels.create(process);
       }
       if (dir == null) {
-        return EquationModels.parse(readResource(process), process);
+        return EquationModels.parse(readResource(process, "model", sources), process);
       }
-      return EquationModels.load(dir.resolve(process));
+      return EquationModels.load(dir.resolve(process), sources);
     } catch (ConfigException e) {
       throw e;
     } catch (IllegalArgumentException e) {
@@ -95,12 +115,14 @@ public final class Scenarios {
     }
   }
 
-  private static String readResource(String resource) {
+  private static String readResource(String resource, String kind, SourceFiles sources) {
     try (InputStream in = Scenarios.class.getClassLoader().getResourceAsStream(resource)) {
       if (in == null) {
         throw new IllegalStateException("built-in resource " + resource + " is missing");
       }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      byte[] bytes = in.readAllBytes();
+      sources.builtIn(resource, kind, bytes);
+      return new String(bytes, StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -37,6 +37,7 @@ import org.safeloop.plc.audit.AuditLog;
 import org.safeloop.plc.plant.PlantFile;
 import org.safeloop.plc.runtime.ApprovalAuthority;
 import org.safeloop.plc.runtime.ClosedLoopAuthority;
+import org.safeloop.plc.runtime.DeploymentInputs;
 import org.safeloop.plc.runtime.DeploymentRuntime;
 import org.safeloop.plc.runtime.Mode;
 import org.safeloop.plc.virtualplant.VirtualPlant;
@@ -45,7 +46,6 @@ import org.safeloop.shield.PlantSnapshot;
 import org.safeloop.shield.SafetyShield;
 import org.safeloop.shield.ShieldCounters;
 import org.safeloop.shield.ShieldDecision;
-import org.safeloop.shield.Shields;
 
 /**
  * Measures the deployment runtime's control cycle in closed loop against the virtual plant over a
@@ -323,8 +323,10 @@ public final class DeployBenchmark {
         Path policyPath = directory.resolve("policy.txt");
         Files.writeString(
             policyPath, "the PID loops of scenario " + SCENARIO + "\n", StandardCharsets.UTF_8);
-        SafetyShield loaded = Shields.load(shieldPath);
-        PlantFile plantFile = PlantFile.load(plantPath);
+        // The "bundle" of a PID deployment is a text file: hashed for the approval, never unpacked.
+        DeploymentInputs inputs = DeploymentInputs.read(policyPath, shieldPath, plantPath);
+        SafetyShield loaded = inputs.shield();
+        PlantFile plantFile = inputs.plant();
         plantFile.requireCompatible(
             scenario.observationSpace(), scenario.actionSpace(), loaded, "the scenario's PID");
 
@@ -333,9 +335,7 @@ public final class DeployBenchmark {
         Path approvalPath = directory.resolve("approval.json");
         Approvals.save(
             Approvals.sign(
-                policyPath,
-                shieldPath,
-                plantPath,
+                inputs.files(),
                 Mode.CLOSED_LOOP.label(),
                 "safeloop bench deploy",
                 clock.instant().plus(Duration.ofDays(1)),
@@ -345,8 +345,7 @@ public final class DeployBenchmark {
             approvalPath);
         authority =
             new TimedAuthority(
-                new ApprovalAuthority(
-                    approvalPath, keys.getPublic(), policyPath, shieldPath, plantPath, clock));
+                new ApprovalAuthority(approvalPath, keys.getPublic(), inputs.files(), clock));
 
         connection = new TimedConnection(PlcConnections.open(plantFile.connection()));
         auditLog =

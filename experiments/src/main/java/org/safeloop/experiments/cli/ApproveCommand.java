@@ -12,6 +12,8 @@ import java.util.concurrent.Callable;
 import org.safeloop.plc.approval.Approval;
 import org.safeloop.plc.approval.ApprovalKeys;
 import org.safeloop.plc.approval.Approvals;
+import org.safeloop.plc.runtime.DeploymentInputs;
+import org.safeloop.plc.runtime.Mode;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -21,9 +23,10 @@ import picocli.CommandLine.Option;
     name = "approve",
     mixinStandardHelpOptions = true,
     description = {
-      "Sign an approval for a deployment mode, bound to the SHA-256 of the policy bundle, the",
-      "shield file and the plant file, valid until a time. The bridge verifies it against a",
-      "trusted public key and refuses closed loop on any mismatch."
+      "Sign an approval for a deployment mode, valid until a time.",
+      "It is bound to the SHA-256 of the policy bundle, the shield file and the plant file, and",
+      "of every file they depend on (the scenario and model files a shield names). The bridge",
+      "verifies it against a trusted public key and refuses closed loop on any mismatch."
     })
 final class ApproveCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -71,22 +74,45 @@ final class ApproveCommand implements Callable<Integer> {
       description = "Approval file (default ${DEFAULT-VALUE}).")
   Path out;
 
+  /** The longest an approval may run: a quarter, so that approvals are reviewed. */
+  static final Duration MAX_VALIDITY = Duration.ofDays(92);
+
   @Override
   public Integer call() {
     Clock clock = Clock.systemUTC();
+    Mode approved = Mode.of(mode);
+    if (approved == Mode.SHADOW) {
+      throw new IllegalArgumentException(
+          "--mode shadow needs no approval (it writes nothing); approve advisory or closed-loop");
+    }
     Instant until = parseUntil(validUntil, clock.instant());
+    if (Duration.between(clock.instant(), until).compareTo(MAX_VALIDITY) > 0) {
+      throw new IllegalArgumentException(
+          "--valid-until "
+              + until
+              + " is more than "
+              + MAX_VALIDITY.toDays()
+              + " days away; approvals are reviewed at least each quarter");
+    }
     String pub = key.getFileName().toString().replaceAll("\\.key$", "") + ".pub";
     KeyPair keys = ApprovalKeys.loadKeyPair(key, key.resolveSibling(pub));
+    // Each file is loaded as its kind (a shield file given as --plant is refused), and everything
+    // the shield depends on is hashed with it.
+    DeploymentInputs inputs = DeploymentInputs.read(policy, shield, plant);
+    inputs.bundle();
     Approval approval =
-        Approvals.sign(policy, shield, plant, mode, approver, until, comment, keys, clock);
+        Approvals.sign(inputs.files(), approved.label(), approver, until, comment, keys, clock);
     Approvals.save(approval, out);
     PrintWriter w = spec.commandLine().getOut();
     w.printf(
         Locale.ROOT,
-        "approval for %s by %s, valid until %s, written to %s%n",
+        "approval for %s by %s, valid until %s, bound to %d files, written to %s%n",
         mode,
         approver,
         until,
+        inputs.files().bundle().size()
+            + inputs.files().shield().size()
+            + inputs.files().plant().size(),
         out);
     w.flush();
     return 0;

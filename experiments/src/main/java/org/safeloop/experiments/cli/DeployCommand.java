@@ -1,6 +1,7 @@
 package org.safeloop.experiments.cli;
 
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -19,11 +20,13 @@ import org.safeloop.experiments.run.RunDirectory;
 import org.safeloop.plc.PlcConnection;
 import org.safeloop.plc.PlcConnections;
 import org.safeloop.plc.PlcException;
+import org.safeloop.plc.approval.ApprovalCheck;
 import org.safeloop.plc.approval.ApprovalKeys;
 import org.safeloop.plc.audit.AuditLog;
 import org.safeloop.plc.plant.PlantFile;
 import org.safeloop.plc.runtime.ApprovalAuthority;
 import org.safeloop.plc.runtime.ClosedLoopAuthority;
+import org.safeloop.plc.runtime.DeploymentInputs;
 import org.safeloop.plc.runtime.DeploymentRuntime;
 import org.safeloop.plc.runtime.Mode;
 import org.safeloop.shield.SafetyShield;
@@ -88,33 +91,30 @@ final class DeployCommand implements Callable<Integer> {
       description = "Stop after N cycles (default: run until Ctrl-C).")
   long cycles;
 
+  @Option(
+      names = "--signing-key",
+      paramLabel = "FILE",
+      description =
+          "Deployment's private key (NAME.key, NAME.pub beside it): signs the audit log's hash"
+              + " chain head at stop.")
+  Path signingKey;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     Mode requested = Mode.of(mode);
-    PlantFile plantFile = PlantFile.load(plant);
-    SafetyShield safetyShield = Shields.load(shield);
-    Policy agent;
-    SignalSpace observations;
-    SignalSpace actions;
-    String policyName;
-    if (policy.equals("pid")) {
-      Scenario scenario = Shields.modelScenario(shield);
-      agent = scenario.baselineController();
-      observations = scenario.observationSpace();
-      actions = scenario.actionSpace();
-      policyName = "PID of scenario " + scenario.name();
-    } else {
-      PolicyBundle bundle = PolicyBundles.load(Path.of(policy));
-      agent = new MlpPolicy(bundle);
-      observations = new SignalSpace(bundle.observations());
-      actions = new SignalSpace(bundle.actions());
-      policyName = "policy bundle " + policy;
+    if (cycles < 0) {
+      throw new IllegalArgumentException(
+          "--cycles must be 0 (run until stopped) or a positive count, got " + cycles);
     }
-    plantFile.requireCompatible(observations, actions, safetyShield, policyName);
+    Clock clock = Clock.systemUTC();
+    boolean pid = policy.equals("pid");
     ClosedLoopAuthority authority = null;
+    DeploymentInputs inputs = null;
+    PlantFile plantFile;
+    SafetyShield safetyShield;
     if (requested == Mode.CLOSED_LOOP) {
-      if (policy.equals("pid") || !Files.isRegularFile(Path.of(shield))) {
+      if (pid || !Files.isRegularFile(Path.of(shield))) {
         throw new IllegalArgumentException(
             "closed loop binds its approval to files: give a policy bundle file and a shield"
                 + " file (not pid or a built-in name)");
@@ -122,14 +122,16 @@ final class DeployCommand implements Callable<Integer> {
       if (approval == null || trustedKey == null) {
         throw new IllegalArgumentException("closed loop needs --approval and --trusted-key");
       }
+      // The bundle is hashed here and unpacked only after the approval check.
+      inputs = DeploymentInputs.read(Path.of(policy), Path.of(shield), plant);
       authority =
           new ApprovalAuthority(
-              approval,
-              ApprovalKeys.loadPublicKey(trustedKey),
-              Path.of(policy),
-              Path.of(shield),
-              plant,
-              Clock.systemUTC());
+              approval, ApprovalKeys.loadPublicKey(trustedKey), inputs.files(), clock);
+      plantFile = inputs.plant();
+      safetyShield = inputs.shield();
+    } else {
+      plantFile = PlantFile.load(plant);
+      safetyShield = Shields.load(shield);
     }
     Path auditFile =
         audit != null
@@ -139,85 +141,131 @@ final class DeployCommand implements Callable<Integer> {
                     RunDirectory.name(plantFile.name(), requested.label(), 0, Instant.now())
                         .replace("__0__", "__"))
                 .resolve("audit.jsonl");
-    Files.createDirectories(auditFile.toAbsolutePath().getParent());
-    PlcConnection connection;
-    try {
-      connection = PlcConnections.open(plantFile.connection());
-    } catch (PlcException e) {
-      throw new IllegalStateException(
-          "cannot connect to "
-              + plantFile.protocol()
-              + " "
-              + plantFile.connection().host()
-              + ":"
-              + plantFile.connection().port()
-              + ": "
-              + e.getMessage());
+    AuditLog.Options.Builder auditOptions = AuditLog.Options.builder(auditFile);
+    if (signingKey != null) {
+      String pub = signingKey.getFileName().toString().replaceAll("\\.key$", "") + ".pub";
+      auditOptions.signingKeys(
+          ApprovalKeys.loadKeyPair(signingKey, signingKey.resolveSibling(pub)));
     }
-    try (connection;
-        AuditLog log = AuditLog.open(auditFile);
-        DeploymentRuntime runtime =
-            new DeploymentRuntime(
-                plantFile,
-                connection,
-                agent,
-                observations,
-                actions,
-                safetyShield,
-                requested,
-                authority,
-                log,
-                Clock.systemUTC())) {
-      out.printf(
-          Locale.ROOT,
-          "deploying %s on %s (%s) in %s, cycle %d ms; audit log %s%n",
-          policyName,
-          plantFile.name(),
-          plantFile.protocol(),
-          requested.label(),
-          plantFile.cyclePeriod().toMillis(),
-          auditFile);
-      out.flush();
-      CountDownLatch finished = new CountDownLatch(1);
-      Thread hook =
-          new Thread(
-              () -> {
-                runtime.requestStop();
-                try {
-                  finished.await(10, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                  Thread.currentThread().interrupt();
-                }
-              },
-              "safeloop-deploy-stop");
-      Runtime.getRuntime().addShutdownHook(hook);
-      Mode[] shown = {runtime.mode()};
-      try {
-        runtime.run(
-            () -> {
-              if (runtime.mode() != shown[0]) {
-                out.printf(
-                    Locale.ROOT,
-                    "cycle %d: %s -> %s (see the audit log for why)%n",
-                    runtime.cycles(),
-                    shown[0].label(),
-                    runtime.mode().label());
-                out.flush();
-                shown[0] = runtime.mode();
-              }
-              return cycles > 0 && runtime.cycles() >= cycles;
-            });
-      } finally {
-        finished.countDown();
-        try {
-          Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException shuttingDown) {
-          // the hook is running and has been released
+    AuditLog log;
+    try {
+      log = AuditLog.open(auditOptions.build());
+    } catch (UncheckedIOException e) {
+      throw new IllegalStateException("refusing to start: " + e.getMessage(), e);
+    }
+    CountDownLatch finished = new CountDownLatch(1);
+    try (log) {
+      Policy agent;
+      SignalSpace observations;
+      SignalSpace actions;
+      String policyName;
+      if (pid) {
+        Scenario scenario = Shields.modelScenario(shield);
+        agent = scenario.baselineController();
+        observations = scenario.observationSpace();
+        actions = scenario.actionSpace();
+        policyName = "PID of scenario " + scenario.name();
+      } else {
+        PolicyBundle bundle;
+        if (inputs != null) {
+          ApprovalCheck check = authority.verify();
+          if (!check.accepted()) {
+            throw DeploymentRuntime.refuseStart(
+                log, plantFile, requested, check.outcome() + ": " + check.message(), clock);
+          }
+          bundle = inputs.bundle();
+        } else {
+          bundle = PolicyBundles.load(Path.of(policy));
         }
+        agent = new MlpPolicy(bundle);
+        observations = new SignalSpace(bundle.observations());
+        actions = new SignalSpace(bundle.actions());
+        policyName = "policy bundle " + policy;
       }
-      out.printf(
-          Locale.ROOT, "stopped after %d cycles in %s%n", runtime.cycles(), runtime.mode().label());
-      out.flush();
+      plantFile.requireCompatible(observations, actions, safetyShield, policyName);
+      PlcConnection connection;
+      try {
+        connection = PlcConnections.open(plantFile.connection());
+      } catch (PlcException e) {
+        throw new IllegalStateException(
+            "cannot connect to "
+                + plantFile.protocol()
+                + " "
+                + plantFile.connection().host()
+                + ":"
+                + plantFile.connection().port()
+                + ": "
+                + e.getMessage());
+      }
+      try (connection;
+          DeploymentRuntime runtime =
+              new DeploymentRuntime(
+                  plantFile,
+                  connection,
+                  agent,
+                  observations,
+                  actions,
+                  safetyShield,
+                  requested,
+                  authority,
+                  log,
+                  clock)) {
+        out.printf(
+            Locale.ROOT,
+            "deploying %s on %s (%s) in %s, cycle %d ms; audit log %s%n",
+            policyName,
+            plantFile.name(),
+            plantFile.protocol(),
+            requested.label(),
+            plantFile.cyclePeriod().toMillis(),
+            auditFile);
+        out.flush();
+        // Ctrl-C or SIGTERM: stop after the current cycle and wait until the runtime has recorded
+        // that it stopped and the audit log is closed (and its chain head signed).
+        Thread hook =
+            new Thread(
+                () -> {
+                  runtime.requestStop();
+                  try {
+                    finished.await(10, TimeUnit.SECONDS);
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                },
+                "safeloop-deploy-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        Mode[] shown = {runtime.mode()};
+        try {
+          runtime.run(
+              () -> {
+                if (runtime.mode() != shown[0]) {
+                  out.printf(
+                      Locale.ROOT,
+                      "cycle %d: %s -> %s (see the audit log for why)%n",
+                      runtime.cycles(),
+                      shown[0].label(),
+                      runtime.mode().label());
+                  out.flush();
+                  shown[0] = runtime.mode();
+                }
+                return cycles > 0 && runtime.cycles() >= cycles;
+              });
+        } finally {
+          try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+          } catch (IllegalStateException shuttingDown) {
+            // the hook is running: it waits for `finished` below
+          }
+        }
+        out.printf(
+            Locale.ROOT,
+            "stopped after %d cycles in %s%n",
+            runtime.cycles(),
+            runtime.mode().label());
+        out.flush();
+      }
+    } finally {
+      finished.countDown();
     }
     return 0;
   }

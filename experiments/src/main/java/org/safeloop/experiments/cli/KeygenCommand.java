@@ -33,6 +33,12 @@ final class KeygenCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}") || name.contains("..")) {
+      throw new IllegalArgumentException(
+          "--name must be a plain file name (letters, digits, '.', '_', '-', at most 64), got '"
+              + name
+              + "': the keys are written into --out and nowhere else");
+    }
     Files.createDirectories(out);
     Path privateFile = out.resolve(name + ".key");
     Path publicFile = out.resolve(name + ".pub");

@@ -21,7 +21,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.safeloop.agent.bundle.MlpPolicy;
 import org.safeloop.agent.bundle.PolicyBundle;
-import org.safeloop.agent.bundle.PolicyBundles;
 import org.safeloop.env.SignalSpace;
 import org.safeloop.experiments.compare.Comparison;
 import org.safeloop.experiments.config.Experiment;
@@ -36,11 +35,11 @@ import org.safeloop.plc.approval.Approvals;
 import org.safeloop.plc.audit.AuditLog;
 import org.safeloop.plc.plant.PlantFile;
 import org.safeloop.plc.runtime.ApprovalAuthority;
+import org.safeloop.plc.runtime.DeploymentInputs;
 import org.safeloop.plc.runtime.Mode;
 import org.safeloop.plc.virtualplant.VirtualPlant;
 import org.safeloop.plc.virtualplant.VirtualPlant.Protocol;
 import org.safeloop.shield.SafetyShield;
-import org.safeloop.shield.Shields;
 
 /**
  * The SafeLoop lifecycle in one run ({@code safeloop demo}): train PPO-Lag with the shield in the
@@ -396,11 +395,13 @@ public final class Demo {
   Deployment deploy(Trained trained, Plant plant) throws IOException, InterruptedException {
     Path shieldFile = runDir.resolve("cstr-constrained.shield.yaml");
     Files.writeString(shieldFile, builtInShieldText(), StandardCharsets.UTF_8);
-    SafetyShield shield = Shields.load(shieldFile);
-    PolicyBundle bundle = PolicyBundles.load(trained.bundle());
+    DeploymentInputs inputs =
+        DeploymentInputs.read(trained.bundle(), shieldFile, plant.plantFile());
+    SafetyShield shield = inputs.shield();
+    PolicyBundle bundle = inputs.bundle();
     SignalSpace observations = new SignalSpace(bundle.observations());
     SignalSpace actions = new SignalSpace(bundle.actions());
-    PlantFile plantFile = PlantFile.load(plant.plantFile());
+    PlantFile plantFile = inputs.plant();
     plantFile.requireCompatible(observations, actions, shield, "policy bundle " + trained.bundle());
 
     Path keys = runDir.resolve("keys");
@@ -408,13 +409,7 @@ public final class Demo {
     KeyPair keyPair = ApprovalKeys.generate();
     Path approvalFile = runDir.resolve("approval.json");
     ApprovalAuthority authority =
-        new ApprovalAuthority(
-            approvalFile,
-            keyPair.getPublic(),
-            trained.bundle(),
-            shieldFile,
-            plant.plantFile(),
-            Clock.systemUTC());
+        new ApprovalAuthority(approvalFile, keyPair.getPublic(), inputs.files(), Clock.systemUTC());
 
     PlcConnection connection;
     try {
@@ -468,9 +463,7 @@ public final class Demo {
       Instant now = Instant.now();
       Approvals.save(
           Approvals.sign(
-              trained.bundle(),
-              shieldFile,
-              plant.plantFile(),
+              inputs.files(),
               Mode.CLOSED_LOOP.label(),
               APPROVER,
               now.plus(Duration.ofHours(1)),

@@ -7,6 +7,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
@@ -18,22 +19,30 @@ import java.util.regex.Pattern;
  *
  * <h2>What is signed</h2>
  *
- * The signature covers every other component, encoded as bytes in this exact order (version 1):
+ * The signature covers every other component, encoded as bytes in this exact order (version 2):
  *
  * <ol>
- *   <li>the string {@code "SafeLoop approval v1"} (separates these signatures from any other use of
+ *   <li>the string {@code "SafeLoop approval v2"} (separates these signatures from any other use of
  *       the key, and names the encoding version);
  *   <li>{@code approver}, {@code mode};
- *   <li>{@code bundle.name}, {@code bundle.sha256}, {@code shield.name}, {@code shield.sha256},
- *       {@code plant.name}, {@code plant.sha256};
+ *   <li>for the bundle, the shield and the plant file in turn: its {@code name}, its {@code
+ *       sha256}, the number of files it depends on as a 4-byte big-endian integer, and for each of
+ *       them its {@code kind}, {@code location} and {@code sha256};
  *   <li>{@code issuedAt}, {@code validUntil};
  *   <li>{@code comment}, {@code keyFingerprint}.
  * </ol>
  *
- * A string is its UTF-8 byte length as a 4-byte big-endian unsigned integer followed by those bytes
- * (no terminator; a string that is not valid Unicode, such as one with a lone surrogate, cannot be
- * encoded and is refused). An instant is its seconds since 1970-01-01T00:00:00Z as an 8-byte
- * big-endian signed integer followed by its nanosecond of the second as a 4-byte big-endian
+ * <h2>What is bound</h2>
+ *
+ * Each approved file carries the files it depends on, as its loader read them: a shield file the
+ * scenario its {@code model:} names and that scenario's equation file (built-in resources included,
+ * so an upgrade that changes a shipped model needs a new approval). Editing any of them after
+ * approval refuses closed loop with the file named.
+ *
+ * <p>A string is its UTF-8 byte length as a 4-byte big-endian unsigned integer followed by those
+ * bytes (no terminator; a string that is not valid Unicode, such as one with a lone surrogate,
+ * cannot be encoded and is refused). An instant is its seconds since 1970-01-01T00:00:00Z as an
+ * 8-byte big-endian signed integer followed by its nanosecond of the second as a 4-byte big-endian
  * integer. Length prefixes make the encoding unambiguous: moving characters from one field to the
  * next changes the bytes. The encoding depends only on the values, never on the JSON text, so the
  * file may be re-indented or its instants written with more digits without breaking the signature.
@@ -66,26 +75,50 @@ public record Approval(
     String signature) {
 
   /** The domain-separation string that starts the signed bytes. */
-  static final String SIGNED_CONTENT_HEADER = "SafeLoop approval v1";
+  static final String SIGNED_CONTENT_HEADER = "SafeLoop approval v2";
 
   private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
 
   /**
-   * One approved file: its name when it was approved (for people; the hash is what binds) and the
-   * SHA-256 of its bytes.
+   * One approved file: its name when it was approved (for people; the hash is what binds), the
+   * SHA-256 of its bytes, and the files it depends on.
    *
    * @param name the file name without directories, e.g. {@code cstr-ppo.bundle}
    * @param sha256 the SHA-256 of the file's content, 64 lowercase hex digits
+   * @param dependsOn the files its loader read besides it, in the order read; may be empty
    */
-  public record ApprovedFile(String name, String sha256) {
-    /** Checks the name is present and the hash is 64 lowercase hex digits. */
+  public record ApprovedFile(String name, String sha256, List<Dependency> dependsOn) {
+    /** Checks the name is present, the hash is 64 lowercase hex digits, and copies the list. */
     public ApprovedFile {
       Objects.requireNonNull(name, "name");
-      Objects.requireNonNull(sha256, "sha256");
-      if (!isSha256Hex(sha256)) {
-        throw new IllegalArgumentException(
-            "sha256 of " + name + " must be 64 lowercase hex digits, got '" + sha256 + "'");
-      }
+      requireSha256(sha256, name);
+      dependsOn = List.copyOf(dependsOn);
+    }
+  }
+
+  /**
+   * A file an approved file depends on.
+   *
+   * @param kind what it is, e.g. {@code "scenario"} or {@code "model"}
+   * @param location where it was read when approved: an absolute path, or {@code built-in:RESOURCE}
+   *     for a file shipped inside SafeLoop (for people; the order, kind and hash are what bind, so
+   *     the deployment may move to another directory)
+   * @param sha256 the SHA-256 of its content
+   */
+  public record Dependency(String kind, String location, String sha256) {
+    /** Checks nothing is missing and the hash is 64 lowercase hex digits. */
+    public Dependency {
+      Objects.requireNonNull(kind, "kind");
+      Objects.requireNonNull(location, "location");
+      requireSha256(sha256, location);
+    }
+  }
+
+  private static void requireSha256(String sha256, String of) {
+    Objects.requireNonNull(sha256, "sha256");
+    if (!isSha256Hex(sha256)) {
+      throw new IllegalArgumentException(
+          "sha256 of " + of + " must be 64 lowercase hex digits, got '" + sha256 + "'");
     }
   }
 
@@ -141,12 +174,9 @@ public record Approval(
     writeString(out, SIGNED_CONTENT_HEADER, "header");
     writeString(out, approver, "approver");
     writeString(out, mode, "mode");
-    writeString(out, bundle.name(), "bundle name");
-    writeString(out, bundle.sha256(), "bundle sha256");
-    writeString(out, shield.name(), "shield name");
-    writeString(out, shield.sha256(), "shield sha256");
-    writeString(out, plant.name(), "plant name");
-    writeString(out, plant.sha256(), "plant sha256");
+    writeFile(out, bundle, "bundle");
+    writeFile(out, shield, "shield");
+    writeFile(out, plant, "plant");
     writeInstant(out, issuedAt);
     writeInstant(out, validUntil);
     writeString(out, comment, "comment");
@@ -156,6 +186,17 @@ public record Approval(
 
   static boolean isSha256Hex(String text) {
     return SHA256_HEX.matcher(text).matches();
+  }
+
+  private static void writeFile(ByteArrayOutputStream out, ApprovedFile file, String role) {
+    writeString(out, file.name(), role + " name");
+    writeString(out, file.sha256(), role + " sha256");
+    out.write(ByteBuffer.allocate(Integer.BYTES).putInt(file.dependsOn().size()).array(), 0, 4);
+    for (Dependency d : file.dependsOn()) {
+      writeString(out, d.kind(), role + " dependency kind");
+      writeString(out, d.location(), role + " dependency location");
+      writeString(out, d.sha256(), role + " dependency sha256");
+    }
   }
 
   private static void writeString(ByteArrayOutputStream out, String value, String field) {

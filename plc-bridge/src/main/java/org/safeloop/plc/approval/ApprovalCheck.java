@@ -31,12 +31,17 @@ public record ApprovalCheck(Outcome outcome, String message) {
     NOT_YET_VALID,
     /** The approval's validity ended. */
     EXPIRED,
-    /** The policy bundle file is not the one approved. */
+    /** The policy bundle file is not the one approved (checked before it is unpacked). */
     BUNDLE_MISMATCH,
-    /** The shield file is not the one approved. */
+    /** The shield file, or a scenario or model file it depends on, is not the one approved. */
     SHIELD_MISMATCH,
-    /** The plant file is not the one approved. */
-    PLANT_MISMATCH
+    /** The plant file, or a file it depends on, is not the one approved. */
+    PLANT_MISMATCH,
+    /**
+     * A deployed file (or one it depends on) changed on disk since the deployment loaded it: what
+     * runs may be approved, but the files no longer show it.
+     */
+    CHANGED_SINCE_LOADED
   }
 
   /** Checks both components are present. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -14,8 +15,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -26,12 +29,14 @@ import java.util.Set;
  *
  * <pre>{@code
  * {
- *   "format" : 1,
+ *   "format" : 2,
  *   "approver" : "J. Meyer",
  *   "mode" : "closed-loop",
- *   "bundle" : { "name" : "cstr-ppo.bundle", "sha256" : "3f1a..." },
- *   "shield" : { "name" : "cstr-shield.yaml", "sha256" : "..." },
- *   "plant" : { "name" : "reactor-3.yaml", "sha256" : "..." },
+ *   "bundle" : { "name" : "cstr-ppo.bundle", "sha256" : "3f1a...", "depends_on" : [ ] },
+ *   "shield" : { "name" : "cstr-shield.yaml", "sha256" : "...", "depends_on" : [
+ *       { "kind" : "scenario", "location" : "/plant/reactor-3/cstr.yaml", "sha256" : "..." },
+ *       { "kind" : "model", "location" : "/plant/reactor-3/models/cstr.yaml", "sha256" : "..." } ] },
+ *   "plant" : { "name" : "reactor-3.yaml", "sha256" : "...", "depends_on" : [ ] },
  *   "issued_at" : "2025-06-02T08:00:00Z",
  *   "valid_until" : "2025-06-30T18:00:00Z",
  *   "comment" : "after 14 days of shadow operation",
@@ -41,7 +46,7 @@ import java.util.Set;
  * }</pre>
  */
 final class ApprovalJson {
-  static final int FORMAT = 1;
+  static final int FORMAT = 2;
 
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
@@ -58,7 +63,8 @@ final class ApprovalJson {
           "comment",
           "key_fingerprint",
           "signature");
-  private static final Set<String> FILE_FIELDS = Set.of("name", "sha256");
+  private static final Set<String> FILE_FIELDS = Set.of("name", "sha256", "depends_on");
+  private static final Set<String> DEPENDENCY_FIELDS = Set.of("kind", "location", "sha256");
 
   private ApprovalJson() {}
 
@@ -118,6 +124,12 @@ final class ApprovalJson {
     Reader in = new Reader(file);
     in.noUnknownFields(root, FIELDS, "");
     JsonNode format = in.required(root, "format");
+    if (format.isInt() && format.intValue() == 1) {
+      throw in.bad(
+          "format",
+          "is 1: approvals of format 1 bind only the three files named, not the scenario and"
+              + " model files a shield depends on; sign a new approval (safeloop approve)");
+    }
     if (!format.isInt() || format.intValue() != FORMAT) {
       throw in.bad(
           "format", "is " + format + "; this SafeLoop reads approval format " + FORMAT + "");
@@ -153,6 +165,13 @@ final class ApprovalJson {
     ObjectNode node = JSON.createObjectNode();
     node.put("name", approved.name());
     node.put("sha256", approved.sha256());
+    ArrayNode dependsOn = node.putArray("depends_on");
+    for (Approval.Dependency d : approved.dependsOn()) {
+      ObjectNode dependency = dependsOn.addObject();
+      dependency.put("kind", d.kind());
+      dependency.put("location", d.location());
+      dependency.put("sha256", d.sha256());
+    }
     return node;
   }
 
@@ -235,8 +254,27 @@ final class ApprovalJson {
         throw bad(field, "must be an object with 'name' and 'sha256', found " + describe(node));
       }
       noUnknownFields(node, FILE_FIELDS, field + ".");
-      return new Approval.ApprovedFile(
-          text(node, "name", field + ".name"), sha256(node, "sha256", field + ".sha256"));
+      String name = text(node, "name", field + ".name");
+      String sha256 = sha256(node, "sha256", field + ".sha256");
+      JsonNode list = required(node, "depends_on", field + ".depends_on");
+      if (!list.isArray()) {
+        throw bad(field + ".depends_on", "must be a list, found " + describe(list));
+      }
+      List<Approval.Dependency> dependsOn = new ArrayList<>();
+      for (int i = 0; i < list.size(); i++) {
+        String path = field + ".depends_on[" + i + "]";
+        JsonNode d = list.get(i);
+        if (!d.isObject()) {
+          throw bad(path, "must be an object with 'kind', 'location' and 'sha256'");
+        }
+        noUnknownFields(d, DEPENDENCY_FIELDS, path + ".");
+        dependsOn.add(
+            new Approval.Dependency(
+                text(d, "kind", path + ".kind"),
+                text(d, "location", path + ".location"),
+                sha256(d, "sha256", path + ".sha256")));
+      }
+      return new Approval.ApprovedFile(name, sha256, dependsOn);
     }
   }
 }

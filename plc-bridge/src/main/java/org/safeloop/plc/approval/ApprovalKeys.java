@@ -11,6 +11,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.InvalidKeyException;
@@ -30,6 +31,7 @@ import java.security.spec.KeySpec;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.Base64;
+import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.Set;
 
@@ -118,12 +120,41 @@ public final class ApprovalKeys {
    * Reads a private key written by {@link #savePrivateKey} (or by {@code openssl genpkey -algorithm
    * ed25519}).
    *
-   * @throws IllegalArgumentException when the file is missing, not PEM, holds another kind of key
-   *     or a key of another algorithm (the message names the file and the problem)
+   * @throws IllegalArgumentException when the file is missing, readable or writable by anyone but
+   *     its owner (on a POSIX file system), not PEM, holds another kind of key or a key of another
+   *     algorithm (the message names the file and the problem)
    */
   public static PrivateKey loadPrivateKey(Path file) {
     byte[] der = readPem(file, PRIVATE_LABEL);
-    return (PrivateKey) decode(file, new PKCS8EncodedKeySpec(der), true);
+    PrivateKey key = (PrivateKey) decode(file, new PKCS8EncodedKeySpec(der), true);
+    requireOwnerOnly(file);
+    return key;
+  }
+
+  /**
+   * Refuses a private key file that others may read or write: a signing key anyone on the machine
+   * can copy approves nothing. Skipped where the file system has no POSIX permissions.
+   */
+  private static void requireOwnerOnly(Path file) {
+    Set<PosixFilePermission> permissions;
+    try {
+      permissions = Files.getPosixFilePermissions(file);
+    } catch (UnsupportedOperationException notPosix) {
+      return;
+    } catch (IOException e) {
+      return; // missing or unreadable: readPem says so in its words
+    }
+    Set<PosixFilePermission> others = EnumSet.copyOf(permissions);
+    others.removeAll(EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE));
+    if (!others.isEmpty()) {
+      throw new IllegalArgumentException(
+          "private key "
+              + file
+              + " is accessible to others ("
+              + PosixFilePermissions.toString(permissions)
+              + "); make it owner-only: chmod 600 "
+              + file);
+    }
   }
 
   /**

@@ -14,9 +14,12 @@ import java.security.PublicKey;
 import java.security.Signature;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Objects;
+import org.safeloop.env.config.SourceFiles.Source;
 import org.safeloop.plc.approval.ApprovalCheck.Outcome;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,11 +44,9 @@ public final class Approvals {
   private Approvals() {}
 
   /**
-   * Signs an approval for the three files as they are now.
+   * Signs an approval for a deployment's files as they were loaded.
    *
-   * @param bundle the policy bundle file
-   * @param shield the shield (constraint) file
-   * @param plant the plant file
+   * @param files the bundle, shield and plant files with everything they depend on, as loaded
    * @param mode the one mode approved, e.g. {@code "closed-loop"}
    * @param approver who approves; not blank
    * @param validUntil the first instant at which the approval is no longer valid; after now
@@ -53,20 +54,18 @@ public final class Approvals {
    * @param signingKeys the approver's Ed25519 key pair (the public half gives the fingerprint: the
    *     JDK cannot derive it from the private key)
    * @param clock gives the issue time
-   * @throws IllegalArgumentException when a file cannot be read, a key is not Ed25519 or the keys
-   *     do not belong together, a text is blank or not valid Unicode, or {@code validUntil} is not
-   *     after now
+   * @throws IllegalArgumentException when a key is not Ed25519 or the keys do not belong together,
+   *     a text is blank or not valid Unicode, or {@code validUntil} is not after now
    */
   public static Approval sign(
-      Path bundle,
-      Path shield,
-      Path plant,
+      DeploymentFiles files,
       String mode,
       String approver,
       Instant validUntil,
       String comment,
       KeyPair signingKeys,
       Clock clock) {
+    Objects.requireNonNull(files, "files");
     Objects.requireNonNull(signingKeys, "signingKeys");
     Objects.requireNonNull(validUntil, "validUntil");
     ApprovalKeys.requireEd25519(signingKeys.getPrivate(), "signing private key");
@@ -84,9 +83,9 @@ public final class Approvals {
         new Approval(
             approver,
             mode,
-            approvedFile(bundle, "bundle"),
-            approvedFile(shield, "shield"),
-            approvedFile(plant, "plant"),
+            approvedFile(files.bundle()),
+            approvedFile(files.shield()),
+            approvedFile(files.plant()),
             issuedAt,
             validUntil,
             Objects.requireNonNull(comment, "comment"),
@@ -112,15 +111,14 @@ public final class Approvals {
    *
    * <p>Checks in this order and reports the first that fails: present; signed by the trusted key
    * (fingerprint); signature valid over the content; mode equal to the requested one; issued at or
-   * before now; now before {@code validUntil}; the SHA-256 of the bundle, shield and plant files
-   * equal to the approved ones. File names are not compared: the hash is what binds, so a renamed
-   * copy of an approved file is still approved.
+   * before now; now before {@code validUntil}; the SHA-256 of the bundle, shield and plant files,
+   * and of every file each depends on (in order and kind), equal to the approved ones. File names
+   * and locations are not compared: the hash is what binds, so a renamed copy of an approved file,
+   * or a deployment moved to another directory, is still approved.
    *
    * @param approval the approval, or null when there is none
    * @param trustedPublicKey the key of the approver this plant trusts
-   * @param bundle the policy bundle file about to run
-   * @param shield the shield file about to run
-   * @param plant the plant file about to run
+   * @param files the files about to run, as loaded
    * @param requestedMode the mode about to start, compared exactly with the approved mode
    * @param clock gives the current time
    * @return accepted, or the one failed check with a message naming file, hashes or times
@@ -128,15 +126,11 @@ public final class Approvals {
   public static ApprovalCheck verify(
       Approval approval,
       PublicKey trustedPublicKey,
-      Path bundle,
-      Path shield,
-      Path plant,
+      DeploymentFiles files,
       String requestedMode,
       Clock clock) {
     ApprovalKeys.requireEd25519(trustedPublicKey, "trusted public key");
-    Objects.requireNonNull(bundle, "bundle");
-    Objects.requireNonNull(shield, "shield");
-    Objects.requireNonNull(plant, "plant");
+    Objects.requireNonNull(files, "files");
     Objects.requireNonNull(requestedMode, "requestedMode");
     Objects.requireNonNull(clock, "clock");
     if (approval == null) {
@@ -181,15 +175,16 @@ public final class Approvals {
       return refuse(
           Outcome.EXPIRED, "approval expired at " + approval.validUntil() + " (now " + now + ")");
     }
-    ApprovalCheck files = checkFile(Outcome.BUNDLE_MISMATCH, "bundle", approval.bundle(), bundle);
-    if (files == null) {
-      files = checkFile(Outcome.SHIELD_MISMATCH, "shield", approval.shield(), shield);
+    ApprovalCheck mismatch =
+        checkFiles(Outcome.BUNDLE_MISMATCH, "bundle", approval.bundle(), files.bundle());
+    if (mismatch == null) {
+      mismatch = checkFiles(Outcome.SHIELD_MISMATCH, "shield", approval.shield(), files.shield());
     }
-    if (files == null) {
-      files = checkFile(Outcome.PLANT_MISMATCH, "plant", approval.plant(), plant);
+    if (mismatch == null) {
+      mismatch = checkFiles(Outcome.PLANT_MISMATCH, "plant", approval.plant(), files.plant());
     }
-    if (files != null) {
-      return files;
+    if (mismatch != null) {
+      return mismatch;
     }
     return new ApprovalCheck(
         Outcome.ACCEPTED,
@@ -208,9 +203,7 @@ public final class Approvals {
   public static ApprovalCheck verifyFile(
       Path approvalFile,
       PublicKey trustedPublicKey,
-      Path bundle,
-      Path shield,
-      Path plant,
+      DeploymentFiles files,
       String requestedMode,
       Clock clock) {
     if (!Files.exists(approvalFile)) {
@@ -228,7 +221,7 @@ public final class Approvals {
     } catch (IllegalArgumentException e) {
       return refuse(Outcome.UNREADABLE, e.getMessage());
     }
-    return verify(approval, trustedPublicKey, bundle, shield, plant, requestedMode, clock);
+    return verify(approval, trustedPublicKey, files, requestedMode, clock);
   }
 
   /**
@@ -273,15 +266,15 @@ public final class Approvals {
     return HexFormat.of().formatHex(digest.digest());
   }
 
-  private static Approval.ApprovedFile approvedFile(Path file, String role) {
-    Objects.requireNonNull(file, role);
-    try {
-      return new Approval.ApprovedFile(file.getFileName().toString(), sha256(file));
-    } catch (NoSuchFileException e) {
-      throw new IllegalArgumentException(role + " file " + file + " not found", e);
-    } catch (IOException e) {
-      throw new IllegalArgumentException("cannot read " + role + " file " + file + ": " + e, e);
+  private static Approval.ApprovedFile approvedFile(List<Source> loaded) {
+    Source file = loaded.get(0);
+    Path name = Path.of(file.location()).getFileName();
+    List<Approval.Dependency> dependsOn = new ArrayList<>();
+    for (Source d : loaded.subList(1, loaded.size())) {
+      dependsOn.add(new Approval.Dependency(d.kind(), d.location(), d.sha256()));
     }
+    return new Approval.ApprovedFile(
+        name == null ? file.location() : name.toString(), file.sha256(), dependsOn);
   }
 
   /** Whether the approval carries a valid Ed25519 signature of its content by {@code key}. */
@@ -303,31 +296,71 @@ public final class Approvals {
     }
   }
 
-  private static ApprovalCheck checkFile(
-      Outcome mismatch, String role, Approval.ApprovedFile approved, Path actual) {
-    String actualHash;
-    try {
-      actualHash = sha256(actual);
-    } catch (NoSuchFileException e) {
-      return refuse(mismatch, role + " file " + actual + " not found");
-    } catch (IOException e) {
-      return refuse(mismatch, "cannot read " + role + " file " + actual + ": " + e);
+  /**
+   * Compares one approved file and its dependencies with the file loaded and its dependencies: same
+   * count, and pairwise the same kind and hash. Returns null when they match.
+   */
+  private static ApprovalCheck checkFiles(
+      Outcome mismatch, String role, Approval.ApprovedFile approved, List<Source> loaded) {
+    Source file = loaded.get(0);
+    if (!file.sha256().equals(approved.sha256())) {
+      return refuse(
+          mismatch,
+          role
+              + " file "
+              + file.location()
+              + " does not match the approval: approved "
+              + approved.name()
+              + " sha256 "
+              + prefix(approved.sha256())
+              + "..., found "
+              + prefix(file.sha256())
+              + "...");
     }
-    if (actualHash.equals(approved.sha256())) {
-      return null;
+    List<Approval.Dependency> approvedDeps = approved.dependsOn();
+    List<Source> loadedDeps = loaded.subList(1, loaded.size());
+    String of = ", which " + role + " file " + file.location() + " depends on,";
+    for (int i = 0; i < Math.max(approvedDeps.size(), loadedDeps.size()); i++) {
+      if (i >= approvedDeps.size()) {
+        Source extra = loadedDeps.get(i);
+        return refuse(
+            mismatch,
+            extra.kind() + " file " + extra.location() + of + " is not covered by the approval");
+      }
+      Approval.Dependency a = approvedDeps.get(i);
+      if (i >= loadedDeps.size()) {
+        return refuse(
+            mismatch,
+            "the approval covers "
+                + a.kind()
+                + " file "
+                + a.location()
+                + ", which "
+                + role
+                + " file "
+                + file.location()
+                + " no longer depends on");
+      }
+      Source d = loadedDeps.get(i);
+      if (!a.kind().equals(d.kind()) || !a.sha256().equals(d.sha256())) {
+        return refuse(
+            mismatch,
+            d.kind()
+                + " file "
+                + d.location()
+                + of
+                + " does not match the approval: approved "
+                + a.kind()
+                + " "
+                + a.location()
+                + " sha256 "
+                + prefix(a.sha256())
+                + "..., found "
+                + prefix(d.sha256())
+                + "...");
+      }
     }
-    return refuse(
-        mismatch,
-        role
-            + " file "
-            + actual
-            + " does not match the approval: approved "
-            + approved.name()
-            + " sha256 "
-            + prefix(approved.sha256())
-            + "..., found "
-            + prefix(actualHash)
-            + "...");
+    return null;
   }
 
   private static ApprovalCheck refuse(Outcome outcome, String message) {
@@ -335,7 +368,7 @@ public final class Approvals {
     return new ApprovalCheck(outcome, message);
   }
 
-  private static String prefix(String hash) {
+  static String prefix(String hash) {
     return hash.substring(0, Math.min(HASH_PREFIX, hash.length()));
   }
 }

@@ -12,9 +12,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,17 +25,22 @@ import org.safeloop.env.Quality;
 
 /**
  * The audit log's line format, written with Jackson's streaming generator so that field order is
- * fixed and a line costs no reflection. Every line is one JSON object with a {@code "type"} field.
+ * fixed and a line costs no reflection. Every line is one JSON object that starts with its place in
+ * the log's hash chain ({@code seq}, {@code instance}, {@code prev}; see {@link AuditLog}) and has
+ * a {@code "type"} field.
  *
  * <pre>{@code
- * {"type":"cycle","ts":"2025-06-02T08:00:00.100Z","cycle":12,"mode":"shadow","latency_us":830,
+ * {"seq":41,"instance":"5c1e...","prev":"9a0f...","type":"cycle","ts":"2025-06-02T08:00:00.100Z","cycle":12,"mode":"shadow","latency_us":830,
  *  "inputs":{"T":{"value":330.1,"quality":"GOOD","source_ts":"2025-06-02T08:00:00.050Z"},
  *            "Ca":{"value":"NaN","quality":"BAD"}},
  *  "proposed":{"Tc":300.2},
  *  "shield":{"action":{"Tc":300.0},"verdict":"REPAIRED","reason":"RATE_LIMIT Tc: ...",
  *            "layers":["RATE_LIMIT"],"fallback":false},
- *  "writes":{"Tc_sp":{"value":300.0,"ok":true},"adv":{"value":1.0,"ok":false,"error":"timeout"}}}
- * {"type":"event","ts":"2025-06-02T08:00:01Z","kind":"DEMOTION","reason":"...","details":{...}}
+ *  "writes":{"Tc_sp":300.0,"adv":1.0}}
+ * {"seq":42,...,"type":"writes","ts":"2025-06-02T08:00:00.104Z","cycle":12,"ok":false,
+ *  "error":"timeout","refused":false,"latency_us":4120}
+ * {"seq":43,...,"type":"event","ts":"2025-06-02T08:00:01Z","kind":"DEMOTION","reason":"...",
+ *  "details":{...}}
  * }</pre>
  *
  * (shown wrapped; each record is one line). Instants are ISO-8601 UTC strings. Finite numbers are
@@ -45,6 +53,24 @@ import org.safeloop.env.Quality;
 final class AuditJson {
   static final String CYCLE = "cycle";
   static final String EVENT = "event";
+  static final String WRITES = "writes";
+
+  /** The {@code prev} of the first record of a chain: 64 zeros. */
+  static final String GENESIS = "0".repeat(64);
+
+  /**
+   * One parsed line.
+   *
+   * @param record the record
+   * @param seq its sequence number in the chain, from 1; 0 when the line has no chain fields
+   * @param instance the id of the writer that wrote it; empty when unchained
+   * @param prev the SHA-256 of the previous line; empty when unchained
+   */
+  record Parsed(AuditRecord record, long seq, String instance, String prev) {
+    boolean chained() {
+      return seq > 0;
+    }
+  }
 
   private static final JsonFactory FACTORY = new JsonFactory();
   private static final ObjectMapper READER =
@@ -55,15 +81,28 @@ final class AuditJson {
 
   private AuditJson() {}
 
-  /** Returns the record as one line of UTF-8 JSON, ending with a newline. */
-  static byte[] line(AuditRecord record) {
+  /**
+   * Returns the record as one line of UTF-8 JSON, ending with a newline.
+   *
+   * @param seq its place in the chain, from 1
+   * @param instance the writer's id
+   * @param prev the SHA-256 (hex) of the previous line without its newline, or {@link #GENESIS}
+   */
+  static byte[] line(AuditRecord record, long seq, String instance, String prev) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(512);
     try (JsonGenerator g = FACTORY.createGenerator(out, JsonEncoding.UTF8)) {
+      g.writeStartObject();
+      g.writeNumberField("seq", seq);
+      g.writeStringField("instance", instance);
+      g.writeStringField("prev", prev);
       if (record instanceof CycleRecord cycle) {
         writeCycle(g, cycle);
       } else if (record instanceof EventRecord event) {
         writeEvent(g, event);
+      } else if (record instanceof WriteRecord write) {
+        writeWrites(g, write);
       }
+      g.writeEndObject();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot encode audit record " + record, e);
     }
@@ -72,7 +111,6 @@ final class AuditJson {
   }
 
   private static void writeCycle(JsonGenerator g, CycleRecord c) throws IOException {
-    g.writeStartObject();
     g.writeStringField("type", CYCLE);
     g.writeStringField("ts", c.timestamp().toString());
     g.writeNumberField("cycle", c.cycle());
@@ -104,24 +142,22 @@ final class AuditJson {
     g.writeEndArray();
     g.writeBooleanField("fallback", s.fallback());
     g.writeEndObject();
-    g.writeObjectFieldStart("writes");
-    for (Map.Entry<String, CycleRecord.TagWrite> e : c.writes().entrySet()) {
-      CycleRecord.TagWrite w = e.getValue();
-      g.writeObjectFieldStart(e.getKey());
-      g.writeFieldName("value");
-      writeDouble(g, w.value());
-      g.writeBooleanField("ok", w.ok());
-      if (w.failure() != null) {
-        g.writeStringField("error", w.failure());
-      }
-      g.writeEndObject();
+    writeDoubles(g, "writes", c.writes());
+  }
+
+  private static void writeWrites(JsonGenerator g, WriteRecord w) throws IOException {
+    g.writeStringField("type", WRITES);
+    g.writeStringField("ts", w.timestamp().toString());
+    g.writeNumberField("cycle", w.cycle());
+    g.writeBooleanField("ok", w.ok());
+    if (w.failure() != null) {
+      g.writeStringField("error", w.failure());
     }
-    g.writeEndObject();
-    g.writeEndObject();
+    g.writeBooleanField("refused", w.refused());
+    g.writeNumberField("latency_us", w.latencyMicros());
   }
 
   private static void writeEvent(JsonGenerator g, EventRecord e) throws IOException {
-    g.writeStartObject();
     g.writeStringField("type", EVENT);
     g.writeStringField("ts", e.timestamp().toString());
     g.writeStringField("kind", e.kind().name());
@@ -130,7 +166,6 @@ final class AuditJson {
     for (Map.Entry<String, String> d : e.details().entrySet()) {
       g.writeStringField(d.getKey(), d.getValue());
     }
-    g.writeEndObject();
     g.writeEndObject();
   }
 
@@ -150,6 +185,17 @@ final class AuditJson {
     } else {
       // Double.toString gives exactly "NaN", "Infinity" and "-Infinity".
       g.writeString(Double.toString(value));
+    }
+  }
+
+  /** Returns the SHA-256 (hex) of the first {@code length} bytes of {@code line}. */
+  static String sha256(byte[] line, int length) {
+    try {
+      MessageDigest digest = MessageDigest.getInstance("SHA-256");
+      digest.update(line, 0, length);
+      return HexFormat.of().formatHex(digest.digest());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("this JDK has no SHA-256", e);
     }
   }
 
@@ -175,7 +221,7 @@ final class AuditJson {
    * @throws MalformedLineException when the line is not JSON, ends early, or lacks or mistypes a
    *     field (the message names the field)
    */
-  static AuditRecord parse(String line) throws MalformedLineException {
+  static Parsed parse(String line) throws MalformedLineException {
     JsonNode root;
     try {
       root = READER.readTree(line);
@@ -191,12 +237,26 @@ final class AuditJson {
       throw new MalformedLineException("is not a JSON object", false, null);
     }
     try {
+      long seq = 0;
+      String instance = "";
+      String prev = "";
+      if (root.has("seq")) {
+        seq = integer(root, "seq");
+        if (seq < 1) {
+          throw new IllegalArgumentException("field 'seq' must be at least 1");
+        }
+        instance = text(root, "instance");
+        prev = text(root, "prev");
+      }
       String type = text(root, "type");
-      return switch (type) {
-        case CYCLE -> readCycle(root);
-        case EVENT -> readEvent(root);
-        default -> throw new IllegalArgumentException("field 'type' is '" + type + "'");
-      };
+      AuditRecord record =
+          switch (type) {
+            case CYCLE -> readCycle(root);
+            case EVENT -> readEvent(root);
+            case WRITES -> readWrites(root);
+            default -> throw new IllegalArgumentException("field 'type' is '" + type + "'");
+          };
+      return new Parsed(record, seq, instance, prev);
     } catch (IllegalArgumentException e) {
       throw new MalformedLineException(e.getMessage(), false, e);
     }
@@ -241,21 +301,25 @@ final class AuditJson {
             text(shieldNode, "reason", "shield.reason"),
             layers,
             fallback.booleanValue());
-    Map<String, CycleRecord.TagWrite> writes =
-        map(
-            root,
-            "writes",
-            (node, path) -> {
-              JsonNode ok = required(node, "ok", path + ".ok");
-              if (!ok.isBoolean()) {
-                throw new IllegalArgumentException("field '" + path + ".ok' must be true or false");
-              }
-              double value = number(node, "value", path);
-              return ok.booleanValue()
-                  ? CycleRecord.TagWrite.succeeded(value)
-                  : CycleRecord.TagWrite.failed(value, text(node, "error", path));
-            });
+    Map<String, Double> writes = doubles(root, "writes", "writes");
     return new CycleRecord(timestamp, cycle, mode, inputs, proposed, shield, writes, latencyMicros);
+  }
+
+  private static WriteRecord readWrites(JsonNode root) {
+    Instant timestamp = instant(root, "ts", "");
+    long cycle = integer(root, "cycle");
+    boolean ok = bool(root, "ok");
+    String failure = ok ? null : text(root, "error");
+    boolean refused = bool(root, "refused");
+    return new WriteRecord(timestamp, cycle, ok, failure, refused, integer(root, "latency_us"));
+  }
+
+  private static boolean bool(JsonNode parent, String field) {
+    JsonNode node = required(parent, field, field);
+    if (!node.isBoolean()) {
+      throw new IllegalArgumentException("field '" + field + "' must be true or false");
+    }
+    return node.booleanValue();
   }
 
   private static EventRecord readEvent(JsonNode root) {

@@ -7,9 +7,14 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.PublicKey;
+import java.security.Signature;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.function.Consumer;
@@ -25,6 +30,11 @@ import java.util.stream.Stream;
  * other bad line is damage the reader will not guess about: it stops with an error naming the file
  * and line. Blank lines carry no record and are passed over.
  *
+ * <p>The reader also follows the log's hash chain (see {@link AuditLog}) and reports every place
+ * where it breaks: records missing (a jump in {@code seq}), a line edited, inserted or moved (its
+ * {@code prev} is not the hash of the line before), or a chain that starts again. It collects the
+ * signed chain heads for {@link #signatureValid} to check against a trusted key.
+ *
  * <p>Thread-safe: stateless.
  */
 public final class AuditLogReader {
@@ -38,11 +48,74 @@ public final class AuditLogReader {
    * @param records how many records were read
    * @param truncatedLines the lines skipped as cut short by a crash
    */
-  public record ReadResult(List<Path> files, long records, List<TruncatedLine> truncatedLines) {
+  public record ReadResult(
+      List<Path> files,
+      long records,
+      List<TruncatedLine> truncatedLines,
+      List<ChainBreak> chainBreaks,
+      long unchainedRecords,
+      List<String> instances,
+      List<SignedHead> signedHeads) {
     /** Copies the lists. */
     public ReadResult {
       files = List.copyOf(files);
       truncatedLines = List.copyOf(truncatedLines);
+      chainBreaks = List.copyOf(chainBreaks);
+      instances = List.copyOf(instances);
+      signedHeads = List.copyOf(signedHeads);
+    }
+
+    /** True when every record is chained and the chain has no break. */
+    public boolean chainIntact() {
+      return chainBreaks.isEmpty() && unchainedRecords == 0;
+    }
+  }
+
+  /**
+   * A place where the hash chain breaks.
+   *
+   * @param file the file holding the line
+   * @param lineNumber its line number in the file, from 1
+   * @param seq the line's {@code seq}
+   * @param problem what is wrong, e.g. {@code "records 41 to 57 are missing"}
+   */
+  public record ChainBreak(Path file, long lineNumber, long seq, String problem) {}
+
+  /**
+   * A {@link EventKind#CHAIN_SIGNED} event as found.
+   *
+   * @param seq the seq of the last record the signature covers
+   * @param head the hash the signature covers
+   * @param instance the writer that signed
+   * @param publicKey the signer's public key as written (base64 X.509), to be checked against a
+   *     trusted key
+   * @param signature the base64 Ed25519 signature
+   * @param matchesChain true when {@code head} and {@code seq} are those of the record before the
+   *     event: a signature over some other head proves nothing about this log
+   */
+  public record SignedHead(
+      long seq,
+      String head,
+      String instance,
+      String publicKey,
+      String signature,
+      boolean matchesChain) {}
+
+  /**
+   * Returns true when {@code head} is signed by {@code trustedKey} and sits where it claims in the
+   * chain.
+   */
+  public static boolean signatureValid(SignedHead head, PublicKey trustedKey) {
+    if (!head.matchesChain()) {
+      return false;
+    }
+    try {
+      Signature verifier = Signature.getInstance("Ed25519");
+      verifier.initVerify(trustedKey);
+      verifier.update(AuditLog.chainSignedContent(head.instance(), head.seq(), head.head()));
+      return verifier.verify(Base64.getDecoder().decode(head.signature()));
+    } catch (GeneralSecurityException | IllegalArgumentException e) {
+      return false;
     }
   }
 
@@ -104,12 +177,80 @@ public final class AuditLogReader {
    */
   public static ReadResult read(Path activeFile, Consumer<? super AuditRecord> consumer) {
     List<Path> files = files(activeFile);
-    List<TruncatedLine> truncated = new ArrayList<>();
+    Chain chain = new Chain();
     long records = 0;
     for (Path file : files) {
-      records += readFile(file, consumer, truncated);
+      records += readFile(file, consumer, chain);
     }
-    return new ReadResult(files, records, truncated);
+    return new ReadResult(
+        files,
+        records,
+        chain.truncated,
+        chain.breaks,
+        chain.unchained,
+        chain.instances,
+        chain.signedHeads);
+  }
+
+  /** What a read has seen of the hash chain so far. */
+  private static final class Chain {
+    final List<TruncatedLine> truncated = new ArrayList<>();
+    final List<ChainBreak> breaks = new ArrayList<>();
+    final List<String> instances = new ArrayList<>();
+    final List<SignedHead> signedHeads = new ArrayList<>();
+    long unchained;
+    long lastSeq;
+    String lastHash;
+
+    void follow(AuditJson.Parsed p, String line, Path file, long lineNumber) {
+      if (!p.chained()) {
+        unchained++;
+        return;
+      }
+      if (!instances.contains(p.instance())) {
+        instances.add(p.instance());
+      }
+      if (lastHash != null && !(p.seq() == lastSeq + 1 && p.prev().equals(lastHash))) {
+        String problem;
+        if (p.seq() == 1 && p.prev().equals(AuditJson.GENESIS)) {
+          problem = "the chain starts again: the records before were removed or replaced";
+        } else if (p.seq() > lastSeq + 1) {
+          problem =
+              p.seq() == lastSeq + 2
+                  ? "record " + (lastSeq + 1) + " is missing"
+                  : "records " + (lastSeq + 1) + " to " + (p.seq() - 1) + " are missing";
+        } else {
+          problem =
+              "this record (seq "
+                  + p.seq()
+                  + ") does not follow the one before (seq "
+                  + lastSeq
+                  + "): a line was edited, inserted or moved";
+        }
+        breaks.add(new ChainBreak(file, lineNumber, p.seq(), problem));
+      }
+      if (p.record() instanceof EventRecord e && e.kind() == EventKind.CHAIN_SIGNED) {
+        Map<String, String> d = e.details();
+        String head = d.getOrDefault("head", "");
+        long signedSeq;
+        try {
+          signedSeq = Long.parseLong(d.getOrDefault("seq", "-1"));
+        } catch (NumberFormatException notANumber) {
+          signedSeq = -1;
+        }
+        signedHeads.add(
+            new SignedHead(
+                signedSeq,
+                head,
+                p.instance(),
+                d.getOrDefault("public_key", ""),
+                d.getOrDefault("signature", ""),
+                signedSeq == p.seq() - 1 && head.equals(p.prev())));
+      }
+      byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
+      lastHash = AuditJson.sha256(bytes, bytes.length);
+      lastSeq = p.seq();
+    }
   }
 
   /** Reads the whole log into a list; for tests and small logs. See {@link #read}. */
@@ -119,8 +260,7 @@ public final class AuditLogReader {
     return records;
   }
 
-  private static long readFile(
-      Path file, Consumer<? super AuditRecord> consumer, List<TruncatedLine> truncated) {
+  private static long readFile(Path file, Consumer<? super AuditRecord> consumer, Chain chain) {
     long records = 0;
     // InputStreamReader replaces bytes that are not UTF-8 (a write cut inside a character)
     // instead of failing, so such a line is judged as JSON like any other.
@@ -137,11 +277,13 @@ public final class AuditLogReader {
           continue;
         }
         try {
-          consumer.accept(AuditJson.parse(line));
+          AuditJson.Parsed parsed = AuditJson.parse(line);
+          chain.follow(parsed, line, file, lineNumber);
+          consumer.accept(parsed.record());
           records++;
         } catch (AuditJson.MalformedLineException e) {
           if (e.truncated() || next == null) {
-            truncated.add(new TruncatedLine(file, lineNumber, line.length()));
+            chain.truncated.add(new TruncatedLine(file, lineNumber, line.length()));
           } else {
             throw new IllegalArgumentException(
                 "audit log " + file + ", line " + lineNumber + ": " + e.getMessage(), e);

@@ -10,8 +10,10 @@ import org.safeloop.env.Quality;
 
 /**
  * What happened in one control cycle: what was read, what the policy proposed, what the shield
- * decided, what was written and how long it took. Maps are copied and keep the caller's order;
- * values may be NaN or infinite (a dropped-out sensor reads NaN) and are logged as they are.
+ * decided and what the cycle is to write. It is in the log before anything is written: the outcome
+ * of the writes follows in a {@link WriteRecord} for the same cycle. Maps are copied and keep the
+ * caller's order; values may be NaN or infinite (a dropped-out sensor reads NaN) and are logged as
+ * they are.
  *
  * @param timestamp when the cycle started
  * @param cycle the cycle number, counting from 0 or 1 as the runtime chooses
@@ -20,8 +22,10 @@ import org.safeloop.env.Quality;
  * @param inputs every signal read, by logical signal name
  * @param proposedAction the policy's proposal per action name, in engineering units
  * @param shield the shield's decision
- * @param writes every tag written, by tag name; empty in shadow mode
- * @param latencyMicros time from the start of the read to the end of the write, in microseconds
+ * @param writes every value the cycle writes (after this record is logged), by tag name, in
+ *     engineering units (NaN for a text tag); empty in shadow mode
+ * @param latencyMicros time from the start of the read to the decision (this record), in
+ *     microseconds; the writes' time is in the {@link WriteRecord}
  */
 public record CycleRecord(
     Instant timestamp,
@@ -30,7 +34,7 @@ public record CycleRecord(
     Map<String, Input> inputs,
     Map<String, Double> proposedAction,
     ShieldOutcome shield,
-    Map<String, TagWrite> writes,
+    Map<String, Double> writes,
     long latencyMicros)
     implements AuditRecord {
 
@@ -71,33 +75,6 @@ public record CycleRecord(
       Objects.requireNonNull(verdict, "verdict");
       Objects.requireNonNull(reason, "reason");
       interventionLayers = List.copyOf(interventionLayers);
-    }
-  }
-
-  /**
-   * One value written to the PLC and how the write went.
-   *
-   * @param value the value written, in engineering units
-   * @param ok true when the PLC acknowledged the write
-   * @param failure why the write failed, e.g. {@code "timeout after 500 ms"}; null when ok
-   */
-  public record TagWrite(double value, boolean ok, String failure) {
-    /** Checks that a failure has a reason and a success has none. */
-    public TagWrite {
-      if (ok != (failure == null)) {
-        throw new IllegalArgumentException(
-            ok ? "a successful write has no failure reason" : "a failed write needs a reason");
-      }
-    }
-
-    /** A write the PLC acknowledged. */
-    public static TagWrite succeeded(double value) {
-      return new TagWrite(value, true, null);
-    }
-
-    /** A write that failed, with the reason. */
-    public static TagWrite failed(double value, String failure) {
-      return new TagWrite(value, false, Objects.requireNonNull(failure, "failure"));
     }
   }
 

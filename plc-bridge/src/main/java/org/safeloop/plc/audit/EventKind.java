@@ -24,6 +24,20 @@ public enum EventKind {
   OPERATOR_OVERRIDE,
   /** The shield's fallback rate exceeded its limit. */
   SHIELD_DEGRADED,
+  /** The PLC answered a write and refused it (exception response, Bad status). */
+  WRITE_REFUSED,
+  /** The audit log could not be written; the runtime stepped back to shadow. */
+  AUDIT_FAILED,
+  /**
+   * Records that could not be held while the audit log was unwritable were lost (details: count,
+   * first and last timestamp); written as soon as the log takes writes again.
+   */
+  AUDIT_RECORDS_LOST,
+  /**
+   * The head of the audit log's hash chain, signed with the deployment's key (details: seq, head,
+   * key_fingerprint, signature).
+   */
+  CHAIN_SIGNED,
   /** An unexpected error the runtime caught and survived. */
   ERROR
 }

@@ -11,6 +11,7 @@ import org.safeloop.agent.bundle.PolicyBundles;
 import org.safeloop.env.SignalSpace;
 import org.safeloop.env.SignalSpec;
 import org.safeloop.env.config.ConfigException;
+import org.safeloop.env.config.SourceFiles;
 import org.safeloop.env.config.YamlConfig;
 import org.safeloop.plc.DataType;
 import org.safeloop.plc.PlcConnectionConfig;
@@ -113,7 +114,16 @@ public final class PlantFile {
    * @throws ConfigException naming the file, line and key of the first problem
    */
   public static PlantFile load(Path file) {
-    return new PlantFile(YamlConfig.readDocument(file, PlantSpec.class), file.toAbsolutePath());
+    return load(file, new SourceFiles());
+  }
+
+  /**
+   * Loads a plant file like {@link #load(Path)}, recording it and the hash of the bytes parsed in
+   * {@code sources}.
+   */
+  public static PlantFile load(Path file, SourceFiles sources) {
+    return new PlantFile(
+        YamlConfig.readDocument(file, PlantSpec.class, sources, "plant"), file.toAbsolutePath());
   }
 
   /**

@@ -28,9 +28,11 @@ import org.safeloop.plc.TagValue;
 import org.safeloop.plc.TagWrite;
 import org.safeloop.plc.approval.ApprovalCheck;
 import org.safeloop.plc.audit.AuditLog;
+import org.safeloop.plc.audit.AuditRecord;
 import org.safeloop.plc.audit.CycleRecord;
 import org.safeloop.plc.audit.EventKind;
 import org.safeloop.plc.audit.EventRecord;
+import org.safeloop.plc.audit.WriteRecord;
 import org.safeloop.plc.plant.PlantFile;
 import org.safeloop.shield.Intervention;
 import org.safeloop.shield.PlantSnapshot;
@@ -179,10 +181,7 @@ public final class DeploymentRuntime implements AutoCloseable {
     }
     readTags.add(plant.operatorMode());
     this.mode = Mode.SHADOW;
-    event(
-        EventKind.STARTED,
-        "deployment of " + plant.name() + " requested in " + startMode.label(),
-        Map.of("plant", plant.file().toString(), "shield", shield.name()));
+    recordStart(audit, plant, startMode, clock);
     if (startMode == Mode.CLOSED_LOOP) {
       String refusal = closedLoopRefusal();
       if (refusal != null) {
@@ -191,6 +190,49 @@ public final class DeploymentRuntime implements AutoCloseable {
       }
     }
     changeMode(startMode, EventKind.MODE_CHANGE, "start in " + startMode.label());
+  }
+
+  /**
+   * Records a start that is refused before a runtime exists (for instance a bundle whose hash does
+   * not match its approval, refused before it is unpacked): the start event and the refusal, as the
+   * constructor would write them.
+   *
+   * @return the exception to throw, saying why
+   * @throws IllegalStateException when the audit log cannot be written
+   */
+  public static IllegalStateException refuseStart(
+      AuditLog audit, PlantFile plant, Mode requested, String refusal, Clock clock) {
+    recordStart(audit, plant, requested, clock);
+    try {
+      audit.append(new EventRecord(clock.instant(), EventKind.APPROVAL_REFUSED, refusal));
+    } catch (RuntimeException e) {
+      LOG.error("cannot record the refusal in audit log {}", audit.file(), e);
+    }
+    return new IllegalStateException("closed loop refused: " + refusal);
+  }
+
+  /**
+   * Writes the start event and forces it to the disk: a deployment whose decisions cannot be
+   * recorded must not start.
+   */
+  private static void recordStart(AuditLog audit, PlantFile plant, Mode requested, Clock clock) {
+    try {
+      audit.append(
+          new EventRecord(
+              clock.instant(),
+              EventKind.STARTED,
+              "deployment of " + plant.name() + " requested in " + requested.label(),
+              Map.of("plant", plant.file().toString(), "instance", audit.instance())));
+      audit.sync();
+    } catch (RuntimeException e) {
+      throw new IllegalStateException(
+          "refusing to start: the audit log "
+              + audit.file()
+              + " cannot be written ("
+              + e.getMessage()
+              + "); a deployment that cannot record its decisions must not run",
+          e);
+    }
   }
 
   /** Returns why closed loop may not run now, or null when it may. */
@@ -219,6 +261,14 @@ public final class DeploymentRuntime implements AutoCloseable {
   public String promote(Mode target) {
     if (target.ordinal() <= mode.ordinal()) {
       return "already in " + mode.label();
+    }
+    if (audit.held() > 0) {
+      String refusal =
+          "the audit log is not writable ("
+              + audit.held()
+              + " records wait to be written): no promotion until it is";
+      event(EventKind.APPROVAL_REFUSED, refusal, Map.of());
+      return refusal;
     }
     if (target == Mode.CLOSED_LOOP) {
       String refusal = closedLoopRefusal();
@@ -390,12 +440,10 @@ public final class DeploymentRuntime implements AutoCloseable {
       }
     }
 
-    // Write what the mode allows.
-    Map<String, CycleRecord.TagWrite> writes = new LinkedHashMap<>();
-    boolean wroteSetpoints = false;
+    // What the mode allows this cycle to write.
+    List<TagWrite> batch = new ArrayList<>();
     if (writer != null) {
       heartbeat = (heartbeat + 1) % 65536;
-      List<TagWrite> batch = new ArrayList<>();
       if (mode == Mode.CLOSED_LOOP) {
         for (int i = 0; i < actionTags.size(); i++) {
           batch.add(TagWrite.of(actionTags.get(i).tag(), applied[i]));
@@ -422,30 +470,14 @@ public final class DeploymentRuntime implements AutoCloseable {
       if (plant.heartbeat() != null) {
         batch.add(TagWrite.of(plant.heartbeat(), heartbeat));
       }
-      String failure = writer.write(batch);
-      for (TagWrite w : batch) {
-        double value = w.isText() ? Double.NaN : w.value();
-        writes.put(
-            w.tag().name(),
-            failure == null
-                ? CycleRecord.TagWrite.succeeded(value)
-                : CycleRecord.TagWrite.failed(value, failure));
-      }
-      if (failure == null) {
-        if (mode == Mode.CLOSED_LOOP) {
-          lastWritten = applied;
-          wroteSetpoints = true;
-        }
-      } else {
-        connectionLostEvent("write failed: " + failure);
-        if (mode == Mode.CLOSED_LOOP) {
-          demotion = "communication: write failed: " + failure;
-          demote(demotion);
-        }
-      }
     }
 
-    long latency = (System.nanoTime() - started) / 1000;
+    // Record the decision before anything is written: a decision that cannot be recorded must not
+    // act on the plant.
+    Map<String, Double> planned = new LinkedHashMap<>();
+    for (TagWrite w : batch) {
+      planned.put(w.tag().name(), w.isText() ? Double.NaN : w.value());
+    }
     Map<String, Double> proposal = new LinkedHashMap<>();
     Map<String, Double> finalAction = new LinkedHashMap<>();
     for (int i = 0; i < actionNames.length; i++) {
@@ -467,21 +499,60 @@ public final class DeploymentRuntime implements AutoCloseable {
     if (policyFailure != null) {
       reason = (reason.isEmpty() ? "" : reason + "; ") + policyFailure;
     }
-    appendAudit(
-        new CycleRecord(
-            now,
-            cycle,
-            mode.label(),
-            inputs,
-            proposal,
-            new CycleRecord.ShieldOutcome(
-                finalAction,
-                decision.verdict().name().toLowerCase(Locale.ROOT),
-                reason,
-                layers,
-                fallback),
-            writes,
-            latency));
+    Mode modeBeforeRecord = mode;
+    boolean recorded =
+        appendAudit(
+            new CycleRecord(
+                now,
+                cycle,
+                mode.label(),
+                inputs,
+                proposal,
+                new CycleRecord.ShieldOutcome(
+                    finalAction,
+                    decision.verdict().name().toLowerCase(Locale.ROOT),
+                    reason,
+                    layers,
+                    fallback),
+                planned,
+                (System.nanoTime() - started) / 1000));
+    if (!recorded && demotion == null && modeBeforeRecord != Mode.SHADOW) {
+      demotion = "audit log not writable";
+    }
+
+    // Write what was recorded, if the mode (still) allows it.
+    boolean wroteSetpoints = false;
+    if (recorded && writer != null && !batch.isEmpty()) {
+      WriteFailure failure = writer.write(batch);
+      long latency = (System.nanoTime() - started) / 1000;
+      appendAudit(
+          new WriteRecord(
+              clock.instant(),
+              cycle,
+              failure == null,
+              failure == null ? null : failure.message(),
+              failure != null && failure.refused(),
+              latency));
+      if (failure == null) {
+        if (mode == Mode.CLOSED_LOOP) {
+          lastWritten = applied;
+          wroteSetpoints = true;
+        }
+      } else if (failure.refused()) {
+        event(EventKind.WRITE_REFUSED, "the PLC refused the write: " + failure.message(), Map.of());
+        if (mode == Mode.CLOSED_LOOP) {
+          demotion = "write refused: " + failure.message();
+          demote(demotion);
+        }
+      } else {
+        connectionLostEvent("write failed: " + failure.message());
+        if (mode == Mode.CLOSED_LOOP) {
+          demotion = "communication: write failed: " + failure.message();
+          demote(demotion);
+        }
+      }
+    }
+    long latency = (System.nanoTime() - started) / 1000;
     return new CycleOutcome(cycle, mode, decision, wroteSetpoints, demotion, latency);
   }
 
@@ -671,16 +742,35 @@ public final class DeploymentRuntime implements AutoCloseable {
     appendAudit(new EventRecord(clock.instant(), kind, reason, details));
   }
 
-  private void appendAudit(org.safeloop.plc.audit.AuditRecord record) {
+  /**
+   * Appends a record; when the log cannot take it, steps back to shadow at once (no writer), so
+   * that nothing acts on the plant unrecorded. The log holds the record and writes it, and the
+   * demotion event, once it takes writes again.
+   *
+   * @return true when the record is in the log
+   */
+  private boolean appendAudit(AuditRecord record) {
     try {
       audit.append(record);
+      return true;
     } catch (RuntimeException e) {
-      // A decision that cannot be recorded must not act on the plant.
-      LOG.error("cannot write the audit log; stepping back to shadow", e);
       if (mode != Mode.SHADOW) {
+        LOG.error("cannot write the audit log; stepping back to shadow: {}", e.getMessage());
+        Mode from = mode;
         mode = Mode.SHADOW;
         writer = null;
+        lastWritten = null;
+        // Held by the log with the record, and written after it once the log recovers.
+        appendAudit(
+            new EventRecord(
+                clock.instant(),
+                EventKind.AUDIT_FAILED,
+                "audit log not writable (" + e.getMessage() + "): stepped back to shadow",
+                Map.of("from", from.label(), "to", Mode.SHADOW.label())));
+      } else {
+        LOG.error("cannot write the audit log: {}", e.getMessage());
       }
+      return false;
     }
   }
 
@@ -708,7 +798,7 @@ public final class DeploymentRuntime implements AutoCloseable {
     }
 
     /** Writes the batch in one call; returns null on success, else why it failed. */
-    String write(Collection<TagWrite> batch) {
+    WriteFailure write(Collection<TagWrite> batch) {
       for (TagWrite w : batch) {
         if (!allowed.contains(w.tag())) {
           throw new IllegalStateException("tag " + w.tag().name() + " may not be written now");
@@ -721,13 +811,20 @@ public final class DeploymentRuntime implements AutoCloseable {
         connection.write(batch);
         return null;
       } catch (PlcException e) {
-        return e.getMessage();
+        return new WriteFailure(e.getMessage(), refusedByPlc(e));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        return "interrupted";
+        return new WriteFailure("interrupted", false);
       } catch (RuntimeException e) {
-        return e.toString();
+        return new WriteFailure(e.toString(), false);
       }
     }
+  }
+
+  /** Why a write failed, and whether the PLC answered with a refusal rather than not at all. */
+  private record WriteFailure(String message, boolean refused) {}
+
+  private static boolean refusedByPlc(PlcException e) {
+    return false;
   }
 }

@@ -36,9 +36,7 @@ class ApprovalFileTest {
     file = dir.resolve("approval.json");
     Approvals.save(
         Approvals.sign(
-            bundle,
-            shield,
-            plant,
+            RawFiles.of(bundle, shield, plant),
             "advisory",
             "J. Meyer",
             Instant.parse("2025-07-01T00:00:00Z"),
@@ -58,7 +56,8 @@ class ApprovalFileTest {
             + " | field 'valid_until' must be an ISO-8601 UTC instant",
         "\"valid_until\" : \"2025-07-01T00:00:00Z\", | " + " | field 'valid_until' is missing",
         "\"mode\" : \"advisory\" | \"mode\" : 3 | field 'mode' must be a string",
-        "\"format\" : 1 | \"format\" : 2 | field 'format' is 2",
+        "\"format\" : 2 | \"format\" : 3 | field 'format' is 3",
+        "\"format\" : 2 | \"format\" : 1 | approvals of format 1 bind only the three files",
         "\"approver\" : \"J. Meyer\" | \"approver\" : \"  \" | approver must not be blank",
         "\"comment\" : \"\" | \"comment\" : \"\", \"override\" : true | unknown field 'override'",
         "\"name\" : \"s.yaml\" | \"name\" : \"s.yaml\", \"size\" : 6 | unknown field 'shield.size'",
@@ -102,9 +101,7 @@ class ApprovalFileTest {
         Approvals.verifyFile(
             file,
             MANAGER.getPublic(),
-            dir.resolve("p.bundle"),
-            dir.resolve("s.yaml"),
-            dir.resolve("plant.yaml"),
+            RawFiles.of(dir.resolve("p.bundle"), dir.resolve("s.yaml"), dir.resolve("plant.yaml")),
             "advisory",
             NOW);
     assertEquals(Outcome.UNREADABLE, check.outcome());

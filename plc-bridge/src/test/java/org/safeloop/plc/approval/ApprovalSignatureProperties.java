@@ -11,6 +11,7 @@ import java.security.KeyPair;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.List;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -36,7 +37,8 @@ class ApprovalSignatureProperties {
     Arbitrary<String> name = text.filter(s -> !s.isBlank());
     Arbitrary<String> hash = Arbitraries.strings().withChars("0123456789abcdef").ofLength(64);
     Arbitrary<Approval.ApprovedFile> file =
-        Combinators.combine(text, hash).as(Approval.ApprovedFile::new);
+        Combinators.combine(text, hash)
+            .as((fileName, sha) -> new Approval.ApprovedFile(fileName, sha, List.of()));
     Arbitrary<Instant> instant =
         Combinators.combine(
                 Arbitraries.longs().between(0, 4_102_444_800L),
@@ -146,12 +148,22 @@ class ApprovalSignatureProperties {
     switch (field) {
       case 0 -> approver += edit;
       case 1 -> mode += edit;
-      case 2 -> bundle = new Approval.ApprovedFile(bundle.name() + edit, bundle.sha256());
-      case 3 -> bundle = new Approval.ApprovedFile(bundle.name(), flip(bundle.sha256()));
-      case 4 -> shield = new Approval.ApprovedFile(shield.name() + edit, shield.sha256());
-      case 5 -> shield = new Approval.ApprovedFile(shield.name(), flip(shield.sha256()));
-      case 6 -> plant = new Approval.ApprovedFile(plant.name() + edit, plant.sha256());
-      case 7 -> plant = new Approval.ApprovedFile(plant.name(), flip(plant.sha256()));
+      case 2 ->
+          bundle =
+              new Approval.ApprovedFile(bundle.name() + edit, bundle.sha256(), bundle.dependsOn());
+      case 3 ->
+          bundle =
+              new Approval.ApprovedFile(bundle.name(), flip(bundle.sha256()), bundle.dependsOn());
+      case 4 ->
+          shield =
+              new Approval.ApprovedFile(shield.name() + edit, shield.sha256(), shield.dependsOn());
+      case 5 ->
+          shield =
+              new Approval.ApprovedFile(shield.name(), flip(shield.sha256()), shield.dependsOn());
+      case 6 ->
+          plant = new Approval.ApprovedFile(plant.name() + edit, plant.sha256(), plant.dependsOn());
+      case 7 ->
+          plant = new Approval.ApprovedFile(plant.name(), flip(plant.sha256()), plant.dependsOn());
       case 8 -> issuedAt = issuedAt.plusNanos(edit.length());
       case 9 -> validUntil = validUntil.plusSeconds(edit.length());
       case 10 -> validUntil = validUntil.plusNanos(1);

@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.HexFormat;
+import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -54,9 +55,7 @@ class ApprovalsTest {
 
   private Approval signClosedLoop(KeyPair keys) {
     return Approvals.sign(
-        bundle,
-        shield,
-        plant,
+        RawFiles.of(bundle, shield, plant),
         CLOSED_LOOP,
         "J. Meyer, operations manager",
         VALID_UNTIL,
@@ -67,7 +66,7 @@ class ApprovalsTest {
 
   private ApprovalCheck verify(Approval approval, Clock clock) {
     return Approvals.verify(
-        approval, MANAGER.getPublic(), bundle, shield, plant, CLOSED_LOOP, clock);
+        approval, MANAGER.getPublic(), RawFiles.of(bundle, shield, plant), CLOSED_LOOP, clock);
   }
 
   @Test
@@ -99,7 +98,11 @@ class ApprovalsTest {
     assertTrue(verify(loaded, A_WEEK_LATER).accepted());
     assertTrue(
         Approvals.verifyFile(
-                file, MANAGER.getPublic(), bundle, shield, plant, CLOSED_LOOP, A_WEEK_LATER)
+                file,
+                MANAGER.getPublic(),
+                RawFiles.of(bundle, shield, plant),
+                CLOSED_LOOP,
+                A_WEEK_LATER)
             .accepted());
   }
 
@@ -131,9 +134,7 @@ class ApprovalsTest {
         Approvals.verifyFile(
             dir.resolve("approval.json"),
             MANAGER.getPublic(),
-            bundle,
-            shield,
-            plant,
+            RawFiles.of(bundle, shield, plant),
             CLOSED_LOOP,
             A_WEEK_LATER);
     assertEquals(Outcome.MISSING, check.outcome());
@@ -207,7 +208,11 @@ class ApprovalsTest {
     for (String mode : new String[] {"advisory", "shadow", "Closed-Loop", "closed-loop "}) {
       ApprovalCheck check =
           Approvals.verify(
-              approval, MANAGER.getPublic(), bundle, shield, plant, mode, A_WEEK_LATER);
+              approval,
+              MANAGER.getPublic(),
+              RawFiles.of(bundle, shield, plant),
+              mode,
+              A_WEEK_LATER);
       assertEquals(Outcome.MODE_MISMATCH, check.outcome(), mode);
     }
   }
@@ -250,14 +255,18 @@ class ApprovalsTest {
   }
 
   @Test
-  void aMissingDeploymentFileIsRefusedAsAMismatchOfThatFile() throws IOException {
+  void aDeploymentFileGoneAfterLoadingIsRefusedNamingIt() throws IOException {
     Approval approval = signClosedLoop(MANAGER);
+    DeploymentFiles loaded = RawFiles.of(bundle, shield, plant);
     Files.delete(shield);
 
-    ApprovalCheck check = verify(approval, A_WEEK_LATER);
-
-    assertEquals(Outcome.SHIELD_MISMATCH, check.outcome());
-    assertTrue(check.message().contains("not found"), check.message());
+    assertTrue(
+        Approvals.verify(approval, MANAGER.getPublic(), loaded, CLOSED_LOOP, A_WEEK_LATER)
+            .accepted(),
+        "what was loaded is approved");
+    String changed = loaded.changedOnDisk();
+    assertTrue(changed != null && changed.contains(shield.toString()), changed);
+    assertTrue(changed.contains("gone"), changed);
   }
 
   @Test
@@ -267,7 +276,11 @@ class ApprovalsTest {
 
     ApprovalCheck check =
         Approvals.verify(
-            approval, MANAGER.getPublic(), copy, shield, plant, CLOSED_LOOP, A_WEEK_LATER);
+            approval,
+            MANAGER.getPublic(),
+            RawFiles.of(copy, shield, plant),
+            CLOSED_LOOP,
+            A_WEEK_LATER);
 
     assertTrue(check.accepted(), check::message);
   }
@@ -296,9 +309,7 @@ class ApprovalsTest {
         Approvals.verifyFile(
             file,
             MANAGER.getPublic(),
-            bundle,
-            shield,
-            plant,
+            RawFiles.of(bundle, shield, plant),
             "mode".equals(field) ? "advisory" : CLOSED_LOOP,
             A_WEEK_LATER);
 
@@ -317,7 +328,11 @@ class ApprovalsTest {
 
     ApprovalCheck check =
         Approvals.verifyFile(
-            file, MANAGER.getPublic(), bundle, shield, plant, CLOSED_LOOP, A_WEEK_LATER);
+            file,
+            MANAGER.getPublic(),
+            RawFiles.of(bundle, shield, plant),
+            CLOSED_LOOP,
+            A_WEEK_LATER);
 
     assertEquals(Outcome.SIGNATURE_INVALID, check.outcome());
   }
@@ -334,7 +349,11 @@ class ApprovalsTest {
 
     ApprovalCheck check =
         Approvals.verifyFile(
-            file, MANAGER.getPublic(), bundle, shield, plant, CLOSED_LOOP, A_WEEK_LATER);
+            file,
+            MANAGER.getPublic(),
+            RawFiles.of(bundle, shield, plant),
+            CLOSED_LOOP,
+            A_WEEK_LATER);
 
     assertTrue(check.accepted(), check::message);
   }
@@ -346,7 +365,13 @@ class ApprovalsTest {
             IllegalArgumentException.class,
             () ->
                 Approvals.sign(
-                    bundle, shield, plant, CLOSED_LOOP, "J. Meyer", ISSUED, "", MANAGER, AT_ISSUE));
+                    RawFiles.of(bundle, shield, plant),
+                    CLOSED_LOOP,
+                    "J. Meyer",
+                    ISSUED,
+                    "",
+                    MANAGER,
+                    AT_ISSUE));
     assertTrue(e.getMessage().contains("validUntil"), e.getMessage());
   }
 
@@ -392,9 +417,12 @@ class ApprovalsTest {
         new Approval(
             "Ana",
             "advisory",
-            new Approval.ApprovedFile("b", "a".repeat(64)),
-            new Approval.ApprovedFile("s", "b".repeat(64)),
-            new Approval.ApprovedFile("p", "c".repeat(64)),
+            new Approval.ApprovedFile("b", "a".repeat(64), List.of()),
+            new Approval.ApprovedFile(
+                "s",
+                "b".repeat(64),
+                List.of(new Approval.Dependency("scenario", "/x/s.yaml", "e".repeat(64)))),
+            new Approval.ApprovedFile("p", "c".repeat(64), List.of()),
             Instant.ofEpochSecond(1_700_000_000L, 5),
             Instant.ofEpochSecond(1_800_000_000L),
             "ok \u00e9",
@@ -402,31 +430,17 @@ class ApprovalsTest {
             "");
     ByteArrayOutputStream expected = new ByteArrayOutputStream();
     try (DataOutputStream out = new DataOutputStream(expected)) {
-      for (String s :
-          new String[] {
-            "SafeLoop approval v1",
-            "Ana",
-            "advisory",
-            "b",
-            "a".repeat(64),
-            "s",
-            "b".repeat(64),
-            "p",
-            "c".repeat(64)
-          }) {
-        byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
-        out.writeInt(utf8.length);
-        out.write(utf8);
-      }
+      writeStrings(out, "SafeLoop approval v2", "Ana", "advisory", "b", "a".repeat(64));
+      out.writeInt(0);
+      writeStrings(out, "s", "b".repeat(64));
+      out.writeInt(1);
+      writeStrings(out, "scenario", "/x/s.yaml", "e".repeat(64), "p", "c".repeat(64));
+      out.writeInt(0);
       out.writeLong(1_700_000_000L);
       out.writeInt(5);
       out.writeLong(1_800_000_000L);
       out.writeInt(0);
-      for (String s : new String[] {"ok \u00e9", "d".repeat(64)}) {
-        byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
-        out.writeInt(utf8.length);
-        out.write(utf8);
-      }
+      writeStrings(out, "ok \u00e9", "d".repeat(64));
     } catch (IOException e) {
       throw new AssertionError(e);
     }
@@ -456,5 +470,13 @@ class ApprovalsTest {
     assertEquals(
         Outcome.SIGNATURE_INVALID,
         verify(loneSurrogate.withSignature(approval.signature()), A_WEEK_LATER).outcome());
+  }
+
+  private static void writeStrings(DataOutputStream out, String... strings) throws IOException {
+    for (String s : strings) {
+      byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+      out.writeInt(utf8.length);
+      out.write(utf8);
+    }
   }
 }

@@ -45,9 +45,9 @@ class AuditLogTest {
     Map<String, Double> proposed = new LinkedHashMap<>();
     proposed.put("Tc", Double.NaN);
     proposed.put("F", -1.0 / 3.0);
-    Map<String, CycleRecord.TagWrite> writes = new LinkedHashMap<>();
-    writes.put("Tc_sp", CycleRecord.TagWrite.failed(Double.NaN, "refused: Bad_TypeMismatch"));
-    writes.put("heartbeat", CycleRecord.TagWrite.succeeded(42));
+    Map<String, Double> writes = new LinkedHashMap<>();
+    writes.put("Tc_sp", Double.NaN);
+    writes.put("heartbeat", 42.0);
     CycleRecord fallback =
         new CycleRecord(
             START.plusMillis(100),
@@ -108,13 +108,18 @@ class AuditLogTest {
     List<String> lines = Files.readAllLines(log());
 
     assertEquals(5, lines.size());
-    assertTrue(lines.get(0).startsWith("{\"type\":\"event\","), lines.get(0));
-    assertTrue(lines.get(1).startsWith("{\"type\":\"cycle\","), lines.get(1));
+    assertTrue(
+        lines
+            .get(0)
+            .matches(
+                "\\{\"seq\":1,\"instance\":\"[-0-9a-f]{36}\",\"prev\":\"0{64}\",\"type\":\"event\",.*"),
+        lines.get(0));
+    assertTrue(lines.get(1).matches("\\{\"seq\":2,.*\"type\":\"cycle\",.*"), lines.get(1));
     String fallback = lines.get(2);
     assertTrue(fallback.contains("\"T\":{\"value\":\"NaN\",\"quality\":\"BAD\"}"), fallback);
     assertTrue(fallback.contains("\"value\":\"Infinity\""), fallback);
     assertTrue(fallback.contains("\"value\":\"-Infinity\""), fallback);
-    assertTrue(fallback.contains("\"error\":\"refused: Bad_TypeMismatch\""), fallback);
+    assertTrue(fallback.contains("\"writes\":{\"Tc_sp\":\"NaN\",\"heartbeat\":42.0}"), fallback);
     assertTrue(fallback.contains("\"layers\":[\"INPUT_VALIDITY\",\"FALLBACK\"]"), fallback);
   }
 
@@ -137,7 +142,11 @@ class AuditLogTest {
       assertTrue(bytes.length <= 4096, file + " has " + bytes.length + " bytes");
       assertEquals('\n', bytes[bytes.length - 1], file + " ends inside a record");
       for (String line : new String(bytes, StandardCharsets.UTF_8).split("\n")) {
-        assertTrue(line.startsWith("{\"type\":\"cycle\"") && line.endsWith("}}"), line);
+        assertTrue(
+            line.startsWith("{\"seq\":")
+                && line.contains("\"type\":\"cycle\"")
+                && line.endsWith("}}"),
+            line);
       }
     }
     AuditLogReader.ReadResult result = AuditLogReader.read(log(), r -> {});
@@ -192,7 +201,7 @@ class AuditLogTest {
         audit.append(cycle(n));
       }
     }
-    byte[] eleventh = AuditJson.line(cycle(10));
+    byte[] eleventh = line(cycle(10));
     Files.write(log(), Arrays.copyOf(eleventh, eleventh.length / 2), StandardOpenOption.APPEND);
 
     List<AuditRecord> read = new ArrayList<>();
@@ -210,8 +219,7 @@ class AuditLogTest {
     try (AuditLog audit = AuditLog.open(log())) {
       audit.append(cycle(0));
     }
-    byte[] line =
-        AuditJson.line(new EventRecord(START, EventKind.STOPPED, "arrêt demandé par l'opérateur"));
+    byte[] line = line(new EventRecord(START, EventKind.STOPPED, "arrêt demandé par l'opérateur"));
     int cut = 0;
     while (line[cut] != (byte) 0xC3) { // the first byte of "ê" in UTF-8
       cut++;
@@ -252,7 +260,7 @@ class AuditLogTest {
         audit.append(cycle(n));
       }
     }
-    byte[] lost = AuditJson.line(cycle(99));
+    byte[] lost = line(cycle(99));
     Files.write(log(), Arrays.copyOf(lost, lost.length - 10), StandardOpenOption.APPEND);
     try (AuditLog audit = AuditLog.open(log())) {
       for (int n = 5; n < 10; n++) {
@@ -277,7 +285,7 @@ class AuditLogTest {
     try (AuditLog audit = AuditLog.open(log())) {
       audit.append(cycle(0));
     }
-    byte[] second = AuditJson.line(cycle(1));
+    byte[] second = line(cycle(1));
     Files.write(log(), Arrays.copyOf(second, second.length - 1), StandardOpenOption.APPEND);
     assertEquals(List.of(cycle(0), cycle(1)), AuditLogReader.readAll(log()));
 
@@ -389,8 +397,8 @@ class AuditLogTest {
 
   @Test
   void twoRecordsRunTogetherOnOneLineAreAnError() throws IOException {
-    byte[] a = AuditJson.line(cycle(0));
-    byte[] b = AuditJson.line(cycle(1));
+    byte[] a = line(cycle(0));
+    byte[] b = line(cycle(1));
     Files.createDirectories(log().getParent());
     Files.write(log(), Arrays.copyOf(a, a.length - 1));
     Files.write(log(), b, StandardOpenOption.APPEND);
@@ -409,9 +417,9 @@ class AuditLogTest {
   @Test
   void aGapInTheRotatedNumbersFromACrashDuringRotationIsTolerated() throws IOException {
     Files.createDirectories(log().getParent());
-    Files.write(AuditLog.rotated(log(), 3), AuditJson.line(cycle(0)));
-    Files.write(AuditLog.rotated(log(), 1), AuditJson.line(cycle(1)));
-    Files.write(log(), AuditJson.line(cycle(2)));
+    Files.write(AuditLog.rotated(log(), 3), line(cycle(0)));
+    Files.write(AuditLog.rotated(log(), 1), line(cycle(1)));
+    Files.write(log(), line(cycle(2)));
     Files.write(dir.resolve("logs/audit.jsonl.bak"), new byte[] {'x'});
 
     assertEquals(List.of(cycle(0), cycle(1), cycle(2)), AuditLogReader.readAll(log()));
@@ -420,9 +428,9 @@ class AuditLogTest {
   @Test
   void blankLinesCarryNoRecordAndArePassedOver() throws IOException {
     Files.createDirectories(log().getParent());
-    Files.write(log(), AuditJson.line(cycle(0)));
+    Files.write(log(), line(cycle(0)));
     Files.write(log(), "\n  \n".getBytes(StandardCharsets.UTF_8), StandardOpenOption.APPEND);
-    Files.write(log(), AuditJson.line(cycle(1)), StandardOpenOption.APPEND);
+    Files.write(log(), line(cycle(1)), StandardOpenOption.APPEND);
 
     AuditLogReader.ReadResult result = AuditLogReader.read(log(), r -> {});
 
@@ -447,7 +455,18 @@ class AuditLogTest {
 
   @Test
   void aFailedWriteMustHaveAReasonAndASuccessfulOneNone() {
-    assertThrows(IllegalArgumentException.class, () -> new CycleRecord.TagWrite(1.0, false, null));
-    assertThrows(IllegalArgumentException.class, () -> new CycleRecord.TagWrite(1.0, true, "x"));
+    assertThrows(
+        IllegalArgumentException.class, () -> new WriteRecord(START, 1, false, null, false, 10));
+    assertThrows(
+        IllegalArgumentException.class, () -> new WriteRecord(START, 1, true, "x", false, 10));
+    assertThrows(
+        IllegalArgumentException.class, () -> new WriteRecord(START, 1, true, null, true, 10));
+  }
+
+  /** Encodes records as consecutive lines of one chain, as a writer would. */
+  private final ChainedLines lines = new ChainedLines();
+
+  private byte[] line(AuditRecord record) {
+    return lines.next(record);
   }
 }

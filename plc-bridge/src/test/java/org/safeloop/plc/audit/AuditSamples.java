@@ -32,7 +32,7 @@ final class AuditSamples {
             "RATE_LIMIT Tc: step 0.50 K above limit 0.25 K",
             List.of("RATE_LIMIT"),
             false),
-        Map.of("Tc_sp", CycleRecord.TagWrite.succeeded(300.25)),
+        Map.of("Tc_sp", 300.25),
         800 + n % 7);
   }
 

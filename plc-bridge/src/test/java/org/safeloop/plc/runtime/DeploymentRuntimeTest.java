@@ -14,7 +14,9 @@ import java.security.KeyPair;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -35,6 +37,7 @@ import org.safeloop.plc.audit.AuditRecord;
 import org.safeloop.plc.audit.CycleRecord;
 import org.safeloop.plc.audit.EventKind;
 import org.safeloop.plc.audit.EventRecord;
+import org.safeloop.plc.audit.WriteRecord;
 import org.safeloop.plc.modbus.ModbusAddress;
 import org.safeloop.plc.modbus.ModbusTable;
 import org.safeloop.plc.modbus.PlantModbusSlave;
@@ -148,13 +151,11 @@ class DeploymentRuntimeTest {
     Path bundle = dir.resolve("policy.bundle");
     Files.writeString(bundle, "stands in for a bundle: approvals bind its bytes");
     Path shieldFile = dir.resolve("shield.yaml");
-    Files.writeString(shieldFile, "stands in for the shield file");
+    ShieldFiles.writeBuiltIn(shieldFile);
     Path approvalFile = dir.resolve("approval.json");
     Approvals.save(
         Approvals.sign(
-            bundle,
-            shieldFile,
-            plantFile,
+            DeploymentInputs.read(bundle, shieldFile, plantFile).files(),
             "closed-loop",
             "test engineer",
             validUntil,
@@ -163,7 +164,10 @@ class DeploymentRuntimeTest {
             Clock.fixed(validUntil.minusSeconds(3600), ZoneOffset.UTC)),
         approvalFile);
     return new ApprovalAuthority(
-        approvalFile, keys.getPublic(), bundle, shieldFile, plantFile, clock);
+        approvalFile,
+        keys.getPublic(),
+        DeploymentInputs.read(bundle, shieldFile, plantFile).files(),
+        clock);
   }
 
   List<AuditRecord> auditRecords() {
@@ -437,23 +441,85 @@ class DeploymentRuntimeTest {
   }
 
   @Test
-  void anAuditLogThatCannotBeWrittenDropsToShadow() throws IOException {
+  void aDiskThatFillsMidRunStopsEveryWriteFromTheCycleItFailsAndLeavesNoGapOnceFreed()
+      throws IOException {
+    audit.close();
+    FillingDisk disk = new FillingDisk();
+    audit = AuditLog.open(AuditLog.Options.builder(auditFile).opener(disk).build());
     Clock clock = Clock.systemUTC();
     try (DeploymentRuntime r =
         runtime(Mode.CLOSED_LOOP, approval(clock.instant().plusSeconds(3600), clock), clock)) {
       plcScan();
       assertTrue(r.runCycle().wroteSetpoints());
-      audit.close(); // from here no decision can be recorded
-      plcScan();
-      r.runCycle();
-      assertEquals(Mode.SHADOW, r.mode());
       long writes = allHoldingWrites();
+      disk.fill();
+      plcScan();
+      DeploymentRuntime.CycleOutcome failed = r.runCycle();
+      assertFalse(failed.wroteSetpoints());
+      assertEquals("audit log not writable", failed.demotion());
+      assertEquals(Mode.SHADOW, r.mode());
+      assertEquals(writes, allHoldingWrites(), "the unrecorded cycle wrote to the plant");
       for (int i = 0; i < 5; i++) {
         plcScan();
         assertFalse(r.runCycle().wroteSetpoints());
       }
       assertEquals(writes, allHoldingWrites(), "written with no audit log");
+      assertTrue(audit.held() > 0);
+      assertTrue(r.promote(Mode.ADVISORY).contains("audit log is not writable"));
+      disk.free();
+      plcScan();
+      r.runCycle();
+      assertEquals(0, audit.held());
     }
+
+    List<AuditRecord> records = new ArrayList<>();
+    AuditLogReader.ReadResult result = AuditLogReader.read(auditFile, records::add);
+    assertTrue(result.chainIntact(), result.chainBreaks().toString());
+    assertFalse(result.truncatedLines().isEmpty(), "the full disk took part of a line");
+    List<Long> cycles =
+        records.stream()
+            .filter(CycleRecord.class::isInstance)
+            .map(x -> ((CycleRecord) x).cycle())
+            .toList();
+    assertEquals(LongStream.rangeClosed(1, 8).boxed().toList(), cycles, "a cycle is missing");
+    List<Long> written =
+        records.stream()
+            .filter(WriteRecord.class::isInstance)
+            .map(x -> ((WriteRecord) x).cycle())
+            .toList();
+    assertEquals(List.of(1L), written, "only the first cycle wrote, after its record");
+    EventRecord failure =
+        records.stream()
+            .filter(x -> x instanceof EventRecord e && e.kind() == EventKind.AUDIT_FAILED)
+            .map(EventRecord.class::cast)
+            .findFirst()
+            .orElseThrow();
+    assertEquals("closed-loop", failure.details().get("from"));
+    assertEquals("shadow", failure.details().get("to"));
+    // The failure event follows the record of the cycle that could not be written.
+    int failedCycle =
+        records.indexOf(
+            records.stream()
+                .filter(x -> x instanceof CycleRecord c && c.cycle() == 2)
+                .findFirst()
+                .orElseThrow());
+    assertEquals(failure, records.get(failedCycle + 1));
+  }
+
+  @Test
+  void aDeploymentWhoseAuditLogCannotBeWrittenRefusesToStart() {
+    audit.close();
+    FillingDisk disk = new FillingDisk();
+    disk.fill();
+    audit = AuditLog.open(AuditLog.Options.builder(auditFile).opener(disk).build());
+    Clock clock = Clock.systemUTC();
+
+    IllegalStateException e =
+        assertThrows(IllegalStateException.class, () -> runtime(Mode.ADVISORY, null, clock));
+
+    assertTrue(e.getMessage().contains("refusing to start"), e.getMessage());
+    assertTrue(e.getMessage().contains("no space left on device"), e.getMessage());
+    assertEquals(0, allHoldingWrites());
   }
 
   boolean hasEvent(EventKind kind) {

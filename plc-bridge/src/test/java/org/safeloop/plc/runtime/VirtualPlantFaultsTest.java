@@ -145,13 +145,11 @@ class VirtualPlantFaultsTest {
       Path bundle = dir.resolve("bundle.bin");
       Path shieldFile = dir.resolve("shield.yaml");
       Files.writeString(bundle, "bundle bytes");
-      Files.writeString(shieldFile, "shield bytes");
+      ShieldFiles.writeBuiltIn(shieldFile);
       Path approvalFile = dir.resolve("approval.json");
       Approvals.save(
           Approvals.sign(
-              bundle,
-              shieldFile,
-              plantPath,
+              DeploymentInputs.read(bundle, shieldFile, plantPath).files(),
               "closed-loop",
               "test",
               clock.instant().plus(Duration.ofHours(1)),
@@ -160,7 +158,10 @@ class VirtualPlantFaultsTest {
               Clock.fixed(clock.instant().minusSeconds(1), ZoneOffset.UTC)),
           approvalFile);
       return new ApprovalAuthority(
-          approvalFile, keys.getPublic(), bundle, shieldFile, plantPath, clock);
+          approvalFile,
+          keys.getPublic(),
+          DeploymentInputs.read(bundle, shieldFile, plantPath).files(),
+          clock);
     }
 
     /** One control interval: the agent's cycle, then one PLC scan and process step. */

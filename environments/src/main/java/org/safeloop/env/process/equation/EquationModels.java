@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.safeloop.env.config.ConfigException;
+import org.safeloop.env.config.SourceFiles;
 import org.safeloop.env.config.YamlConfig;
 
 /**
@@ -54,7 +55,15 @@ public final class EquationModels {
    * @throws ConfigException when the file is missing, unreadable or wrong in any way
    */
   public static EquationModel load(Path file) {
-    return YamlConfig.read(file, EquationFile.class).toModel();
+    return load(file, new SourceFiles());
+  }
+
+  /**
+   * Loads a model from a YAML file like {@link #load(Path)}, recording the file and the hash of the
+   * bytes parsed in {@code sources}.
+   */
+  public static EquationModel load(Path file, SourceFiles sources) {
+    return YamlConfig.readDocument(file, EquationFile.class, sources, "model").value().toModel();
   }
 
   /**

@@ -1,0 +1,97 @@
+package org.safeloop.plc.runtime;
+
+import java.nio.file.Path;
+import java.util.Objects;
+import org.safeloop.agent.bundle.PolicyBundle;
+import org.safeloop.agent.bundle.PolicyBundles;
+import org.safeloop.env.config.SourceFiles;
+import org.safeloop.plc.approval.DeploymentFiles;
+import org.safeloop.plc.plant.PlantFile;
+import org.safeloop.shield.SafetyShield;
+import org.safeloop.shield.Shields;
+
+/**
+ * The files of one deployment, each read once: the policy bundle's bytes (hashed, not yet
+ * unpacked), the shield with the scenario and model files it depends on, and the plant file, with
+ * the {@link DeploymentFiles} an approval is checked against. The bytes hashed are the bytes run:
+ * nothing is read a second time between the approval check and use.
+ *
+ * <p>The bundle is unpacked only by {@link #bundle()}, so that a caller can check the approval
+ * first and refuse a tampered bundle (a zip bomb, say) on its hash without opening it.
+ *
+ * <p>Not thread-safe.
+ */
+public final class DeploymentInputs {
+  private final Path bundleFile;
+  private final byte[] bundleBytes;
+  private final SafetyShield shield;
+  private final PlantFile plant;
+  private final DeploymentFiles files;
+  private PolicyBundle bundle;
+
+  private DeploymentInputs(
+      Path bundleFile,
+      byte[] bundleBytes,
+      SafetyShield shield,
+      PlantFile plant,
+      DeploymentFiles files) {
+    this.bundleFile = bundleFile;
+    this.bundleBytes = bundleBytes;
+    this.shield = shield;
+    this.plant = plant;
+    this.files = files;
+  }
+
+  /**
+   * Reads the three files and everything they depend on.
+   *
+   * @param bundle the policy bundle file (read, hashed, not unpacked; at most {@link
+   *     PolicyBundles#MAX_BUNDLE_BYTES})
+   * @param shield the shield (constraint) file
+   * @param plant the plant file
+   * @throws IllegalArgumentException naming the file (and line and field) of the first problem
+   */
+  public static DeploymentInputs read(Path bundle, Path shield, Path plant) {
+    Objects.requireNonNull(bundle, "bundle");
+    SourceFiles bundleSources = new SourceFiles();
+    byte[] bytes = bundleSources.read(bundle, "bundle", PolicyBundles.MAX_BUNDLE_BYTES);
+    SourceFiles shieldSources = new SourceFiles();
+    SafetyShield loadedShield =
+        Shields.load(Objects.requireNonNull(shield, "shield"), shieldSources);
+    SourceFiles plantSources = new SourceFiles();
+    PlantFile loadedPlant = PlantFile.load(Objects.requireNonNull(plant, "plant"), plantSources);
+    return new DeploymentInputs(
+        bundle,
+        bytes,
+        loadedShield,
+        loadedPlant,
+        new DeploymentFiles(bundleSources.list(), shieldSources.list(), plantSources.list()));
+  }
+
+  /** Returns the files as loaded, with their hashes, for an approval. */
+  public DeploymentFiles files() {
+    return files;
+  }
+
+  /**
+   * Unpacks the policy bundle from the bytes read (once; later calls return the same bundle).
+   *
+   * @throws IllegalArgumentException when the bytes are not a valid bundle
+   */
+  public PolicyBundle bundle() {
+    if (bundle == null) {
+      bundle = PolicyBundles.load(bundleBytes, bundleFile.toString());
+    }
+    return bundle;
+  }
+
+  /** Returns the shield loaded. */
+  public SafetyShield shield() {
+    return shield;
+  }
+
+  /** Returns the plant file loaded. */
+  public PlantFile plant() {
+    return plant;
+  }
+}
