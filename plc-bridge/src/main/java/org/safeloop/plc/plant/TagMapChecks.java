@@ -87,8 +87,7 @@ final class TagMapChecks {
         "shield " + shieldName + "'s limits " + range(low, high, m.tag().unit()),
         "the bridge could not "
             + (m.written() ? "write" : "read")
-            + " every setpoint the shield"
-            + " allows");
+            + " every setpoint the shield allows");
   }
 
   private void requireWritableTable(Mapped m) {
