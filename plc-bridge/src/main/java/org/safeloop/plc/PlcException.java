@@ -7,6 +7,15 @@ import java.util.Locale;
  * Carries a protocol-neutral {@link Reason} for the control loop and the protocol's own code for
  * diagnosis (a Modbus exception code, an OPC UA StatusCode). Immutable; safe to pass between
  * threads.
+ *
+ * <p>A failed write is either a <em>refusal</em> or a failure to communicate, and {@link
+ * #refused()} tells which. A refusal means the link works and the PLC answered that it will not
+ * take this write: the address does not exist or is read-only, the value is outside what the PLC
+ * accepts, the node holds another type, the user may not write it. Sending it again will not help;
+ * the plant file or the PLC's configuration is wrong, or the PLC's logic vetoes the value. Anything
+ * else (no connection, no answer in time, a garbled or mismatched answer, a gateway that cannot
+ * reach its device, a busy device) is a failure to communicate, and {@code refused()} is false.
+ * Only writes are classified: a failed read is never a refusal.
  */
 public class PlcException extends Exception {
 
@@ -38,6 +47,9 @@ public class PlcException extends Exception {
   /** Protocol code; see {@link #code()}. */
   private final long code;
 
+  /** Whether the device refused a write; see {@link #refused()}. */
+  private final boolean refused;
+
   /**
    * Creates an exception.
    *
@@ -47,9 +59,27 @@ public class PlcException extends Exception {
    * @param cause underlying exception, or null
    */
   public PlcException(Reason reason, long code, String message, Throwable cause) {
+    this(reason, code, message, cause, false);
+  }
+
+  private PlcException(Reason reason, long code, String message, Throwable cause, boolean refused) {
     super(message, cause);
     this.reason = java.util.Objects.requireNonNull(reason, "reason");
     this.code = code;
+    this.refused = refused;
+  }
+
+  /**
+   * Creates the exception for a write the device received and refused (see {@link #refused()}).
+   *
+   * @param reason protocol-neutral reason, e.g. {@link Reason#DEVICE_REJECTED}
+   * @param code protocol code (Modbus exception code, OPC UA StatusCode)
+   * @param message what was refused, naming the tags involved
+   * @param cause underlying exception, or null
+   * @return the exception, with {@link #refused()} true
+   */
+  public static PlcException refusal(Reason reason, long code, String message, Throwable cause) {
+    return new PlcException(reason, code, message, cause, true);
   }
 
   /**
@@ -81,9 +111,35 @@ public class PlcException extends Exception {
     return code;
   }
 
+  /**
+   * Whether the device refused a write, as opposed to a failure to communicate.
+   *
+   * <p>True when the PLC answered a write with a refusal: a Modbus exception response 1 (illegal
+   * function), 2 (illegal data address), 3 (illegal data value) or 4 (server device failure: the
+   * device could not carry out the write); an OPC UA write result Bad_NotWritable,
+   * Bad_UserAccessDenied, Bad_OutOfRange, Bad_TypeMismatch, Bad_WriteNotSupported, Bad_Locked,
+   * Bad_NodeIdUnknown, Bad_NodeIdInvalid, Bad_AttributeIdInvalid, Bad_IndexRangeInvalid,
+   * Bad_IndexRangeNoData or Bad_NotSupported; an OPC UA node whose DataType cannot take a number or
+   * text, or a namespace the server does not have. False for every failure to communicate
+   * (connection refused or lost, timeout, a response that does not match its request, Modbus
+   * exceptions 5 acknowledge, 6 busy, 10 and 11 from a gateway, OPC UA Bad_NoCommunication or a
+   * failed session) and for every read. The deployment runtime demotes on both, but names a refusal
+   * as such: retrying will not help until the plant file or the PLC is fixed.
+   *
+   * @return true for a refused write
+   */
+  public boolean refused() {
+    return refused;
+  }
+
   @Override
   public String toString() {
     return String.format(
-        Locale.ROOT, "PlcException[%s, code=0x%X]: %s", reason, code, getMessage());
+        Locale.ROOT,
+        "PlcException[%s%s, code=0x%X]: %s",
+        reason,
+        refused ? ", refused" : "",
+        code,
+        getMessage());
   }
 }

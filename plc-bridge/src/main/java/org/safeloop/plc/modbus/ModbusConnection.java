@@ -476,16 +476,18 @@ final class ModbusConnection implements PlcConnection {
     }
     if (response instanceof ExceptionResponse exception) {
       int code = exception.getExceptionCode();
-      throw new PlcException(
-          Reason.DEVICE_REJECTED,
-          code,
+      String message =
           name
               + ": device answered Modbus exception "
               + code
               + " ("
               + exceptionName(code)
               + ") "
-              + what);
+              + what;
+      if (isWrite(expectedFunction) && refusesWrite(code)) {
+        throw PlcException.refusal(Reason.DEVICE_REJECTED, code, message, null);
+      }
+      throw new PlcException(Reason.DEVICE_REJECTED, code, message);
     }
     return response;
   }
@@ -563,6 +565,26 @@ final class ModbusConnection implements PlcConnection {
 
   private PlcException closedException() {
     return new PlcException(Reason.CLOSED, 0, name + " is closed");
+  }
+
+  private static boolean isWrite(int functionCode) {
+    return functionCode == Modbus.WRITE_COIL
+        || functionCode == Modbus.WRITE_MULTIPLE_COILS
+        || functionCode == Modbus.WRITE_SINGLE_REGISTER
+        || functionCode == Modbus.WRITE_MULTIPLE_REGISTERS;
+  }
+
+  /**
+   * Whether an exception response to a write is the device refusing it ({@link
+   * PlcException#refused()}): illegal function, address or value, or a device that could not carry
+   * it out. Acknowledge and busy are transient, and the gateway codes say that the device behind
+   * the gateway did not answer: failures to communicate.
+   */
+  static boolean refusesWrite(int exceptionCode) {
+    return exceptionCode == Modbus.ILLEGAL_FUNCTION_EXCEPTION
+        || exceptionCode == Modbus.ILLEGAL_ADDRESS_EXCEPTION
+        || exceptionCode == Modbus.ILLEGAL_VALUE_EXCEPTION
+        || exceptionCode == 4;
   }
 
   static String exceptionName(int code) {

@@ -263,7 +263,13 @@ final class OpcUaConnection implements PlcConnection {
       List<Tag> tags = new ArrayList<>();
       checked.forEach(w -> tags.add(w.tag()));
       nodeIds = resolve(tags);
-    } catch (IllegalArgumentException | PlcException e) {
+    } catch (PlcException e) {
+      // A namespace the server does not have is its answer to this write, not a lost link.
+      return CompletableFuture.failedFuture(
+          e.reason() == Reason.NOT_FOUND
+              ? PlcException.refusal(e.reason(), e.code(), e.getMessage(), e.getCause())
+              : e);
+    } catch (IllegalArgumentException e) {
       return CompletableFuture.failedFuture(e);
     }
     String what = "writing " + names(checked.stream().map(TagWrite::tag).toList());
@@ -278,8 +284,11 @@ final class OpcUaConnection implements PlcConnection {
                       value = OpcUaValues.toNodeValue(checked.get(i), types.get(i));
                     } catch (UnsupportedOperationException e) {
                       throw new CompletionException(
-                          new PlcException(
-                              Reason.TYPE_MISMATCH, StatusCodes.Bad_TypeMismatch, e.getMessage()));
+                          PlcException.refusal(
+                              Reason.TYPE_MISMATCH,
+                              StatusCodes.Bad_TypeMismatch,
+                              e.getMessage(),
+                              null));
                     }
                     values.add(
                         new WriteValue(
@@ -295,11 +304,15 @@ final class OpcUaConnection implements PlcConnection {
                   StatusCode[] results = response.getResults();
                   List<String> failures = new ArrayList<>();
                   long firstBad = 0;
+                  long firstNotRefused = 0;
                   for (int i = 0; i < checked.size(); i++) {
                     StatusCode status = results == null ? StatusCode.BAD : results[i];
                     if (!status.isGood()) {
                       if (firstBad == 0) {
                         firstBad = status.value();
+                      }
+                      if (firstNotRefused == 0 && !refusesWrite(status.value())) {
+                        firstNotRefused = status.value();
                       }
                       if (status.value() == StatusCodes.Bad_TypeMismatch) {
                         dataTypes.remove(nodeIds.get(i)); // read it again next time
@@ -311,11 +324,19 @@ final class OpcUaConnection implements PlcConnection {
                     }
                   }
                   if (!failures.isEmpty()) {
+                    // Refused only when every failed item was refused: one item the server
+                    // could not deliver (a gateway's Bad_NoCommunication) makes it a link failure.
                     throw new CompletionException(
-                        new PlcException(
-                            reasonFor(firstBad),
-                            firstBad,
-                            name + ": server refused " + what + ": " + failures));
+                        firstNotRefused == 0
+                            ? PlcException.refusal(
+                                reasonFor(firstBad),
+                                firstBad,
+                                name + ": server refused " + what + ": " + failures,
+                                null)
+                            : new PlcException(
+                                reasonFor(firstNotRefused),
+                                firstNotRefused,
+                                name + ": server could not carry out " + what + ": " + failures));
                   }
                   return null;
                 });
@@ -496,15 +517,16 @@ final class OpcUaConnection implements PlcConnection {
                             || !(type instanceof NodeId)) {
                           long code = result.statusCode() == null ? 0 : result.statusCode().value();
                           String tag = writes.get(nodeIds.indexOf(nodeId)).tag().name();
+                          String message =
+                              name
+                                  + ": cannot read the DataType of the node of tag "
+                                  + tag
+                                  + ": "
+                                  + OpcUaValues.statusName(code);
                           throw new CompletionException(
-                              new PlcException(
-                                  reasonFor(code),
-                                  code,
-                                  name
-                                      + ": cannot read the DataType of the node of tag "
-                                      + tag
-                                      + ": "
-                                      + OpcUaValues.statusName(code)));
+                              refusesWrite(code)
+                                  ? PlcException.refusal(reasonFor(code), code, message, null)
+                                  : new PlcException(reasonFor(code), code, message));
                         }
                         dataTypes.put(nodeId, (NodeId) type);
                       }
@@ -564,6 +586,26 @@ final class OpcUaConnection implements PlcConnection {
       }
     }
     return new PlcException(Reason.CONNECTION, 0, what + ": " + cause, cause);
+  }
+
+  /**
+   * Whether a write result (or the failure to read a written node's DataType) is the server
+   * refusing the write ({@link PlcException#refused()}) rather than failing to carry it out.
+   */
+  static boolean refusesWrite(long code) {
+    long bits = code & 0xFFFF_0000L;
+    return bits == StatusCodes.Bad_NotWritable
+        || bits == StatusCodes.Bad_UserAccessDenied
+        || bits == StatusCodes.Bad_OutOfRange
+        || bits == StatusCodes.Bad_TypeMismatch
+        || bits == StatusCodes.Bad_WriteNotSupported
+        || bits == StatusCodes.Bad_Locked
+        || bits == StatusCodes.Bad_NodeIdUnknown
+        || bits == StatusCodes.Bad_NodeIdInvalid
+        || bits == StatusCodes.Bad_AttributeIdInvalid
+        || bits == StatusCodes.Bad_IndexRangeInvalid
+        || bits == StatusCodes.Bad_IndexRangeNoData
+        || bits == StatusCodes.Bad_NotSupported;
   }
 
   static Reason reasonFor(long code) {

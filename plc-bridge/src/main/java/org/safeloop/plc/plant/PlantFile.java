@@ -31,6 +31,12 @@ import org.safeloop.shield.SafetyShield;
  * address, data type and scaling. Every problem names the file, the line and the key; {@link
  * #requireCompatible} checks the file against a policy's and a shield's signals and names both
  * sides of a mismatch. Immutable and thread-safe.
+ *
+ * <p>Loading refuses a tag map the bridge could not use safely: a tag the bridge writes (actions,
+ * advisory tags, heartbeats) in a read-only Modbus table, or sharing a register or node with any
+ * other tag (the operator mode above all); a string tag where the bridge needs a number; a declared
+ * range, the heartbeat counter (0..65535), the verdict codes (0..2), epoch seconds (to 2038) or the
+ * remote/auto value that the tag's raw type cannot hold after scaling.
  */
 public final class PlantFile {
   /**
@@ -74,6 +80,7 @@ public final class PlantFile {
   private final Tag advisoryHeartbeat;
   private final Tag heartbeat;
   private final Demotion demotion;
+  private final List<TagMapChecks.Mapped> tagMap;
 
   private PlantFile(YamlConfig.Document<PlantSpec> doc, Path file) {
     this.doc = doc;
@@ -106,6 +113,46 @@ public final class PlantFile {
             Duration.ofMillis(d.staleAfterMs() != null ? d.staleAfterMs() : 5L * s.cyclePeriodMs()),
             d.maxFallbackRate(),
             d.fallbackWindow());
+    this.tagMap = tagMap(s);
+    new TagMapChecks(doc).check(tagMap, remoteValue);
+  }
+
+  /** Every tag in file order, with what the bridge does with it. */
+  private List<TagMapChecks.Mapped> tagMap(PlantSpec s) {
+    List<TagMapChecks.Mapped> out = new ArrayList<>();
+    for (SignalTag o : observations) {
+      out.add(
+          new TagMapChecks.Mapped(
+              "observations." + o.signal(), o.tag(), false, s.observations().get(o.signal())));
+    }
+    for (SignalTag a : actions) {
+      out.add(
+          new TagMapChecks.Mapped(
+              "actions." + a.signal(), a.tag(), true, s.actions().get(a.signal())));
+    }
+    for (Map.Entry<String, PlantSpec.TagSpec> e : s.currentSetpoints().entrySet()) {
+      String field = "current_setpoints." + e.getKey();
+      out.add(
+          new TagMapChecks.Mapped(field, currentSetpoints.get(e.getKey()), false, e.getValue()));
+    }
+    out.add(new TagMapChecks.Mapped("operator_mode", operatorMode, false, null));
+    for (Map.Entry<String, PlantSpec.TagSpec> e : s.advisory().recommended().entrySet()) {
+      String field = "advisory.recommended." + e.getKey();
+      out.add(new TagMapChecks.Mapped(field, recommended.get(e.getKey()), true, e.getValue()));
+    }
+    PlantSpec.AdvisorySpec a = s.advisory();
+    addWritten(out, "advisory.reason", reason, a.reason());
+    addWritten(out, "advisory.timestamp", timestamp, a.timestamp());
+    addWritten(out, "advisory.heartbeat", advisoryHeartbeat, a.heartbeat());
+    addWritten(out, "heartbeat", heartbeat, s.heartbeat());
+    return List.copyOf(out);
+  }
+
+  private static void addWritten(
+      List<TagMapChecks.Mapped> out, String field, Tag tag, PlantSpec.TagSpec spec) {
+    if (tag != null) {
+      out.add(new TagMapChecks.Mapped(field, tag, true, spec));
+    }
   }
 
   /**
@@ -280,8 +327,10 @@ public final class PlantFile {
 
   /**
    * Checks this plant against the signals of a policy (bundle or PID) and a shield: every
-   * observation and action of the policy must have a tag here with the same unit, and every signal
-   * the shield reads must be an observation here.
+   * observation and action of the policy must have a tag here with the same unit, every signal the
+   * shield reads must be an observation here, and every tag carrying an action (its remote
+   * setpoint, recommended setpoint and setpoint in force) must hold the shield's hard limits of
+   * that action in its raw type after scaling.
    *
    * @param policyObservations the policy's observations, in its order
    * @param policyActions the policy's actions, in its order
@@ -314,6 +363,16 @@ public final class PlantFile {
               + shield.name()
               + " checks "
               + shield.actionSpace().names());
+    }
+    TagMapChecks checks = new TagMapChecks(doc);
+    for (SignalSpec limit : shieldActions) {
+      for (String section : List.of("actions.", "advisory.recommended.", "current_setpoints.")) {
+        for (TagMapChecks.Mapped m : tagMap) {
+          if (m.field().equals(section + limit.name())) {
+            checks.requireHoldsActionLimits(m, limit.min(), limit.max(), shield.name());
+          }
+        }
+      }
     }
   }
 

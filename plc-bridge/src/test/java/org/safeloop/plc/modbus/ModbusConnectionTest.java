@@ -1,6 +1,7 @@
 package org.safeloop.plc.modbus;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -229,6 +230,53 @@ class ModbusConnectionTest {
         assertThrows(PlcException.class, () -> connection.write(List.of(TagWrite.of(beyond, 1.0))));
     assertEquals(2, onWrite.code());
     assertTrue(connection.isConnected(), "an exception response keeps the connection");
+  }
+
+  @Test
+  void aWriteToAnAddressTheSlaveDoesNotHaveIsARefusalNotACommunicationFailure() throws Exception {
+    Tag beyond = Tag.of("FIC999.SP", "m3/h", ModbusAddress.holding(5000), DataType.FLOAT32);
+
+    PlcException refused =
+        assertThrows(PlcException.class, () -> connection.write(List.of(TagWrite.of(beyond, 1.0))));
+
+    assertTrue(refused.refused(), refused.toString());
+    assertEquals(PlcException.Reason.DEVICE_REJECTED, refused.reason());
+    assertEquals(2, refused.code(), "illegal data address");
+    assertTrue(refused.getMessage().contains("FIC999.SP"), refused.getMessage());
+    assertTrue(refused.toString().contains("refused"), refused.toString());
+    assertTrue(connection.isConnected(), "the link is fine");
+    PlcException onRead = assertThrows(PlcException.class, () -> connection.read(List.of(beyond)));
+    assertFalse(onRead.refused(), "only writes are classified as refused: " + onRead);
+  }
+
+  @Test
+  void aWriteTheSlaveCannotReachOrThatFindsNoSlaveIsACommunicationFailure() throws Exception {
+    Tag setpoint = Tag.of("TIC101.SP", "K", ModbusAddress.holding(0), DataType.INT16);
+    try (PlcConnection viaGateway =
+        PlcConnections.open(config(slave.port(), ModbusOptions.forUnit(7)))) {
+      PlcException gateway =
+          assertThrows(
+              PlcException.class, () -> viaGateway.write(List.of(TagWrite.of(setpoint, 1))));
+      assertEquals(11, gateway.code(), "gateway target device failed to respond");
+      assertFalse(gateway.refused(), gateway.toString());
+    }
+
+    slave.close();
+    PlcException lost =
+        assertThrows(PlcException.class, () -> connection.write(List.of(TagWrite.of(setpoint, 1))));
+
+    assertEquals(PlcException.Reason.CONNECTION, lost.reason(), lost.toString());
+    assertFalse(lost.refused(), lost.toString());
+  }
+
+  @Test
+  void illegalFunctionAddressValueAndDeviceFailureRefuseAWriteButBusyAndGatewayCodesDoNot() {
+    for (int code : new int[] {1, 2, 3, 4}) {
+      assertTrue(ModbusConnection.refusesWrite(code), "exception " + code);
+    }
+    for (int code : new int[] {5, 6, 8, 10, 11}) {
+      assertFalse(ModbusConnection.refusesWrite(code), "exception " + code);
+    }
   }
 
   @Test

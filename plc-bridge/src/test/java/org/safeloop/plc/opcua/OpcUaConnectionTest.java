@@ -43,6 +43,9 @@ class OpcUaConnectionTest {
   private static final long BAD = 0x8000_0000L;
   private static final long UNCERTAIN = 0x4000_0000L;
   private static final long BAD_OUT_OF_RANGE = 0x803C_0000L;
+  private static final long BAD_NOT_WRITABLE = 0x803B_0000L;
+  private static final long BAD_USER_ACCESS_DENIED = 0x801F_0000L;
+  private static final long BAD_NO_COMM = 0x8031_0000L;
 
   @TempDir static Path shared;
   private static PlantOpcUaServer server;
@@ -247,6 +250,108 @@ class OpcUaConnectionTest {
     assertTrue(refused.getMessage().contains("PIC300.SP"), refused.getMessage());
     assertEquals(3.0, server.value(node));
     assertEquals(2, server.writeCount(node));
+  }
+
+  @Test
+  void aWriteToAReadOnlyNodeIsARefusalNotACommunicationFailure() throws Exception {
+    // Every server's own ServerCapabilities are read-only: MaxBrowseContinuationPoints, UInt16.
+    Tag readOnly =
+        Tag.of(
+            "MaxBrowseContinuationPoints",
+            "",
+            OpcUaAddress.numeric("http://opcfoundation.org/UA/", 2735),
+            DataType.UINT16);
+
+    PlcException refused =
+        assertThrows(PlcException.class, () -> connection.write(List.of(TagWrite.of(readOnly, 3))));
+
+    assertTrue(refused.refused(), refused.toString());
+    // Milo checks the session user's access level (read only) before the node's own.
+    assertEquals(BAD_USER_ACCESS_DENIED, refused.code(), refused.toString());
+    assertTrue(refused.getMessage().contains("Bad_UserAccessDenied"), refused.getMessage());
+    assertTrue(refused.getMessage().contains("MaxBrowseContinuationPoints"), refused.getMessage());
+    assertTrue(connection.isConnected(), "the link is fine");
+  }
+
+  @Test
+  void writesThePlcVetoesAreRefusalsButAGatewayThatCannotReachItsDeviceIsNot() throws Exception {
+    OpcUaAddress node = server.addVariable("TIC500.SP", DataType.FLOAT64, 300.0);
+    Tag tag = Tag.of("TIC500.SP", "K", node, DataType.FLOAT64);
+    server.onWrite(
+        node,
+        value -> {
+          double v = (Double) value;
+          return v > 310 ? BAD_OUT_OF_RANGE : v == 42 ? BAD_NOT_WRITABLE : BAD_NO_COMM;
+        });
+
+    PlcException outOfRange =
+        assertThrows(PlcException.class, () -> connection.write(List.of(TagWrite.of(tag, 400.0))));
+    assertTrue(outOfRange.refused(), outOfRange.toString());
+    assertEquals(BAD_OUT_OF_RANGE, outOfRange.code());
+    assertTrue(outOfRange.getMessage().contains("TIC500.SP"), outOfRange.getMessage());
+    PlcException notWritable =
+        assertThrows(PlcException.class, () -> connection.write(List.of(TagWrite.of(tag, 42.0))));
+    assertTrue(notWritable.refused(), notWritable.toString());
+    assertEquals(BAD_NOT_WRITABLE, notWritable.code());
+    PlcException unreachable =
+        assertThrows(PlcException.class, () -> connection.write(List.of(TagWrite.of(tag, 305.0))));
+    assertFalse(unreachable.refused(), unreachable.toString());
+    assertEquals(BAD_NO_COMM, unreachable.code());
+    assertEquals(PlcException.Reason.CONNECTION, unreachable.reason());
+
+    Tag other = tag("TI108.PV", DataType.FLOAT64);
+    PlcException mixed =
+        assertThrows(
+            PlcException.class,
+            () -> connection.write(List.of(TagWrite.of(tag, 400.0), TagWrite.of(other, 1.0))));
+    assertTrue(mixed.refused(), "a good item does not hide the refusal: " + mixed);
+    assertEquals(300.0, server.value(node), "no vetoed write reached the node");
+  }
+
+  @Test
+  void aNodeTypeTheBridgeCannotWriteAndAnUnknownNodeAreRefusals() throws Exception {
+    // ServerStatus.CurrentTime is a DateTime: the bridge has no number for it.
+    Tag clock =
+        Tag.of(
+            "CurrentTime",
+            "",
+            OpcUaAddress.numeric("http://opcfoundation.org/UA/", 2258),
+            DataType.FLOAT64);
+    PlcException type =
+        assertThrows(PlcException.class, () -> connection.write(List.of(TagWrite.of(clock, 1))));
+    assertEquals(PlcException.Reason.TYPE_MISMATCH, type.reason(), type.toString());
+    assertTrue(type.refused(), type.toString());
+
+    Tag missing = tag("Missing.SP", DataType.FLOAT64);
+    PlcException unknown =
+        assertThrows(PlcException.class, () -> connection.write(List.of(TagWrite.of(missing, 1))));
+    assertTrue(unknown.refused(), unknown.toString());
+    Tag elsewhere = Tag.of("X", "", OpcUaAddress.parse("nsu=urn:nowhere;s=X"), DataType.FLOAT64);
+    PlcException namespace =
+        assertThrows(
+            PlcException.class, () -> connection.write(List.of(TagWrite.of(elsewhere, 1))));
+    assertTrue(namespace.refused(), namespace.toString());
+  }
+
+  @Test
+  void aWriteToAServerThatStoppedIsACommunicationFailure(@TempDir Path pki) throws Exception {
+    PlantOpcUaServer own = PlantOpcUaServer.builder(pki).start();
+    try {
+      OpcUaAddress node = own.addVariable("FIC600.SP", DataType.FLOAT64, 1.0);
+      Tag tag = Tag.of("FIC600.SP", "m3/h", node, DataType.FLOAT64);
+      try (PlcConnection client =
+          PlcConnections.open(config(own.port(), OpcUaOptions.insecure("/safeloop")))) {
+        client.write(List.of(TagWrite.of(tag, 2.0)));
+
+        own.close();
+        PlcException lost =
+            assertThrows(PlcException.class, () -> client.write(List.of(TagWrite.of(tag, 3.0))));
+
+        assertFalse(lost.refused(), lost.toString());
+      }
+    } finally {
+      own.close();
+    }
   }
 
   @Test
