@@ -825,6 +825,6 @@ public final class DeploymentRuntime implements AutoCloseable {
   private record WriteFailure(String message, boolean refused) {}
 
   private static boolean refusedByPlc(PlcException e) {
-    return false;
+    return e.refused();
   }
 }

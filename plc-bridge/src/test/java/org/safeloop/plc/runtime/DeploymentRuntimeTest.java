@@ -507,6 +507,37 @@ class DeploymentRuntimeTest {
   }
 
   @Test
+  void aWriteThePlcRefusesIsAWriteRefusedDemotionNotACommunicationLoss() throws Exception {
+    connection.close();
+    Files.writeString(
+        plantFile,
+        PLANT
+            .formatted(slave.port())
+            .replace("Tc: {address: \"holding:0\"", "Tc: {address: \"holding:5000\""));
+    plant = PlantFile.load(plantFile);
+    connection = PlcConnections.open(plant.connection());
+    Clock clock = Clock.systemUTC();
+    try (DeploymentRuntime r =
+        runtime(Mode.CLOSED_LOOP, approval(clock.instant().plusSeconds(3600), clock), clock)) {
+      plcScan();
+      DeploymentRuntime.CycleOutcome refused = r.runCycle();
+
+      assertFalse(refused.wroteSetpoints());
+      assertTrue(refused.demotion().startsWith("write refused: "), refused.demotion());
+      assertEquals(Mode.ADVISORY, r.mode());
+    }
+    assertTrue(hasEvent(EventKind.WRITE_REFUSED));
+    assertFalse(hasEvent(EventKind.CONNECTION_LOST), "the PLC answered: the link is fine");
+    WriteRecord write =
+        auditRecords().stream()
+            .filter(WriteRecord.class::isInstance)
+            .map(WriteRecord.class::cast)
+            .findFirst()
+            .orElseThrow();
+    assertTrue(write.refused() && !write.ok(), write.toString());
+  }
+
+  @Test
   void aDeploymentWhoseAuditLogCannotBeWrittenRefusesToStart() {
     audit.close();
     FillingDisk disk = new FillingDisk();
