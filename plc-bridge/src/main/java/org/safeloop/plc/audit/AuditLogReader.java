@@ -90,8 +90,8 @@ public final class AuditLogReader {
    * @param publicKey the signer's public key as written (base64 X.509), to be checked against a
    *     trusted key
    * @param signature the base64 Ed25519 signature
-   * @param matchesChain true when {@code head} and {@code seq} are those of the record before the
-   *     event: a signature over some other head proves nothing about this log
+   * @param matchesChain true when {@code head} and {@code seq} are the hash and seq of the line
+   *     actually before the event: a signature over some other head proves nothing about this log
    */
   public record SignedHead(
       long seq,
@@ -245,7 +245,8 @@ public final class AuditLogReader {
                 p.instance(),
                 d.getOrDefault("public_key", ""),
                 d.getOrDefault("signature", ""),
-                signedSeq == p.seq() - 1 && head.equals(p.prev())));
+                // The hash of the line actually before it, not the prev the event claims.
+                signedSeq == lastSeq && head.equals(lastHash)));
       }
       byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
       lastHash = AuditJson.sha256(bytes, bytes.length);
