@@ -150,7 +150,7 @@ final class DeployCommand implements Callable<Integer> {
     AuditLog log;
     try {
       log = AuditLog.open(auditOptions.build());
-    } catch (UncheckedIOException e) {
+    } catch (UncheckedIOException | IllegalArgumentException e) {
       throw new IllegalStateException("refusing to start: " + e.getMessage(), e);
     }
     CountDownLatch finished = new CountDownLatch(1);

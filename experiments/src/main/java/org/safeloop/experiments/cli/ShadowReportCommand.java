@@ -2,11 +2,13 @@ package org.safeloop.experiments.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.security.PublicKey;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.safeloop.plc.approval.ApprovalKeys;
 import org.safeloop.plc.audit.AuditLogReader;
 import org.safeloop.plc.audit.ShadowSummary;
 import picocli.CommandLine;
@@ -36,6 +38,13 @@ final class ShadowReportCommand implements Callable<Integer> {
               + " within TOLERANCE in the action's unit (repeatable; default Tc=0.5).")
   Map<String, Double> compare = new java.util.LinkedHashMap<>(Map.of("Tc", 0.5));
 
+  @Option(
+      names = "--trusted-key",
+      paramLabel = "FILE",
+      description =
+          "The deployment's public key: check the signed heads of the audit log's hash chain.")
+  Path trustedKey;
+
   @Override
   public Integer call() {
     List<ShadowSummary.OperatorSetpoint> comparisons = new ArrayList<>();
@@ -48,8 +57,57 @@ final class ShadowReportCommand implements Callable<Integer> {
     ShadowSummary s = acc.summary();
     PrintWriter w = spec.commandLine().getOut();
     w.println(describe(s, read.truncatedLines().size()));
+    w.println(
+        describeChain(read, trustedKey == null ? null : ApprovalKeys.loadPublicKey(trustedKey)));
     w.flush();
     return 0;
+  }
+
+  /** The hash chain's verdict: intact, or each break with file and line; the signed heads. */
+  static String describeChain(AuditLogReader.ReadResult read, PublicKey trusted) {
+    StringBuilder b = new StringBuilder();
+    if (read.chainIntact()) {
+      b.append(
+          String.format(
+              Locale.ROOT,
+              "audit chain: intact over %d records, %d writer instance(s)",
+              read.records(),
+              read.instances().size()));
+    } else {
+      b.append(
+          String.format(
+              Locale.ROOT,
+              "audit chain: BROKEN in %d place(s)%s",
+              read.chainBreaks().size(),
+              read.unchainedRecords() > 0
+                  ? ", " + read.unchainedRecords() + " records without chain fields"
+                  : ""));
+      for (AuditLogReader.ChainBreak c : read.chainBreaks()) {
+        b.append(
+            String.format(
+                Locale.ROOT,
+                "%n  %s line %d (seq %d): %s",
+                c.file(),
+                c.lineNumber(),
+                c.seq(),
+                c.problem()));
+      }
+    }
+    for (AuditLogReader.SignedHead h : read.signedHeads()) {
+      String verdict;
+      if (!h.matchesChain()) {
+        verdict = "does NOT match the chain";
+      } else if (trusted == null) {
+        verdict = "not checked (give --trusted-key)";
+      } else {
+        verdict =
+            AuditLogReader.signatureValid(h, trusted)
+                ? "valid, by the trusted key"
+                : "INVALID for the trusted key";
+      }
+      b.append(String.format(Locale.ROOT, "%nsigned chain head at seq %d: %s", h.seq(), verdict));
+    }
+    return b.toString();
   }
 
   static String describe(ShadowSummary s, long truncated) {
@@ -64,6 +122,16 @@ final class ShadowReportCommand implements Callable<Integer> {
             s.events(),
             s.eventsByKind()));
     for (ShadowSummary.Agreement a : s.agreement()) {
+      if (a.comparedCycles() == 0) {
+        b.append(
+            String.format(
+                Locale.ROOT,
+                "agreement %s vs %s: no cycle to compare (%d skipped)%n",
+                a.comparison().action(),
+                a.comparison().operatorSignal(),
+                a.skippedCycles()));
+        continue;
+      }
       b.append(
           String.format(
               Locale.ROOT,

@@ -3,18 +3,34 @@ package org.safeloop.experiments.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.safeloop.agent.bundle.MlpWeights;
+import org.safeloop.agent.bundle.Normalisation;
+import org.safeloop.agent.bundle.PolicyBundle;
+import org.safeloop.agent.bundle.PolicyBundles;
+import org.safeloop.env.scenario.Scenario;
 import org.safeloop.env.scenario.Scenarios;
+import org.safeloop.plc.approval.ApprovalKeys;
 import org.safeloop.plc.audit.AuditLogReader;
 import org.safeloop.plc.audit.AuditRecord;
 import org.safeloop.plc.audit.CycleRecord;
+import org.safeloop.plc.audit.EventKind;
+import org.safeloop.plc.audit.EventRecord;
 import org.safeloop.plc.virtualplant.VirtualPlant;
 import org.safeloop.plc.virtualplant.VirtualPlant.Protocol;
 
@@ -94,31 +110,224 @@ class DeployCommandTest {
       Run keys = run("keygen", "--name", "engineer", "--out", dir.toString());
       assertEquals(0, keys.exitCode(), keys.err());
       assertTrue(Files.isRegularFile(dir.resolve("engineer.key")));
-      Path bundle = dir.resolve("policy.bundle");
-      Files.writeString(bundle, "not a bundle");
-      Path shieldFile = dir.resolve("shield.yaml");
-      Files.writeString(shieldFile, "not a shield");
+      Path notABundle = Files.writeString(dir.resolve("notes.bundle"), "not a bundle");
+      Path shieldFile = writeShield();
       Path approval = dir.resolve("approval.json");
-      Run approve =
+      Run swapped = approve(notABundle, shieldFile, plantFile, approval);
+      assertEquals(2, swapped.exitCode(), swapped.out());
+      assertTrue(swapped.err().contains(notABundle.toString()), swapped.err());
+      Run shieldAsPlant = approve(writeBundle(), shieldFile, shieldFile, approval);
+      assertEquals(2, shieldAsPlant.exitCode(), shieldAsPlant.out());
+      assertTrue(shieldAsPlant.err().contains(shieldFile.toString()), shieldAsPlant.err());
+
+      Path bundle = writeBundle();
+      Run approve = approve(bundle, shieldFile, plantFile, approval);
+      assertEquals(0, approve.exitCode(), approve.err());
+      assertTrue(approve.out().contains("approval for closed-loop by A. Engineer"), approve.out());
+      assertTrue(approve.out().contains("bound to 4 files"), approve.out());
+      assertTrue(Files.readString(approval).contains("\"depends_on\""));
+
+      // A zip bomb in place of the approved bundle: refused on its hash, never unpacked, audited.
+      writeZipBomb(bundle, 300L * 1024 * 1024);
+      Path refusedAudit = dir.resolve("refused.jsonl");
+      Run bomb =
           run(
-              "approve",
+              "deploy",
+              "--plant",
+              plantFile.toString(),
               "--policy",
               bundle.toString(),
               "--shield",
               shieldFile.toString(),
+              "--mode",
+              "closed-loop",
+              "--approval",
+              approval.toString(),
+              "--trusted-key",
+              dir.resolve("engineer.pub").toString(),
+              "--audit",
+              refusedAudit.toString());
+      assertEquals(2, bomb.exitCode(), bomb.out());
+      assertTrue(bomb.err().contains("BUNDLE_MISMATCH"), bomb.err());
+      assertTrue(
+          AuditLogReader.readAll(refusedAudit).stream()
+              .anyMatch(r -> r instanceof EventRecord e && e.kind() == EventKind.APPROVAL_REFUSED));
+      assertEquals(0, plant.writeCount("Tc.RemoteSP"));
+
+      // An audit log that cannot be written: refused at start, with a clear message.
+      Run full =
+          run(
+              "deploy",
               "--plant",
               plantFile.toString(),
-              "--approver",
-              "A. Engineer",
-              "--valid-until",
-              "1h",
-              "--key",
-              dir.resolve("engineer.key").toString(),
-              "-o",
-              approval.toString());
-      assertEquals(0, approve.exitCode(), approve.err());
-      assertTrue(approve.out().contains("approval for closed-loop by A. Engineer"), approve.out());
-      assertTrue(Files.readString(approval).contains("\"approver\""));
+              "--policy",
+              "pid",
+              "--shield",
+              "cstr-constrained",
+              "--mode",
+              "advisory",
+              "--audit",
+              "/dev/full");
+      assertEquals(2, full.exitCode(), full.out());
+      assertTrue(full.err().contains("refusing to start"), full.err());
+      assertTrue(full.err().contains("not a regular file"), full.err());
+    }
+  }
+
+  @Test
+  void sigtermStopsADeploymentCleanlyWithAStoppedEventAndASignedChainHead() throws Exception {
+    try (VirtualPlant plant =
+        VirtualPlant.builder(Scenarios.load("cstr-constrained"))
+            .protocols(Protocol.MODBUS)
+            .speed(260)
+            .startInRemote(true)
+            .watchdogTimeout(Duration.ofMinutes(5))
+            .start()) {
+      Path plantFile = dir.resolve("plant.yaml");
+      Files.writeString(
+          plantFile,
+          plant
+              .plantFile(Protocol.MODBUS)
+              .replace("cycle_period_ms: 2600", "cycle_period_ms: 100"));
+      assertEquals(0, run("keygen", "--name", "bridge", "--out", dir.toString()).exitCode());
+      Path audit = dir.resolve("audit.jsonl");
+      Process child =
+          new ProcessBuilder(
+                  Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                  "-cp",
+                  System.getProperty("java.class.path"),
+                  SafeLoopCommand.class.getName(),
+                  "deploy",
+                  "--plant",
+                  plantFile.toString(),
+                  "--policy",
+                  "pid",
+                  "--shield",
+                  "cstr-constrained",
+                  "--audit",
+                  audit.toString(),
+                  "--signing-key",
+                  dir.resolve("bridge.key").toString())
+              .redirectErrorStream(true)
+              .redirectOutput(dir.resolve("child.log").toFile())
+              .start();
+      try {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (cycles(audit) < 5) {
+          assertTrue(child.isAlive(), () -> "the deployment ended early: " + log());
+          assertTrue(System.nanoTime() < deadline, () -> "no cycles within 60 s: " + log());
+          Thread.sleep(50);
+        }
+        child.destroy(); // SIGTERM
+        assertTrue(child.waitFor(30, TimeUnit.SECONDS), "still running 30 s after SIGTERM");
+      } finally {
+        child.destroyForcibly();
+      }
+
+      List<AuditRecord> records = new ArrayList<>();
+      AuditLogReader.ReadResult read = AuditLogReader.read(audit, records::add);
+      EventRecord stopped =
+          (EventRecord)
+              records.stream()
+                  .filter(r -> r instanceof EventRecord e && e.kind() == EventKind.STOPPED)
+                  .findFirst()
+                  .orElseThrow(() -> new AssertionError("no STOPPED event: " + records));
+      assertTrue(stopped.reason().startsWith("stopped after"), stopped.reason());
+      assertTrue(read.chainIntact(), read.chainBreaks().toString());
+      assertEquals(1, read.signedHeads().size());
+      assertTrue(
+          AuditLogReader.signatureValid(
+              read.signedHeads().get(0), ApprovalKeys.loadPublicKey(dir.resolve("bridge.pub"))));
+      Run report =
+          run(
+              "shadow-report",
+              audit.toString(),
+              "--trusted-key",
+              dir.resolve("bridge.pub").toString());
+      assertTrue(report.out().contains("audit chain: intact"), report.out());
+      assertTrue(report.out().contains("valid, by the trusted key"), report.out());
+    }
+  }
+
+  private String log() {
+    try {
+      return Files.readString(dir.resolve("child.log"));
+    } catch (IOException e) {
+      return e.toString();
+    }
+  }
+
+  private static long cycles(Path audit) {
+    if (!Files.exists(audit)) {
+      return 0;
+    }
+    try {
+      return AuditLogReader.readAll(audit).stream().filter(CycleRecord.class::isInstance).count();
+    } catch (RuntimeException stillBeingWritten) {
+      return 0;
+    }
+  }
+
+  private Run approve(Path bundle, Path shield, Path plant, Path out) {
+    return run(
+        "approve",
+        "--policy",
+        bundle.toString(),
+        "--shield",
+        shield.toString(),
+        "--plant",
+        plant.toString(),
+        "--approver",
+        "A. Engineer",
+        "--valid-until",
+        "1h",
+        "--key",
+        dir.resolve("engineer.key").toString(),
+        "-o",
+        out.toString());
+  }
+
+  /** The built-in shield of cstr-constrained as a file (its model: the built-in scenario). */
+  private Path writeShield() throws IOException {
+    Path file = dir.resolve("shield.yaml");
+    try (InputStream in =
+        getClass().getClassLoader().getResourceAsStream("scenarios/cstr-constrained.shield.yaml")) {
+      Files.write(file, in.readAllBytes());
+    }
+    return file;
+  }
+
+  /** A one-layer bundle for cstr-constrained: enough for the approval to bind. */
+  private Path writeBundle() {
+    Scenario scenario = Scenarios.load("cstr-constrained");
+    float[][] w = new float[1][scenario.observationSpace().size()];
+    PolicyBundle bundle =
+        new PolicyBundle(
+            "test",
+            Map.of(),
+            scenario.observationSpace().signals(),
+            scenario.actionSpace().signals(),
+            Normalisation.identity(scenario.observationSpace().size(), 5.0),
+            new MlpWeights("tanh", List.<float[][]>of(w), List.<float[]>of(new float[] {0f})),
+            PolicyBundle.SQUASH_TANH,
+            "",
+            "",
+            0,
+            Map.of());
+    Path file = dir.resolve("policy.bundle");
+    PolicyBundles.save(bundle, file);
+    return file;
+  }
+
+  private static void writeZipBomb(Path file, long bytes) throws IOException {
+    try (OutputStream out = Files.newOutputStream(file);
+        ZipOutputStream zip = new ZipOutputStream(out)) {
+      zip.putNextEntry(new ZipEntry("weights.bin"));
+      byte[] zeros = new byte[1 << 20];
+      for (long written = 0; written < bytes; written += zeros.length) {
+        zip.write(zeros);
+      }
+      zip.closeEntry();
     }
   }
 
