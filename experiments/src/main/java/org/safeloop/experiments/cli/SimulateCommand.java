@@ -9,6 +9,7 @@ import org.safeloop.env.ProcessEnvironment;
 import org.safeloop.env.control.Policy;
 import org.safeloop.env.ode.IntegratorSpec;
 import org.safeloop.env.scenario.Scenario;
+import org.safeloop.env.scenario.ScenarioSpec;
 import org.safeloop.env.scenario.Scenarios;
 import org.safeloop.experiments.simulate.ActionSource;
 import org.safeloop.experiments.simulate.EpisodeRecorder;
@@ -102,8 +103,9 @@ final class SimulateCommand implements Callable<Integer> {
   public Integer call() {
     Scenario s = Scenarios.load(scenario);
     if (steps != null) {
-      if (steps < 1) {
-        throw new IllegalArgumentException("--steps must be at least 1, got " + steps);
+      if (steps < 1 || steps > ScenarioSpec.MAX_STEPS) {
+        throw new IllegalArgumentException(
+            "--steps must be between 1 and " + ScenarioSpec.MAX_STEPS + ", got " + steps);
       }
       s = s.withEpisodeSteps(steps);
     }
