@@ -1,6 +1,7 @@
 package org.safeloop.experiments.cli;
 
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -11,6 +12,7 @@ import org.safeloop.env.ode.IntegratorSpec;
 import org.safeloop.env.scenario.Scenario;
 import org.safeloop.env.scenario.ScenarioSpec;
 import org.safeloop.env.scenario.Scenarios;
+import org.safeloop.experiments.run.RunDirectory;
 import org.safeloop.experiments.simulate.ActionSource;
 import org.safeloop.experiments.simulate.EpisodeRecorder;
 import org.safeloop.experiments.simulate.EpisodeSummary;
@@ -119,6 +121,11 @@ final class SimulateCommand implements Callable<Integer> {
     }
     Path file =
         output != null ? output : Path.of("runs", "simulate", s.name() + "__seed" + seed + ".csv");
+    if (Files.isDirectory(file)) {
+      throw new IllegalArgumentException("-o " + file + ": is a folder; give a file name");
+    }
+    RunDirectory.requireWritableFolder(
+        file.toAbsolutePath().getParent(), "-o " + file + ": folder");
     EpisodeSummary summary;
     ShieldedPolicy decisions = shielded;
     try (EpisodeRecorder recorder = new EpisodeRecorder(env, file, shielded != null)) {
