@@ -107,7 +107,7 @@ public final class Trainer {
             "");
     RunDirectory.writeJson(runDir.resolve(RunDirectory.RUN), info);
 
-    RunInfo started = info;
+    RunInfo initial = info;
     try (PrintWriter log = openLog(runDir.resolve(RunDirectory.LOG));
         MetricsLog metrics = new MetricsLog(runDir.resolve(RunDirectory.METRICS))) {
       log(log, "run " + runDir.getFileName() + " (" + CodeVersion.describe() + ")");
@@ -201,7 +201,7 @@ public final class Trainer {
       // written (a full disk): the run must still not look as if it were running.
       markFailed(
           runDir,
-          started.finished(Instant.now().toString(), "failed", 0, 0, 0, RunDirectory.reason(e)),
+          initial.finished(Instant.now().toString(), "failed", 0, 0, 0, RunDirectory.reason(e)),
           e);
       throw e;
     }

@@ -214,7 +214,9 @@ class CommandLineTest {
     assertTrue(simulate.err().contains("is a folder; give a file name"), simulate.err());
     Run under = run("simulate", "first-order", "-o", file.resolve("x.csv").toString());
     assertEquals(2, under.exitCode(), under.err());
-    assertTrue(under.err().contains("lies under the file " + file), under.err());
+    assertTrue(under.err().contains(file + ": is a file, not a folder"), under.err());
+    Run deeper = run("simulate", "first-order", "-o", file.resolve("a/x.csv").toString());
+    assertTrue(deeper.err().contains("lies under the file " + file), deeper.err());
   }
 
   @Test
