@@ -249,6 +249,8 @@ public final class Shields {
       }
     }
 
+    requireBands(doc, constraints, constraintState, states, stateObservation, checks);
+
     double[] parameters = scenario.nominalParameters();
     List<ParameterSpec> parameterSpecs = scenario.model().parameters();
     for (Map.Entry<String, Double> e : spec.parameters().entrySet()) {
@@ -265,6 +267,10 @@ public final class Shields {
       }
       if (e.getValue() == null || !Double.isFinite(e.getValue())) {
         throw doc.error("parameters." + e.getKey(), "must be a finite number");
+      }
+      String impossible = parameterSpecs.get(p).problem(e.getValue());
+      if (impossible != null) {
+        throw doc.error("parameters." + e.getKey(), e.getKey() + " " + impossible);
       }
       parameters[p] = e.getValue();
     }
@@ -348,6 +354,100 @@ public final class Shields {
             spec.biasCorrection().filterGain(),
             maxBias);
     return new LayeredShield(config);
+  }
+
+  /**
+   * Refuses state constraints that no state can satisfy once tightened by their back-offs: a lower
+   * and an upper bound on one state with no band left between them, or a tightened bound outside
+   * the instrument range of the state's measurement. Such a shield would replace every action by
+   * its fallback; this says so at load instead of after a run at 100 % fallback.
+   */
+  private static void requireBands(
+      YamlConfig.Document<ShieldSpec> doc,
+      List<StateConstraint> constraints,
+      int[] constraintState,
+      SignalSpace states,
+      int[] stateObservation,
+      MeasurementCheck[] checks) {
+    for (int s = 0; s < states.size(); s++) {
+      int lowest = -1;
+      int highest = -1;
+      double low = Double.NEGATIVE_INFINITY;
+      double high = Double.POSITIVE_INFINITY;
+      for (int k = 0; k < constraints.size(); k++) {
+        StateConstraint c = constraints.get(k);
+        if (constraintState[k] != s) {
+          continue;
+        }
+        if (c.min() != null && c.min() + c.backOff() > low) {
+          low = c.min() + c.backOff();
+          lowest = k;
+        }
+        if (c.max() != null && c.max() - c.backOff() < high) {
+          high = c.max() - c.backOff();
+          highest = k;
+        }
+      }
+      String state = states.get(s).name();
+      if (lowest >= 0 && highest >= 0 && low >= high) {
+        int blamed =
+            constraints.get(lowest).backOff() >= constraints.get(highest).backOff()
+                ? lowest
+                : highest;
+        throw doc.error(
+            bandField(constraints, blamed, blamed == lowest),
+            "no band is left for "
+                + state
+                + ": with the back-offs it must stay at or above "
+                + low
+                + " ("
+                + constraints.get(lowest).name()
+                + ") and at or below "
+                + high
+                + " ("
+                + constraints.get(highest).name()
+                + "), so every action would fall back; reduce back_off or widen the bounds");
+      }
+      MeasurementCheck check =
+          s < stateObservation.length && stateObservation[s] >= 0
+              ? checks[stateObservation[s]]
+              : null;
+      if (check == null) {
+        continue;
+      }
+      if (lowest >= 0 && check.rangeMax() != null && low >= check.rangeMax()) {
+        throw doc.error(
+            bandField(constraints, lowest, true),
+            "with its back-off "
+                + state
+                + " must stay at or above "
+                + low
+                + ", beyond the end of its instrument range "
+                + check.rangeMax()
+                + ", so every action would fall back");
+      }
+      if (highest >= 0 && check.rangeMin() != null && high <= check.rangeMin()) {
+        throw doc.error(
+            bandField(constraints, highest, false),
+            "with its back-off "
+                + state
+                + " must stay at or below "
+                + high
+                + ", below the start of its instrument range "
+                + check.rangeMin()
+                + ", so every action would fall back");
+      }
+    }
+  }
+
+  /** The key to blame for a constraint's tightened bound: its back-off, else its bound. */
+  private static String bandField(List<StateConstraint> constraints, int k, boolean lower) {
+    StateConstraint c = constraints.get(k);
+    String item = "state_constraints[" + k + "].";
+    if (c.backOff() > 0) {
+      return item + "back_off";
+    }
+    return item + (c.bound() != null ? "bound" : lower ? "min" : "max");
   }
 
   private static double orInfinity(Double value) {

@@ -162,4 +162,40 @@ class ConstraintFileErrorsTest {
         "action: {Tc: 289.99}",
         "fallback.action.Tc");
   }
+
+  @Test
+  void aHorizonOrPredictionSubstepsAboveTheBoundIsRejected() {
+    assertRejected(
+        changed("min: 321.0, horizon: 10", "min: 321.0, horizon: 1000000"),
+        "horizon: 1000000",
+        "state_constraints[1].horizon");
+    String substeps = VALID + "repair: {prediction_substeps: 100000}\n";
+    assertRejected(substeps, "prediction_substeps", "repair.prediction_substeps");
+  }
+
+  @Test
+  void backOffsThatLeaveNoBandBetweenALowerAndAnUpperBoundAreRejected() {
+    // T <= 327 backed off by 1.5 and T >= 321 backed off by 5: above 326, below 325.5.
+    String text = changed("min: 321.0, horizon: 10}", "min: 321.0, horizon: 10, back_off: 5.0}");
+    assertRejected(text, "back_off: 5.0", "state_constraints[1].back_off");
+    ConfigException e =
+        assertThrows(ConfigException.class, () -> Shields.parse(text, FILE, MODEL), text);
+    assertTrue(e.getMessage().contains("no band is left for T"), e.getMessage());
+  }
+
+  @Test
+  void aBackOffThatPushesABoundOutOfTheInstrumentRangeIsRejected() {
+    assertRejected(
+        changed("back_off: 1.5}", "back_off: 100.0}"),
+        "back_off: 100.0",
+        "state_constraints[0].back_off");
+  }
+
+  @Test
+  void aPhysicallyImpossibleModelParameterIsRejected() {
+    String text =
+        VALID.replace(
+            "model: cstr-constrained\n", "model: cstr-constrained\nparameters: {V: -1.0}\n");
+    assertRejected(text, "V: -1.0", "parameters.V");
+  }
 }

@@ -103,7 +103,41 @@ final class ShieldArbitraries {
                             repair.get2(),
                             degraded.get1(),
                             degraded.get2()))
+                .filter(ShieldArbitraries::leavesABand)
                 .withoutEdgeCases());
+  }
+
+  /**
+   * True when the file's back-offs leave every constrained state a band inside its instrument
+   * range: {@link Shields} refuses any other file at load, since it would only ever fall back.
+   */
+  static boolean leavesABand(GeneratedShieldFile file) {
+    for (String state : GeneratedShieldFile.STATES) {
+      double low = Double.NEGATIVE_INFINITY;
+      double high = Double.POSITIVE_INFINITY;
+      for (Bound b : file.constraints()) {
+        if (!b.variable().equals(state)) {
+          continue;
+        }
+        double back = b.backOff() == null ? 0.0 : b.backOff();
+        if (b.min() != null) {
+          low = Math.max(low, b.min() + back);
+        }
+        if (b.max() != null) {
+          high = Math.min(high, b.max() - back);
+        }
+      }
+      if (low >= high) {
+        return false;
+      }
+      Check check = file.measurements().get(state);
+      if (check != null
+          && ((check.rangeMax() != null && low >= check.rangeMax())
+              || (check.rangeMin() != null && high <= check.rangeMin()))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static Arbitrary<Double> rate() {

@@ -24,6 +24,15 @@ import org.safeloop.agent.bundle.MlpWeights;
  * deterministically from a seed. Not thread-safe.
  */
 public final class Mlp {
+  /**
+   * Widest hidden layer: a 4096 x 4096 layer already holds 16 M weights (64 MB, and as much again
+   * for each of Adam's moments); the published defaults are 64 and 256.
+   */
+  public static final int MAX_WIDTH = 4096;
+
+  /** Most hidden layers. */
+  public static final int MAX_LAYERS = 8;
+
   private final String name;
   private final SequentialBlock block;
   private final ParameterStore store;

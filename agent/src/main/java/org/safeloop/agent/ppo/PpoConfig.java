@@ -1,6 +1,7 @@
 package org.safeloop.agent.ppo;
 
 import java.util.Arrays;
+import org.safeloop.agent.nn.Mlp;
 
 /**
  * Hyper-parameters of PPO with a Lagrangian cost constraint. Defaults are those of CleanRL's {@code
@@ -45,10 +46,20 @@ public record PpoConfig(
     double multiplierRate,
     double multiplierInitial) {
 
+  /** Largest rollout, in environment steps (the published default is 2048). */
+  public static final int MAX_STEPS_PER_UPDATE = 1_000_000;
+
+  /** Most optimisation epochs per rollout (the published default is 10). */
+  public static final int MAX_EPOCHS = 1_000;
+
   /** Validates every field, naming it in the message. */
   public PpoConfig {
-    require(stepsPerUpdate >= 2, "steps_per_update must be at least 2");
-    require(epochs >= 1, "epochs must be at least 1");
+    require(
+        stepsPerUpdate >= 2 && stepsPerUpdate <= MAX_STEPS_PER_UPDATE,
+        "steps_per_update must be in 2.." + MAX_STEPS_PER_UPDATE + ", got " + stepsPerUpdate);
+    require(
+        epochs >= 1 && epochs <= MAX_EPOCHS,
+        "epochs must be in 1.." + MAX_EPOCHS + ", got " + epochs);
     require(
         minibatchSize >= 1 && minibatchSize <= stepsPerUpdate,
         "minibatch_size must be in 1..steps_per_update");
@@ -58,7 +69,16 @@ public record PpoConfig(
     require(clipCoef > 0, "clip_coef must be positive");
     require(entCoef >= 0 && vfCoef >= 0, "ent_coef and vf_coef must be >= 0");
     require(maxGradNorm > 0, "max_grad_norm must be positive");
-    require(hidden.length >= 1 && Arrays.stream(hidden).allMatch(h -> h >= 1), "hidden widths");
+    require(
+        hidden.length >= 1
+            && hidden.length <= Mlp.MAX_LAYERS
+            && Arrays.stream(hidden).allMatch(h -> h >= 1 && h <= Mlp.MAX_WIDTH),
+        "hidden: 1 to "
+            + Mlp.MAX_LAYERS
+            + " layer widths, each between 1 and "
+            + Mlp.MAX_WIDTH
+            + ", got "
+            + Arrays.toString(hidden));
     require(observationClip > 0, "observation_clip must be positive");
     require(costLimit >= 0 && multiplierRate > 0 && multiplierInitial >= 0, "multiplier settings");
     hidden = hidden.clone();

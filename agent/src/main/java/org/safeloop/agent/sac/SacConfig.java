@@ -1,6 +1,7 @@
 package org.safeloop.agent.sac;
 
 import java.util.Arrays;
+import org.safeloop.agent.nn.Mlp;
 
 /**
  * Hyper-parameters of Soft Actor-Critic with an optional Lagrangian cost constraint. Defaults are
@@ -63,9 +64,14 @@ public record SacConfig(
     double multiplierRate,
     double multiplierInitial) {
 
+  /** Largest replay buffer, in transitions (ten times the published 1e6). */
+  public static final int MAX_BUFFER_SIZE = 10_000_000;
+
   /** Validates every field, naming it in the message. */
   public SacConfig {
-    require(bufferSize >= 1, "buffer_size must be at least 1");
+    require(
+        bufferSize >= 1 && bufferSize <= MAX_BUFFER_SIZE,
+        "buffer_size must be in 1.." + MAX_BUFFER_SIZE + ", got " + bufferSize);
     require(learningStarts >= 0, "learning_starts must be >= 0");
     require(batchSize >= 1 && batchSize <= bufferSize, "batch_size must be in 1..buffer_size");
     require(
@@ -75,7 +81,16 @@ public record SacConfig(
     require(tau > 0 && tau <= 1, "tau must be in (0, 1]");
     require(trainFrequency >= 1, "train_frequency must be at least 1");
     require(gradientSteps >= 0, "gradient_steps must be >= 0");
-    require(hidden.length >= 1 && Arrays.stream(hidden).allMatch(h -> h >= 1), "hidden widths");
+    require(
+        hidden.length >= 1
+            && hidden.length <= Mlp.MAX_LAYERS
+            && Arrays.stream(hidden).allMatch(h -> h >= 1 && h <= Mlp.MAX_WIDTH),
+        "hidden: 1 to "
+            + Mlp.MAX_LAYERS
+            + " layer widths, each between 1 and "
+            + Mlp.MAX_WIDTH
+            + ", got "
+            + Arrays.toString(hidden));
     require(logStdMin < logStdMax, "log_std_min must be below log_std_max");
     require(initialAlpha > 0 && Double.isFinite(initialAlpha), "initial_alpha must be positive");
     require(maxGradNorm > 0, "max_grad_norm must be positive (infinite for none)");

@@ -1,5 +1,7 @@
 package org.safeloop.env.config;
 
+import com.fasterxml.jackson.annotation.JsonSetter;
+import com.fasterxml.jackson.annotation.Nulls;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -9,14 +11,21 @@ import com.fasterxml.jackson.databind.BeanDescription;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.cfg.MapperBuilder;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.InvalidNullException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import com.fasterxml.jackson.databind.introspect.BeanPropertyDefinition;
+import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -25,6 +34,8 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 
@@ -39,16 +50,56 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  */
 public final class YamlConfig {
   private static final ObjectMapper MAPPER =
-      new ObjectMapper(
-              YAMLFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build())
-          .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-          .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-          .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-          .enable(DeserializationFeature.FAIL_ON_NUMBERS_FOR_ENUMS)
+      strict(
+              YAMLMapper.builder(
+                  YAMLFactory.builder()
+                      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                      .build()))
           .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
-          .enable(DeserializationFeature.ACCEPT_SINGLE_VALUE_AS_ARRAY);
+          .enable(DeserializationFeature.ACCEPT_SINGLE_VALUE_AS_ARRAY)
+          .build();
+
+  private static final Pattern COERCED_TEXT =
+      Pattern.compile("^Cannot coerce String value \\(\"(.*?)\"\\)", Pattern.DOTALL);
+
+  /** Longest text value a configuration file may hold, in characters. */
+  public static final int MAX_TEXT_LENGTH = 10_000;
 
   private YamlConfig() {}
+
+  /**
+   * Applies SafeLoop's strict binding to {@code builder}: snake_case keys, unknown keys refused,
+   * and no silent coercion: {@code 60.5} or {@code "60"} is not a whole number, {@code 1} is not
+   * {@code true}, {@code "0.5"} is not a number, a number is not an enum, and an empty ({@code
+   * null}) entry of a list or mapping is an error rather than a hole. Shared by the mappers that
+   * bind configuration (also hyper-parameters), so that every file follows the same rules.
+   *
+   * @param builder a mapper builder, e.g. {@code JsonMapper.builder()}
+   * @return {@code builder}, configured
+   */
+  public static <M extends ObjectMapper, B extends MapperBuilder<M, B>> B strict(B builder) {
+    B b =
+        builder
+            .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .enable(DeserializationFeature.FAIL_ON_NUMBERS_FOR_ENUMS)
+            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+            .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+            .withCoercionConfig(
+                LogicalType.Integer,
+                c -> c.setCoercion(CoercionInputShape.Float, CoercionAction.Fail))
+            .withCoercionConfig(
+                LogicalType.Boolean,
+                c ->
+                    c.setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+                        .setCoercion(CoercionInputShape.String, CoercionAction.Fail));
+    b.withConfigOverride(
+        List.class, o -> o.setSetterInfo(JsonSetter.Value.forContentNulls(Nulls.FAIL)));
+    b.withConfigOverride(
+        Map.class, o -> o.setSetterInfo(JsonSetter.Value.forContentNulls(Nulls.FAIL)));
+    return b;
+  }
 
   /**
    * Reads {@code file} onto {@code type}.
@@ -101,13 +152,11 @@ public final class YamlConfig {
   public static <T> Document<T> parseDocument(String text, String sourceName, Class<T> type) {
     Map<String, Integer> lines;
     try {
-      lines = indexLines(text);
+      lines = indexLines(text, sourceName);
     } catch (IOException e) {
       throw syntaxError(sourceName, e);
     }
-    if (lines.isEmpty()) {
-      throw new ConfigException(sourceName, 0, "", "the file is empty", null);
-    }
+    requireMapping(text, sourceName, type);
     try {
       T value = MAPPER.readValue(text, type);
       if (value == null) {
@@ -140,17 +189,11 @@ public final class YamlConfig {
           field,
           "unknown key '" + e.getPropertyName() + "'; allowed keys are " + allowed,
           e);
-    } catch (InvalidFormatException e) {
+    } catch (InvalidNullException e) {
       String field = pathOf(e.getPath());
-      String problem = "expected " + describe(e.getTargetType()) + ", got '" + e.getValue() + "'";
-      return fail(sourceName, lineOf(e.getLocation()), field, problem, e);
+      return fail(sourceName, lineFor(lines, field, e), field, problemOf(e), e);
     } catch (MismatchedInputException e) {
-      String field = pathOf(e.getPath());
-      String problem =
-          e.getTargetType() == null
-              ? firstLine(e)
-              : "expected " + describe(e.getTargetType()) + " here";
-      return fail(sourceName, lineOf(e.getLocation()), field, problem, e);
+      return fail(sourceName, lineOf(e.getLocation()), pathOf(e.getPath()), problemOf(e), e);
     } catch (JsonMappingException e) {
       String field = pathOf(e.getPath());
       return fail(sourceName, lineOf(e.getLocation()), field, firstLine(e), e);
@@ -182,6 +225,98 @@ public final class YamlConfig {
     }
     int line = e instanceof JsonProcessingException jpe ? lineOf(jpe.getLocation()) : 0;
     return new ConfigException(source, line, "", "not valid YAML: " + firstLine(e), e);
+  }
+
+  /**
+   * Describes a value that does not fit its field, for a control engineer: what was expected and
+   * what the file holds, e.g. {@code expected a whole number, got 60.5}. Also used by loaders that
+   * bind a part of a file themselves (hyper-parameters).
+   *
+   * @param e Jackson's complaint
+   * @return the problem, without the file, line or field
+   */
+  public static String problemOf(JsonMappingException e) {
+    if (e instanceof InvalidNullException) {
+      return "is empty; give a value or remove the key";
+    }
+    if (e instanceof InvalidFormatException f) {
+      Object value = f.getValue();
+      String expected = "expected " + describe(f.getTargetType());
+      if (value instanceof String text) {
+        boolean scalarTarget =
+            f.getTargetType() != null
+                && (Number.class.isAssignableFrom(f.getTargetType())
+                    || f.getTargetType().isPrimitive()
+                    || f.getTargetType() == Boolean.class);
+        return expected
+            + ", got the text '"
+            + abbreviate(text)
+            + "'"
+            + (scalarTarget ? " (write numbers and true/false without quotes)" : "");
+      }
+      return expected + ", got " + value;
+    }
+    if (e instanceof MismatchedInputException m && m.getTargetType() != null) {
+      String expected = "expected " + describe(m.getTargetType());
+      // Jackson names the refused text only in its message: Cannot coerce String value ("60") ...
+      Matcher quoted = COERCED_TEXT.matcher(String.valueOf(m.getOriginalMessage()));
+      if (quoted.find()) {
+        return expected
+            + ", got the text '"
+            + abbreviate(quoted.group(1))
+            + "' (write numbers and true/false without quotes)";
+      }
+      return expected + " here";
+    }
+    return firstLine(e);
+  }
+
+  /**
+   * Refuses a document that is not a mapping of keys before binding it: an empty file, a single
+   * value (a YAML scalar, or a text file that is no YAML mapping such as {@code /etc/passwd}), a
+   * list, or a file of another kind that {@code type} recognises by its {@link OtherFileKind}
+   * annotations (e.g. a model file given where a scenario is expected).
+   */
+  private static void requireMapping(String text, String source, Class<?> type) {
+    JsonNode root;
+    try {
+      root = MAPPER.readTree(text);
+    } catch (IOException e) {
+      throw syntaxError(source, e);
+    }
+    if (root == null || root.isMissingNode() || root.isNull()) {
+      throw new ConfigException(source, 0, "", "the file is empty", null);
+    }
+    if (root.isArray()) {
+      throw new ConfigException(
+          source,
+          1,
+          "",
+          "the file holds a list of "
+              + root.size()
+              + " items, not a mapping of keys (write `key: value` lines at the top level)",
+          null);
+    }
+    if (!root.isObject()) {
+      throw new ConfigException(
+          source,
+          1,
+          "",
+          "the file holds a single value ('"
+              + abbreviate(root.asText())
+              + "'), not a mapping of keys (write `key: value` lines at the top level)",
+          null);
+    }
+    for (OtherFileKind kind : type.getAnnotationsByType(OtherFileKind.class)) {
+      if (root.has(kind.key())) {
+        throw new ConfigException(source, 0, "", kind.message(), null);
+      }
+    }
+  }
+
+  private static String abbreviate(String text) {
+    String oneLine = text.replaceAll("\\s+", " ").strip();
+    return oneLine.length() <= 40 ? oneLine : oneLine.substring(0, 40) + "...";
   }
 
   /**
@@ -368,7 +503,7 @@ public final class YamlConfig {
   }
 
   /** Maps each field path ({@code a.b[2].c}) to the line where its key or item starts. */
-  private static Map<String, Integer> indexLines(String text) throws IOException {
+  private static Map<String, Integer> indexLines(String text, String source) throws IOException {
     Map<String, Integer> lines = new HashMap<>();
     Deque<String> paths = new ArrayDeque<>();
     Deque<int[]> arrayIndex = new ArrayDeque<>();
@@ -389,6 +524,18 @@ public final class YamlConfig {
           if (t != JsonToken.END_ARRAY && t != JsonToken.END_OBJECT) {
             lines.putIfAbsent(valuePath, lineOf(p.currentTokenLocation()));
           }
+        }
+        if (t == JsonToken.VALUE_STRING && p.getTextLength() > MAX_TEXT_LENGTH) {
+          throw new ConfigException(
+              source,
+              lineOf(p.currentTokenLocation()),
+              valuePath,
+              "text of "
+                  + p.getTextLength()
+                  + " characters; at most "
+                  + MAX_TEXT_LENGTH
+                  + " are allowed",
+              null);
         }
         if (t == JsonToken.START_OBJECT) {
           paths.push(valuePath);

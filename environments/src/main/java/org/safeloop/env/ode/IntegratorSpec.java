@@ -28,6 +28,12 @@ public record IntegratorSpec(
   /** The {@code dormand-prince} method name. */
   public static final String DORMAND_PRINCE = "dormand-prince";
 
+  /**
+   * Most RK4 sub-steps per control step: beyond this a stiff model wants {@code dormand-prince},
+   * and every environment step would take milliseconds.
+   */
+  public static final int MAX_SUBSTEPS = 1_000;
+
   /** Applies defaults and validates. */
   public IntegratorSpec {
     if (method == null) {
@@ -40,7 +46,10 @@ public record IntegratorSpec(
     if (substeps == null) {
       substeps = 4;
     }
-    FieldException.require(substeps >= 1, "substeps", "must be at least 1, got " + substeps);
+    FieldException.require(
+        substeps >= 1 && substeps <= MAX_SUBSTEPS,
+        "substeps",
+        "must be between 1 and " + MAX_SUBSTEPS + ", got " + substeps);
     if (relativeTolerance == null) {
       relativeTolerance = 1e-8;
     }

@@ -31,16 +31,17 @@ public final class CstrModel extends DeclaredProcessModel {
 
   private static final List<ParameterSpec> PARAMETERS =
       List.of(
-          new ParameterSpec("q", "m3/min", 100.0, "feed flow rate"),
-          new ParameterSpec("V", "m3", 100.0, "reactor volume"),
-          new ParameterSpec("rho", "kg/m3", 1000.0, "density of the mixture"),
-          new ParameterSpec("C", "J/(kg K)", 0.239, "heat capacity of the mixture"),
+          ParameterSpec.nonNegative("q", "m3/min", 100.0, "feed flow rate"),
+          ParameterSpec.positive("V", "m3", 100.0, "reactor volume"),
+          ParameterSpec.positive("rho", "kg/m3", 1000.0, "density of the mixture"),
+          ParameterSpec.positive("C", "J/(kg K)", 0.239, "heat capacity of the mixture"),
           new ParameterSpec("dH", "J/mol", -5.0e4, "heat of reaction (negative: exothermic)"),
-          new ParameterSpec("E_R", "K", 8750.0, "activation energy over the gas constant"),
-          new ParameterSpec("k0", "1/min", 7.2e10, "pre-exponential factor"),
-          new ParameterSpec("UA", "J/(min K)", 5.0e4, "jacket heat transfer coefficient x area"),
-          new ParameterSpec("Ti", "K", 350.0, "feed temperature"),
-          new ParameterSpec("Caf", "mol/m3", 1.0, "feed concentration of A"));
+          ParameterSpec.nonNegative("E_R", "K", 8750.0, "activation energy over the gas constant"),
+          ParameterSpec.nonNegative("k0", "1/min", 7.2e10, "pre-exponential factor"),
+          ParameterSpec.nonNegative(
+              "UA", "J/(min K)", 5.0e4, "jacket heat transfer coefficient x area"),
+          ParameterSpec.positive("Ti", "K", 350.0, "feed temperature"),
+          ParameterSpec.nonNegative("Caf", "mol/m3", 1.0, "feed concentration of A"));
 
   private static final List<SignalSpec> STATES =
       List.of(new SignalSpec("Ca", "mol/m3", 0.7, 1.0), new SignalSpec("T", "K", 300.0, 350.0));

@@ -19,8 +19,8 @@ public final class FopdtModel extends DeclaredProcessModel {
   private static final List<ParameterSpec> PARAMETERS =
       List.of(
           new ParameterSpec("K", "", 1.0, "steady-state gain"),
-          new ParameterSpec("tau", "min", 0.5, "time constant"),
-          new ParameterSpec("theta", "min", 0.0, "dead time (whole control steps)"));
+          ParameterSpec.positive("tau", "min", 0.5, "time constant"),
+          ParameterSpec.nonNegative("theta", "min", 0.0, "dead time (whole control steps)"));
 
   private static final List<SignalSpec> STATES = List.of(new SignalSpec("x", "", 0.0, 1.0));
   private static final List<SignalSpec> INPUTS = List.of(new SignalSpec("u", "", 0.0, 1.0));

@@ -30,20 +30,20 @@ public final class FourTankModel extends DeclaredProcessModel {
 
   private static final List<ParameterSpec> PARAMETERS =
       List.of(
-          new ParameterSpec("g", "m/s2", 9.81, "gravitational acceleration"),
-          new ParameterSpec("g1", "", 0.2, "valve split of pump 1 to tank 1"),
-          new ParameterSpec("g2", "", 0.2, "valve split of pump 2 to tank 2"),
-          new ParameterSpec("k1", "m3/(V s)", 0.00085, "pump 1 gain"),
-          new ParameterSpec("k2", "m3/(V s)", 0.00095, "pump 2 gain"),
-          new ParameterSpec("a1", "m2", 0.0035, "outlet area of tank 1"),
-          new ParameterSpec("a2", "m2", 0.0030, "outlet area of tank 2"),
-          new ParameterSpec("a3", "m2", 0.0020, "outlet area of tank 3"),
-          new ParameterSpec("a4", "m2", 0.0025, "outlet area of tank 4"),
-          new ParameterSpec("A1", "m2", 1.0, "cross-section of tank 1"),
-          new ParameterSpec("A2", "m2", 1.0, "cross-section of tank 2"),
-          new ParameterSpec("A3", "m2", 1.0, "cross-section of tank 3"),
-          new ParameterSpec("A4", "m2", 1.0, "cross-section of tank 4"),
-          new ParameterSpec("hmax", "m", 1.0, "tank height (overflow level)"));
+          ParameterSpec.positive("g", "m/s2", 9.81, "gravitational acceleration"),
+          new ParameterSpec("g1", "", 0.2, "valve split of pump 1 to tank 1", 0.0, 1.0),
+          new ParameterSpec("g2", "", 0.2, "valve split of pump 2 to tank 2", 0.0, 1.0),
+          ParameterSpec.nonNegative("k1", "m3/(V s)", 0.00085, "pump 1 gain"),
+          ParameterSpec.nonNegative("k2", "m3/(V s)", 0.00095, "pump 2 gain"),
+          ParameterSpec.nonNegative("a1", "m2", 0.0035, "outlet area of tank 1"),
+          ParameterSpec.nonNegative("a2", "m2", 0.0030, "outlet area of tank 2"),
+          ParameterSpec.nonNegative("a3", "m2", 0.0020, "outlet area of tank 3"),
+          ParameterSpec.nonNegative("a4", "m2", 0.0025, "outlet area of tank 4"),
+          ParameterSpec.positive("A1", "m2", 1.0, "cross-section of tank 1"),
+          ParameterSpec.positive("A2", "m2", 1.0, "cross-section of tank 2"),
+          ParameterSpec.positive("A3", "m2", 1.0, "cross-section of tank 3"),
+          ParameterSpec.positive("A4", "m2", 1.0, "cross-section of tank 4"),
+          ParameterSpec.positive("hmax", "m", 1.0, "tank height (overflow level)"));
 
   private static final List<SignalSpec> STATES =
       List.of(

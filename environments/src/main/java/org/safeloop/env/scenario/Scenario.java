@@ -74,6 +74,10 @@ public final class Scenario {
                 + "'; it has "
                 + parameterNames(parameterSpecs));
       }
+      String impossible = parameterSpecs.get(i).problem(e.getValue());
+      if (impossible != null) {
+        throw doc.error("parameters." + e.getKey(), e.getKey() + " " + impossible);
+      }
       nominalParameters[i] = e.getValue();
     }
 

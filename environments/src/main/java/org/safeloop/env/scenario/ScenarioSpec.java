@@ -1,9 +1,12 @@
 package org.safeloop.env.scenario;
 
+import com.fasterxml.jackson.annotation.JsonSetter;
+import com.fasterxml.jackson.annotation.Nulls;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.safeloop.env.config.FieldException;
+import org.safeloop.env.config.OtherFileKind;
 import org.safeloop.env.control.PidConfig;
 import org.safeloop.env.ode.IntegratorSpec;
 import org.safeloop.env.realism.RealismConfig;
@@ -35,6 +38,17 @@ import org.safeloop.env.realism.RealismConfig;
  * @param realism sensor effects, disturbances and parameter uncertainty
  * @param controller the baseline PID loops for this scenario
  */
+@OtherFileKind(
+    key = "equations",
+    message = "this is a model file; a scenario refers to it with `process:`")
+@OtherFileKind(
+    key = "state_constraints",
+    message =
+        "this is a constraint (shield) file; give it with --shield, or refer to it from an"
+            + " experiment with `shield:`")
+@OtherFileKind(
+    key = "algorithm",
+    message = "this is an experiment file; train it with `safeloop train`")
 public record ScenarioSpec(
     String name,
     String description,
@@ -47,16 +61,33 @@ public record ScenarioSpec(
     Map<String, Double> initialState,
     Map<String, Double> initialInput,
     Map<String, InputLimits> inputs,
-    Map<String, Range> measured,
+    // An empty entry (T: ~) observes the state with the model's range.
+    @JsonSetter(contentNulls = Nulls.SET) Map<String, Range> measured,
     Map<String, List<SetpointSegment>> setpoints,
     RewardSpec reward,
     List<ConstraintSpec> constraints,
     RealismConfig realism,
     List<PidConfig> controller) {
 
+  /**
+   * Most control steps an episode may have: a day of one-second steps, and far more than any
+   * built-in scenario's 60; each step of each episode holds its setpoints in memory.
+   */
+  public static final int MAX_STEPS = 100_000;
+
+  /** Longest scenario name, in characters: it is part of every run directory's name. */
+  public static final int MAX_NAME_LENGTH = 100;
+
   /** Validates what can be checked without the model and fills defaults. */
   public ScenarioSpec {
     FieldException.require(name != null && !name.isBlank(), "name", "give the scenario a name");
+    FieldException.require(
+        name.length() <= MAX_NAME_LENGTH,
+        "name",
+        "at most "
+            + MAX_NAME_LENGTH
+            + " characters (it names run directories), got "
+            + name.length());
     if (description == null) {
       description = "";
     }
@@ -65,7 +96,10 @@ public record ScenarioSpec(
         "process",
         "name a registered model (e.g. cstr) or a model file");
     FieldException.require(steps != null, "steps", "give the number of control steps per episode");
-    FieldException.require(steps >= 1, "steps", "must be at least 1, got " + steps);
+    FieldException.require(
+        steps >= 1 && steps <= MAX_STEPS,
+        "steps",
+        "must be between 1 and " + MAX_STEPS + ", got " + steps);
     FieldException.require(
         (timeStep == null) != (duration == null),
         timeStep == null ? "time_step" : "duration",

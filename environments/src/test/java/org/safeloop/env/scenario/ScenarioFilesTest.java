@@ -172,4 +172,70 @@ class ScenarioFilesTest {
       assertEquals(a.reward(), b.reward(), 1e-9 * Math.abs(a.reward()) + 1e-12);
     }
   }
+
+  @Test
+  void anEmptyInputEntryNamesTheInputRatherThanFailingInside() throws IOException {
+    ConfigException e = loadFails(VALID.replace("setpoints:", "inputs: {u: ~}\nsetpoints:"));
+    assertEquals("inputs.u", e.field(), e.getMessage());
+    assertEquals(6, e.line());
+    assertTrue(e.getMessage().contains("is empty"), e.getMessage());
+  }
+
+  @Test
+  void anEmptyMeasuredEntryStillObservesTheStateWithTheModelsRange() throws IOException {
+    Scenario s = Scenarios.load(write(VALID.replace("setpoints:", "measured: {x: ~}\nsetpoints:")));
+    assertEquals("x", s.observationSpace().get(0).name());
+  }
+
+  @Test
+  void anEpisodeLengthAboveTheBoundIsRefusedBeforeAnythingIsAllocated() throws IOException {
+    ConfigException e = loadFails(VALID.replace("steps: 10", "steps: 2147483647"));
+    assertEquals("steps", e.field());
+    assertTrue(e.getMessage().contains("between 1 and 100000"), e.getMessage());
+    ConfigException substeps =
+        loadFails(
+            VALID.replace("time_step: 0.1", "time_step: 0.1\nintegrator: {substeps: 1000000}"));
+    assertEquals("integrator.substeps", substeps.field(), substeps.getMessage());
+  }
+
+  @Test
+  void aFractionalOrQuotedEpisodeLengthIsRefusedRatherThanCoerced() throws IOException {
+    ConfigException fraction = loadFails(VALID.replace("steps: 10", "steps: 60.5"));
+    assertEquals("steps", fraction.field());
+    assertEquals(3, fraction.line());
+    ConfigException quoted = loadFails(VALID.replace("steps: 10", "steps: \"60\""));
+    assertEquals("steps", quoted.field());
+    assertTrue(quoted.getMessage().contains("the text '60'"), quoted.getMessage());
+  }
+
+  @Test
+  void aPhysicallyImpossibleParameterIsRefusedAtLoad() throws IOException {
+    ConfigException tau = loadFails(VALID.replace("tau: 0.5", "tau: -0.5"));
+    assertEquals("parameters.tau", tau.field());
+    assertEquals(5, tau.line());
+    assertTrue(tau.getMessage().contains("must be above 0 min (time constant)"), tau.getMessage());
+    Path cstr = dir.resolve("cstr.yaml");
+    Files.writeString(
+        cstr, "name: c\nprocess: cstr\nsteps: 10\ntime_step: 0.1\nparameters: {V: 0}\n");
+    ConfigException volume = assertThrows(ConfigException.class, () -> Scenarios.load(cstr));
+    assertEquals("parameters.V", volume.field(), volume.getMessage());
+  }
+
+  @Test
+  void aModelFileGivenAsAScenarioSaysHowAScenarioRefersToIt() throws IOException {
+    Path model = dir.resolve("tank.yaml");
+    try (var in = getClass().getClassLoader().getResourceAsStream("models/heated-tank.yaml")) {
+      Files.write(model, in.readAllBytes());
+    }
+    ConfigException e = assertThrows(ConfigException.class, () -> Scenarios.load(model));
+    assertEquals(
+        model + ": this is a model file; a scenario refers to it with `process:`", e.getMessage());
+  }
+
+  @Test
+  void anOverlongScenarioNameIsRefused() throws IOException {
+    ConfigException e = loadFails(VALID.replace("name: tank-test", "name: " + "n".repeat(101)));
+    assertEquals("name", e.field());
+    assertEquals(1, e.line());
+  }
 }

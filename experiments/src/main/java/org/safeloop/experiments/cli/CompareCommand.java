@@ -12,9 +12,10 @@ import picocli.CommandLine.Command;
     name = "compare",
     mixinStandardHelpOptions = true,
     description = {
-      "Aggregate runs across seeds and algorithms: median return with MAD, per-step optimality",
-      "gap to the NMPC oracle (pc-gym's definition), violations, interventions, wall time.",
-      "Prints the table and writes compare.csv and compare.md."
+      "Compare runs across seeds and algorithms, beside baselines, in one table.",
+      "Median return with MAD, per-step optimality gap to the NMPC oracle (pc-gym's",
+      "definition), violations, interventions, wall time. Prints the table and writes",
+      "compare.csv and compare.md."
     })
 final class CompareCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.safeloop.env.scenario.Scenario;
 import org.safeloop.env.scenario.Scenarios;
+import org.safeloop.experiments.config.ExperimentSpec;
 import org.safeloop.experiments.evaluate.EvaluationSummary;
 import org.safeloop.experiments.evaluate.Evaluator;
 import org.safeloop.experiments.evaluate.PolicySource;
@@ -22,9 +23,9 @@ import picocli.CommandLine.Option;
     name = "evaluate",
     mixinStandardHelpOptions = true,
     description = {
-      "Evaluate a policy in closed loop: per-episode trajectories (CSV) and a summary (JSON):",
-      "return (mean, median, MAD), IAE/ISE, settling time and overshoot, violations,",
-      "shield interventions by layer, actuator travel."
+      "Evaluate a policy in closed loop: trajectories as CSV and a summary as JSON.",
+      "The summary holds the return (mean, median, MAD), IAE/ISE, settling time and overshoot,",
+      "violations, shield interventions by layer and actuator travel."
     })
 final class EvaluateCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -76,6 +77,10 @@ final class EvaluateCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     boolean withRealism = SimulateCommand.parseRealism(realism);
+    if (episodes < 1 || episodes > ExperimentSpec.MAX_EPISODES) {
+      throw new IllegalArgumentException(
+          "--episodes must be between 1 and " + ExperimentSpec.MAX_EPISODES + ", got " + episodes);
+    }
     String scenarioName = scenario;
     if (scenarioName == null) {
       if (PolicySource.BASELINES.contains(policy) || !Files.isRegularFile(Path.of(policy))) {
@@ -98,6 +103,7 @@ final class EvaluateCommand implements Callable<Integer> {
                 .resolve(
                     "eval__"
                         + RunDirectory.name(resolved.name(), source.label(), seed, Instant.now()));
+    RunDirectory.requireWritableFolder(dir, "--out");
     EvaluationSummary summary =
         Evaluator.evaluate(
             resolved,

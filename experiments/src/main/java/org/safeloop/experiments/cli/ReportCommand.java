@@ -13,9 +13,10 @@ import picocli.CommandLine.Command;
     name = "report",
     mixinStandardHelpOptions = true,
     description = {
-      "Write a self-contained HTML report on runs: provenance, the comparison table, learning",
-      "curves with seed bands, closed-loop trajectories of the best run beside the baselines,",
-      "shield interventions and histograms of the evaluation returns. Prints the page's path."
+      "Write a self-contained HTML report on runs and print the page's path.",
+      "Provenance, the comparison table, learning curves with seed bands, closed-loop",
+      "trajectories of the best run beside the baselines, shield interventions and",
+      "histograms of the evaluation returns."
     })
 final class ReportCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.stream.Stream;
+import org.safeloop.experiments.run.RunDirectory;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -33,11 +34,17 @@ final class RunSelection {
     return Stream.of(baselines.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
   }
 
-  /** Returns {@code --out}, or {@code runs/<prefix>-<time>}. */
+  /**
+   * Returns {@code --out}, or {@code runs/<prefix>-<time>}, created and checked writable.
+   *
+   * @throws IllegalArgumentException when the folder cannot be written
+   */
   Path outOr(String prefix) {
-    return out != null
-        ? out
-        : Path.of(
-            "runs", prefix + "-" + Instant.now().toString().replace(':', '-').substring(0, 19));
+    Path dir =
+        out != null
+            ? out
+            : Path.of(
+                "runs", prefix + "-" + Instant.now().toString().replace(':', '-').substring(0, 19));
+    return RunDirectory.requireWritableFolder(dir, "--out");
   }
 }

@@ -1,6 +1,8 @@
 package org.safeloop.experiments.cli;
 
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import org.safeloop.experiments.run.RunDirectory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -48,6 +50,12 @@ public final class SafeLoopCommand implements Runnable {
             err.println("safeloop: " + ex.getMessage());
             err.flush();
             return 2;
+          }
+          if (ex instanceof UncheckedIOException io) {
+            // A file could not be written or read mid-run (a full disk, a vanished folder).
+            err.println("safeloop: " + RunDirectory.reason(io));
+            err.flush();
+            return 1;
           }
           throw ex;
         });

@@ -1,6 +1,7 @@
 package org.safeloop.experiments.cli;
 
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -9,7 +10,9 @@ import org.safeloop.env.ProcessEnvironment;
 import org.safeloop.env.control.Policy;
 import org.safeloop.env.ode.IntegratorSpec;
 import org.safeloop.env.scenario.Scenario;
+import org.safeloop.env.scenario.ScenarioSpec;
 import org.safeloop.env.scenario.Scenarios;
+import org.safeloop.experiments.run.RunDirectory;
 import org.safeloop.experiments.simulate.ActionSource;
 import org.safeloop.experiments.simulate.EpisodeRecorder;
 import org.safeloop.experiments.simulate.EpisodeSummary;
@@ -102,8 +105,9 @@ final class SimulateCommand implements Callable<Integer> {
   public Integer call() {
     Scenario s = Scenarios.load(scenario);
     if (steps != null) {
-      if (steps < 1) {
-        throw new IllegalArgumentException("--steps must be at least 1, got " + steps);
+      if (steps < 1 || steps > ScenarioSpec.MAX_STEPS) {
+        throw new IllegalArgumentException(
+            "--steps must be between 1 and " + ScenarioSpec.MAX_STEPS + ", got " + steps);
       }
       s = s.withEpisodeSteps(steps);
     }
@@ -117,6 +121,11 @@ final class SimulateCommand implements Callable<Integer> {
     }
     Path file =
         output != null ? output : Path.of("runs", "simulate", s.name() + "__seed" + seed + ".csv");
+    if (Files.isDirectory(file)) {
+      throw new IllegalArgumentException("-o " + file + ": is a folder; give a file name");
+    }
+    RunDirectory.requireWritableFolder(
+        file.toAbsolutePath().getParent(), "-o " + file + ": folder");
     EpisodeSummary summary;
     ShieldedPolicy decisions = shielded;
     try (EpisodeRecorder recorder = new EpisodeRecorder(env, file, shielded != null)) {

@@ -97,11 +97,16 @@ final class TrainCommand implements Callable<Integer> {
     if (seed != null && seeds != null) {
       throw new IllegalArgumentException("give --seed or --seeds, not both");
     }
-    if (seeds != null && seeds < 1) {
-      throw new IllegalArgumentException("--seeds must be at least 1");
+    if (seeds != null && (seeds < 1 || seeds > ExperimentSpec.MAX_SEEDS)) {
+      throw new IllegalArgumentException(
+          "--seeds must be between 1 and " + ExperimentSpec.MAX_SEEDS + ", got " + seeds);
     }
-    if (steps != null && steps < 1) {
-      throw new IllegalArgumentException("--steps must be at least 1");
+    if (steps != null && (steps < 1 || steps > ExperimentSpec.MAX_TRAINING_STEPS)) {
+      throw new IllegalArgumentException(
+          "--steps must be between 1 and " + ExperimentSpec.MAX_TRAINING_STEPS + ", got " + steps);
+    }
+    if (jobs != null && jobs < 1) {
+      throw new IllegalArgumentException("--jobs must be at least 1, got " + jobs);
     }
     List<Long> seedList =
         seed != null
@@ -115,6 +120,10 @@ final class TrainCommand implements Callable<Integer> {
       experiment = experiment.with(budget, quick ? QUICK_EPISODES : null);
     }
     Path folder = output != null ? output : Path.of(s.output());
+    if (runDir == null) {
+      RunDirectory.requireWritableFolder(
+          folder, output != null ? "--output" : config + ": field 'output':");
+    }
     Instant now = Instant.now();
 
     if (seedList.size() == 1) {

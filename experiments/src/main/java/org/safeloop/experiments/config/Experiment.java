@@ -1,9 +1,12 @@
 package org.safeloop.experiments.config;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
@@ -36,8 +39,9 @@ import org.safeloop.shield.Shields;
  * each time.
  */
 public final class Experiment {
-  private static final ObjectMapper JSON =
-      new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
+  /** Binds hyper-parameters as strictly as the file itself: epochs: 2.7 is not 2. */
+  private static final ObjectMapper JSON = YamlConfig.strict(JsonMapper.builder()).build();
+
   private static final ObjectMapper YAML =
       new ObjectMapper(
               YAMLFactory.builder()
@@ -154,21 +158,37 @@ public final class Experiment {
     node.put("lagrangian", algorithm.lagrangian());
     try {
       return JSON.treeToValue(node, algorithm.configType());
-    } catch (JsonProcessingException | IllegalArgumentException e) {
-      Throwable root = e;
-      while (root.getCause() != null) {
-        root = root.getCause();
-      }
-      String message = root.getMessage() == null ? e.getMessage() : root.getMessage();
-      String blamed = "hyperparameters";
-      for (String key : overrides.keySet()) {
-        if (message.contains(key)) {
-          blamed = "hyperparameters." + key;
-          break;
+    } catch (JsonMappingException e) {
+      if (e instanceof MismatchedInputException
+          && !e.getPath().isEmpty()
+          && e.getPath().get(0).getFieldName() != null) {
+        String key = e.getPath().get(0).getFieldName();
+        if (overrides.containsKey(key)) {
+          throw doc.error("hyperparameters." + key, YamlConfig.problemOf(e));
         }
       }
-      throw doc.error(blamed, message.lines().findFirst().orElse(message));
+      throw hyperparameterError(e, overrides, doc);
+    } catch (JsonProcessingException | IllegalArgumentException e) {
+      throw hyperparameterError(e, overrides, doc);
     }
+  }
+
+  /** Blames the hyper-parameter that a record's validation names in its message. */
+  private static ConfigException hyperparameterError(
+      Exception e, Map<String, Object> overrides, YamlConfig.Document<?> doc) {
+    Throwable root = e;
+    while (root.getCause() != null) {
+      root = root.getCause();
+    }
+    String message = root.getMessage() == null ? e.getMessage() : root.getMessage();
+    String blamed = "hyperparameters";
+    for (String key : overrides.keySet()) {
+      if (message.contains(key)) {
+        blamed = "hyperparameters." + key;
+        break;
+      }
+    }
+    return doc.error(blamed, message.lines().findFirst().orElse(message));
   }
 
   /**

@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.safeloop.env.config.FieldException;
+import org.safeloop.env.config.OtherFileKind;
 import org.safeloop.shield.ShieldPenalty;
 
 /**
@@ -27,6 +28,15 @@ import org.safeloop.shield.ShieldPenalty;
  * @param output folder that receives the run directories (relative to the working directory),
  *     default {@code runs}
  */
+@OtherFileKind(
+    key = "process",
+    message = "this is a scenario file; an experiment refers to it with `scenario:`")
+@OtherFileKind(
+    key = "equations",
+    message = "this is a model file; a scenario refers to it with `process:`")
+@OtherFileKind(
+    key = "state_constraints",
+    message = "this is a constraint (shield) file; an experiment refers to it with `shield:`")
 public record ExperimentSpec(
     String name,
     String scenario,
@@ -39,6 +49,18 @@ public record ExperimentSpec(
     List<Long> seeds,
     String output) {
 
+  /** Most seeds one experiment may train: each seed is a run directory and a training. */
+  public static final int MAX_SEEDS = 1_000;
+
+  /** Largest training budget in environment steps (a billion: weeks on two cores). */
+  public static final long MAX_TRAINING_STEPS = 1_000_000_000L;
+
+  /** Most evaluation episodes of a policy. */
+  public static final int MAX_EPISODES = 10_000;
+
+  /** Longest experiment name, in characters. */
+  public static final int MAX_NAME_LENGTH = 100;
+
   /** Validates what can be checked without loading the scenario, and fills defaults. */
   public ExperimentSpec {
     FieldException.require(
@@ -46,12 +68,18 @@ public record ExperimentSpec(
         "scenario",
         "name a built-in scenario (e.g. cstr-tracking) or a scenario file");
     FieldException.require(
-        algorithm != null && Algorithm.NAMES.contains(algorithm),
+        algorithm != null, "algorithm", "give the algorithm: one of " + Algorithm.NAMES);
+    FieldException.require(
+        Algorithm.NAMES.contains(algorithm),
         "algorithm",
         "unknown algorithm '" + algorithm + "'; choose one of " + Algorithm.NAMES);
     if (name == null || name.isBlank()) {
       name = scenario.replaceAll("^.*/|\\.ya?ml$", "") + "-" + algorithm;
     }
+    FieldException.require(
+        name.length() <= MAX_NAME_LENGTH,
+        "name",
+        "at most " + MAX_NAME_LENGTH + " characters, got " + name.length());
     hyperparameters =
         hyperparameters == null
             ? Map.of()
@@ -66,9 +94,15 @@ public record ExperimentSpec(
     if (evaluation == null) {
       evaluation = EvaluationSpec.defaults();
     }
-    if (seeds == null || seeds.isEmpty()) {
+    FieldException.require(
+        seeds == null || !seeds.isEmpty(),
+        "seeds",
+        "an empty list trains nothing; give at least one seed, or leave seeds out for [0]");
+    if (seeds == null) {
       seeds = List.of(0L);
     }
+    FieldException.require(
+        seeds.size() <= MAX_SEEDS, "seeds", "at most " + MAX_SEEDS + " seeds, got " + seeds.size());
     FieldException.require(
         seeds.stream().allMatch(s -> s != null && s >= 0), "seeds", "seeds must be >= 0");
     FieldException.require(
@@ -182,7 +216,10 @@ public record ExperimentSpec(
     /** Validates and fills defaults. */
     public TrainingSpec {
       FieldException.require(steps != null, "steps", "give the training budget in steps");
-      FieldException.require(steps >= 1, "steps", "must be at least 1, got " + steps);
+      FieldException.require(
+          steps >= 1 && steps <= MAX_TRAINING_STEPS,
+          "steps",
+          "must be between 1 and " + MAX_TRAINING_STEPS + ", got " + steps);
       if (realism == null) {
         realism = true;
       }
@@ -215,7 +252,10 @@ public record ExperimentSpec(
       if (episodes == null) {
         episodes = 10;
       }
-      FieldException.require(episodes >= 1, "episodes", "must be at least 1, got " + episodes);
+      FieldException.require(
+          episodes >= 1 && episodes <= MAX_EPISODES,
+          "episodes",
+          "must be between 1 and " + MAX_EPISODES + ", got " + episodes);
       if (realism == null) {
         realism = false;
       }

@@ -11,6 +11,8 @@ import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The layout of a run directory {@code <scenario>__<algorithm>__<seed>__<timestamp>}: {@code
@@ -72,6 +74,68 @@ public final class RunDirectory {
    */
   public static RunInfo info(Path dir) {
     return readJson(dir.resolve(RUN), RunInfo.class);
+  }
+
+  /**
+   * Makes sure {@code folder} is a folder that this process can write in, creating it (and its
+   * parents) when missing, before any work starts: every command that writes results (train,
+   * simulate, evaluate, compare, report) calls this with the folder it will write into.
+   *
+   * @param folder the output folder
+   * @param what how the user gave it, for the message, e.g. {@code --output}
+   * @return {@code folder}
+   * @throws IllegalArgumentException naming the folder and why it cannot be used: it is a file, it
+   *     lies under a file, it cannot be created (e.g. under {@code /proc}) or it is not writable
+   */
+  public static Path requireWritableFolder(Path folder, String what) {
+    Path absolute = folder.toAbsolutePath().normalize();
+    for (Path p = absolute; p != null; p = p.getParent()) {
+      if (Files.exists(p) && !Files.isDirectory(p)) {
+        throw new IllegalArgumentException(
+            what
+                + " "
+                + folder
+                + ": "
+                + (p.equals(absolute) ? "is a file, not a folder" : "lies under the file " + p));
+      }
+    }
+    try {
+      Files.createDirectories(absolute);
+    } catch (IOException | SecurityException e) {
+      throw new IllegalArgumentException(
+          what + " " + folder + ": cannot create the folder (" + reason(e) + ")", e);
+    }
+    try {
+      Files.delete(Files.createTempFile(absolute, ".safeloop-probe", ".tmp"));
+    } catch (IOException | SecurityException e) {
+      throw new IllegalArgumentException(
+          what + " " + folder + ": cannot write in the folder (" + reason(e) + ")", e);
+    }
+    return folder;
+  }
+
+  /**
+   * Says why an operation on files failed, for a person: {@code No space left on device}, {@code
+   * permission denied}, following the causes of a wrapped exception.
+   */
+  public static String reason(Throwable e) {
+    List<String> parts = new ArrayList<>();
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      String part;
+      if (t instanceof java.nio.file.AccessDeniedException a) {
+        part = "permission denied: " + a.getFile();
+      } else if (t instanceof java.nio.file.NoSuchFileException n) {
+        part = "no such file or folder: " + n.getFile();
+      } else if (t instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+        part = f.getReason();
+      } else {
+        part = t.getMessage();
+      }
+      if (part != null && parts.stream().noneMatch(p -> p.contains(part))) {
+        parts.add(part);
+      }
+    }
+    return parts.isEmpty() ? e.getClass().getSimpleName() : String.join(": ", parts);
   }
 
   /** Writes {@code value} as indented JSON to {@code file}, atomically (temporary file, rename). */

@@ -107,6 +107,7 @@ public final class Trainer {
             "");
     RunDirectory.writeJson(runDir.resolve(RunDirectory.RUN), info);
 
+    RunInfo initial = info;
     try (PrintWriter log = openLog(runDir.resolve(RunDirectory.LOG));
         MetricsLog metrics = new MetricsLog(runDir.resolve(RunDirectory.METRICS))) {
       log(log, "run " + runDir.getFileName() + " (" + CodeVersion.describe() + ")");
@@ -179,20 +180,79 @@ public final class Trainer {
             info.finished(
                 Instant.now().toString(), status, done, state.episodes, trainSeconds, message);
       } catch (RuntimeException e) {
-        info =
+        log(log, "failed: " + RunDirectory.reason(e));
+        throw new Failed(
             info.finished(
                 Instant.now().toString(),
                 "failed",
                 env.totalSteps(),
                 state.episodes,
                 seconds(startNanos),
-                String.valueOf(e.getMessage()));
-        RunDirectory.writeJson(runDir.resolve(RunDirectory.RUN), info);
-        log(log, "failed: " + e);
-        throw e;
+                RunDirectory.reason(e)),
+            e);
       }
       RunDirectory.writeJson(runDir.resolve(RunDirectory.RUN), info);
       return new Result(runDir, info, evaluation);
+    } catch (Failed f) {
+      markFailed(runDir, f.info, f.cause);
+      throw f.cause;
+    } catch (RuntimeException e) {
+      // Opening or closing the log or the metrics failed, or the final run.json could not be
+      // written (a full disk): the run must still not look as if it were running.
+      markFailed(
+          runDir,
+          initial.finished(Instant.now().toString(), "failed", 0, 0, 0, RunDirectory.reason(e)),
+          e);
+      throw e;
+    }
+  }
+
+  /** Carries the failed run's figures from the training loop to the clean-up. */
+  private static final class Failed extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    private final transient RunInfo info;
+    private final RuntimeException cause;
+
+    Failed(RunInfo info, RuntimeException cause) {
+      super(cause.getMessage(), cause, false, false);
+      this.info = info;
+      this.cause = cause;
+    }
+  }
+
+  /**
+   * Leaves a failed run consistent: temporary files (a half-written checkpoint or run.json) are
+   * deleted first, which also frees the space a full disk needs for the last write, then {@code
+   * run.json} says {@code failed} with the reason. Problems while cleaning up are attached to
+   * {@code failure} rather than hiding it.
+   */
+  private static void markFailed(Path runDir, RunInfo info, RuntimeException failure) {
+    try (var files = Files.walk(runDir)) {
+      for (Path tmp : files.filter(p -> p.getFileName().toString().endsWith(".tmp")).toList()) {
+        Files.deleteIfExists(tmp);
+      }
+    } catch (IOException | UncheckedIOException e) {
+      failure.addSuppressed(e);
+    }
+    try {
+      RunDirectory.writeJson(runDir.resolve(RunDirectory.RUN), info);
+    } catch (UncheckedIOException e) {
+      failure.addSuppressed(e);
+      try {
+        // No room for a temporary copy: overwrite in place (truncating frees the old blocks).
+        Files.writeString(
+            runDir.resolve(RunDirectory.RUN),
+            RunDirectory.JSON.writeValueAsString(info),
+            StandardCharsets.UTF_8);
+      } catch (IOException again) {
+        failure.addSuppressed(again);
+      } finally {
+        try {
+          Files.deleteIfExists(runDir.resolve(RunDirectory.RUN + ".tmp"));
+        } catch (IOException leftOver) {
+          failure.addSuppressed(leftOver);
+        }
+      }
     }
   }
 

@@ -199,4 +199,61 @@ class CommandLineTest {
     assertTrue(r.out().contains("first-order"), r.out());
     assertTrue(r.out().contains("rk4x4, realism off"), r.out());
   }
+
+  @Test
+  void anOutputPathThatCannotBeAFolderIsRefusedWithOneClearLine() throws IOException {
+    Path file = Files.writeString(dir.resolve("taken"), "x");
+    for (Path bad : List.of(file, file.resolve("under"), Path.of("/proc/safeloop-out"))) {
+      Run r = run("compare", dir.toString(), "--out", bad.toString());
+      assertEquals(2, r.exitCode(), r.err());
+      assertTrue(r.err().startsWith("safeloop: --out " + bad + ": "), r.err());
+      assertTrue(r.err().lines().count() == 1, r.err());
+    }
+    Run simulate = run("simulate", "first-order", "-o", dir.toString());
+    assertEquals(2, simulate.exitCode(), simulate.err());
+    assertTrue(simulate.err().contains("is a folder; give a file name"), simulate.err());
+    Run under = run("simulate", "first-order", "-o", file.resolve("x.csv").toString());
+    assertEquals(2, under.exitCode(), under.err());
+    assertTrue(under.err().contains(file + ": is a file, not a folder"), under.err());
+    Run deeper = run("simulate", "first-order", "-o", file.resolve("a/x.csv").toString());
+    assertTrue(deeper.err().contains("lies under the file " + file), deeper.err());
+  }
+
+  @Test
+  void trainRefusesAnOutputThatIsAFileAndZeroJobsBeforeTraining() throws IOException {
+    Path file = Files.writeString(dir.resolve("taken"), "x");
+    Path config =
+        Files.writeString(
+            dir.resolve("e.yaml"),
+            "scenario: fopdt\nalgorithm: ppo\ntraining: {steps: 256}\noutput: " + file + "\n");
+    Run output = run("train", config.toString(), "--no-progress");
+    assertEquals(2, output.exitCode(), output.err());
+    assertTrue(output.err().contains("is a file, not a folder"), output.err());
+    Run jobs = run("train", config.toString(), "--seeds", "2", "--jobs", "0");
+    assertEquals(2, jobs.exitCode(), jobs.err());
+    assertTrue(jobs.err().contains("--jobs must be at least 1"), jobs.err());
+  }
+
+  @Test
+  void topLevelHelpShowsEachCommandsFirstLineAsACompleteSentence() {
+    Run r = run("--help");
+    for (String command : List.of("train", "evaluate", "compare", "report", "simulate")) {
+      String line =
+          r.out()
+              .lines()
+              .filter(l -> l.strip().startsWith(command + " "))
+              .findFirst()
+              .orElseThrow();
+      // The summary may wrap; the entry ends with a full stop, never mid-sentence.
+      List<String> entry = new java.util.ArrayList<>();
+      List<String> all = r.out().lines().toList();
+      int i = all.indexOf(line);
+      entry.add(line);
+      while (i + 1 < all.size() && all.get(i + 1).startsWith("                 ")) {
+        entry.add(all.get(++i));
+      }
+      String text = String.join(" ", entry).strip();
+      assertTrue(text.endsWith("."), "cut mid-sentence: " + text);
+    }
+  }
 }

@@ -174,4 +174,62 @@ class ExperimentFileTest {
     assertTrue(e.getMessage().contains("none.yaml"), e.getMessage());
     assertInstanceOf(IllegalArgumentException.class, e);
   }
+
+  private ConfigException parseFails(String text) {
+    return assertThrows(ConfigException.class, () -> Experiment.parse(text, "x.yaml"));
+  }
+
+  @Test
+  void aFractionalHyperParameterIsRefusedForAWholeNumberRatherThanTruncated() {
+    ConfigException e = parseFails(VALID.replace("steps_per_update: 256", "epochs: 2.7"));
+    assertEquals("hyperparameters.epochs", e.field(), e.getMessage());
+    assertTrue(e.getMessage().contains("expected a whole number, got 2.7"), e.getMessage());
+    ConfigException quoted = parseFails(VALID.replace("steps: 1024", "steps: \"1024\""));
+    assertEquals("training.steps", quoted.field(), quoted.getMessage());
+    ConfigException flag = parseFails(VALID.replace("episodes: 2", "episodes: 2\n  realism: 1"));
+    assertEquals("evaluation.realism", flag.field(), flag.getMessage());
+  }
+
+  @Test
+  void anEmptySeedListIsRefusedRatherThanReplacedBySeedZero() {
+    ConfigException e = parseFails(VALID.replace("seeds: [3]", "seeds: []"));
+    assertEquals("seeds", e.field());
+    assertTrue(e.getMessage().contains("trains nothing"), e.getMessage());
+  }
+
+  @Test
+  void aMissingAlgorithmIsNotCalledUnknownNull() {
+    ConfigException e = parseFails(VALID.replace("algorithm: ppo\n", ""));
+    assertEquals("algorithm", e.field());
+    assertFalse(e.getMessage().contains("null"), e.getMessage());
+    assertTrue(e.getMessage().contains("give the algorithm"), e.getMessage());
+  }
+
+  @Test
+  void sizesAboveTheirBoundsAreRefusedAtLoad() {
+    ConfigException hidden =
+        parseFails(VALID.replace("learning_rate: 0.001", "hidden: [100000000, 64]"));
+    assertEquals("hyperparameters.hidden", hidden.field(), hidden.getMessage());
+    assertTrue(hidden.getMessage().contains("between 1 and 4096"), hidden.getMessage());
+    assertEquals(
+        "evaluation.episodes",
+        parseFails(VALID.replace("episodes: 2", "episodes: 1000000")).field());
+    assertEquals(
+        "training.steps", parseFails(VALID.replace("steps: 1024", "steps: 100000000000")).field());
+    String manySeeds =
+        java.util.stream.LongStream.range(0, 1001)
+            .mapToObj(Long::toString)
+            .collect(java.util.stream.Collectors.joining(", ", "[", "]"));
+    ConfigException seeds = parseFails(VALID.replace("[3]", manySeeds));
+    assertEquals("seeds", seeds.field());
+    assertTrue(seeds.getMessage().contains("at most 1000 seeds"), seeds.getMessage());
+  }
+
+  @Test
+  void aScenarioFileGivenAsAnExperimentSaysWhatItIs() {
+    ConfigException e = parseFails("name: s\nprocess: cstr\nsteps: 10\n");
+    assertEquals(
+        "x.yaml: this is a scenario file; an experiment refers to it with `scenario:`",
+        e.getMessage());
+  }
 }

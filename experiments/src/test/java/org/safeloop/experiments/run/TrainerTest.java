@@ -228,4 +228,26 @@ class TrainerTest {
       return files.map(f -> f.getFileName().toString()).sorted().toList();
     }
   }
+
+  @Test
+  void aDiskThatFillsDuringTrainingLeavesNoTemporariesAndARunMarkedFailedWithTheReason()
+      throws IOException {
+    Path full = Path.of("/dev/full");
+    org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(full), "needs Linux's /dev/full");
+    Path run = dir.resolve("run");
+    Files.createDirectories(run);
+    // Every write to metrics.csv fails as on a full disk.
+    Files.createSymbolicLink(run.resolve(RunDirectory.METRICS), full);
+    RuntimeException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            RuntimeException.class,
+            () -> Trainer.run(Experiment.parse(PPO, "ppo.yaml"), 1, run, false, () -> false));
+    RunInfo info = RunDirectory.info(run);
+    assertEquals("failed", info.status());
+    assertTrue(info.message().contains("No space left on device"), info.message());
+    assertTrue(RunDirectory.reason(e).contains("No space left on device"), e.toString());
+    try (Stream<Path> files = Files.walk(run)) {
+      assertEquals(List.of(), files.filter(p -> p.toString().endsWith(".tmp")).toList());
+    }
+  }
 }

@@ -276,6 +276,12 @@ public record ShieldSpec(
   public record RepairSpec(
       Integer bisectionSteps, Integer searchPoints, Integer predictionSubsteps) {
 
+    /**
+     * Most RK4 sub-steps per control step in the shield's predictions: each decision integrates
+     * horizon x sub-steps for each candidate action, within one control cycle.
+     */
+    public static final int MAX_PREDICTION_SUBSTEPS = 100;
+
     /** Validates and fills defaults. */
     public RepairSpec {
       if (bisectionSteps == null) {
@@ -289,9 +295,10 @@ public record ShieldSpec(
       FieldException.require(
           searchPoints >= 2 && searchPoints <= 101, "search_points", "must be in 2..101");
       FieldException.require(
-          predictionSubsteps == null || predictionSubsteps >= 1,
+          predictionSubsteps == null
+              || (predictionSubsteps >= 1 && predictionSubsteps <= MAX_PREDICTION_SUBSTEPS),
           "prediction_substeps",
-          "must be at least 1");
+          "must be between 1 and " + MAX_PREDICTION_SUBSTEPS + ", got " + predictionSubsteps);
     }
   }
 }

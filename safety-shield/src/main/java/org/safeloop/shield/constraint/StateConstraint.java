@@ -35,6 +35,12 @@ public record StateConstraint(
   private static final Pattern TWO_SIDED =
       Pattern.compile("^\\s*" + NUMBER + "\\s*<=\\s*([A-Za-z_]\\w*)\\s*<=\\s*" + NUMBER + "\\s*$");
 
+  /**
+   * Longest prediction horizon in control steps: the shield predicts this far for every candidate
+   * action of every decision, so a longer horizon makes decisions take seconds.
+   */
+  public static final int MAX_HORIZON = 1_000;
+
   /** Parses the bound text if given, validates and fills defaults. */
   public StateConstraint {
     if (bound != null) {
@@ -71,7 +77,10 @@ public record StateConstraint(
         bound != null ? "bound" : "min",
         "lower bound " + min + " must be below upper bound " + max);
     FieldException.require(horizon != null, "horizon", "give the prediction horizon in steps");
-    FieldException.require(horizon >= 1, "horizon", "must be at least 1 step, got " + horizon);
+    FieldException.require(
+        horizon >= 1 && horizon <= MAX_HORIZON,
+        "horizon",
+        "must be between 1 and " + MAX_HORIZON + " steps, got " + horizon);
     if (backOff == null) {
       backOff = 0.0;
     }
