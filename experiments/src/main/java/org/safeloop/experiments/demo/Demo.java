@@ -19,6 +19,7 @@ import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import org.safeloop.agent.bundle.MlpPolicy;
 import org.safeloop.agent.bundle.PolicyBundle;
 import org.safeloop.env.SignalSpace;
@@ -161,12 +162,18 @@ public final class Demo {
   private final Budget budget;
   private final PrintWriter out;
   private final Path runDir;
+  private final Consumer<? super VirtualPlant> afterDeployment;
 
-  private Demo(Options options, PrintWriter out, Path runDir) {
+  private Demo(
+      Options options,
+      PrintWriter out,
+      Path runDir,
+      Consumer<? super VirtualPlant> afterDeployment) {
     this.options = options;
     this.budget = options.budget();
     this.out = out;
     this.runDir = runDir;
+    this.afterDeployment = afterDeployment;
   }
 
   /**
@@ -178,12 +185,23 @@ public final class Demo {
    * @throws StageFailure naming the stage that failed
    */
   public static Path run(Options options, PrintWriter out) {
+    return run(options, out, plant -> {});
+  }
+
+  /**
+   * As {@link #run(Options, PrintWriter)}, and hands the virtual plant to {@code afterDeployment}
+   * once the bridge has disconnected and before the plant stops, so that a test can read the
+   * plant's own counters (writes received, steps).
+   */
+  static Path run(
+      Options options, PrintWriter out, Consumer<? super VirtualPlant> afterDeployment) {
+    Objects.requireNonNull(afterDeployment, "afterDeployment");
     String stamp =
         DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
             .withZone(ZoneOffset.UTC)
             .format(Instant.now());
     Path runDir = options.outputRoot().resolve("demo-" + stamp).toAbsolutePath();
-    Demo demo = new Demo(options, out, runDir);
+    Demo demo = new Demo(options, out, runDir, afterDeployment);
     return demo.runStages();
   }
 
@@ -214,6 +232,7 @@ public final class Demo {
       try (deployment) {
         stage(5, "faults", () -> faults(deployment));
       }
+      afterDeployment.accept(vp);
       page = stage(6, "report", () -> report(trained, deployment));
       out.printf(
           Locale.ROOT,

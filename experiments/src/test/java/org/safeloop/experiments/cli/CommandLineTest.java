@@ -1,6 +1,8 @@
 package org.safeloop.experiments.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -8,11 +10,18 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.safeloop.env.ProcessEnvironment;
 import org.safeloop.env.StepResult;
+import org.safeloop.env.realism.RealismConfig;
 import org.safeloop.env.scenario.Scenarios;
 import picocli.CommandLine;
 
@@ -145,12 +154,21 @@ class CommandLineTest {
     assertEquals("shield_reason", header.get(header.size() - 1));
     int verdict = header.indexOf("shield_verdict");
     int cost = header.indexOf("cost_T_range");
+    int interventions = 0;
     for (String line : lines.subList(1, lines.size())) {
       String[] cells = line.split(",", -1);
       assertTrue(List.of("accepted", "repaired", "fallback").contains(cells[verdict]), line);
       assertEquals(0.0, Double.parseDouble(cells[cost]), 0.0, "inside 321-327 K: " + line);
+      if (!cells[verdict].equals("accepted")) {
+        interventions++;
+      }
     }
-    assertTrue(r.out().contains("0 constraint-violating steps, 60 shield interventions"), r.out());
+    // Tc = 310 K on every step is outside the shield's safe set: every step is corrected.
+    assertEquals(60, interventions, "interventions in the CSV");
+    double[] summary =
+        figures(r.out(), "(\\d+) constraint-violating steps, (\\d+) shield interventions");
+    assertEquals(0, summary[0], "the summary's violating steps");
+    assertEquals(interventions, summary[1], "the summary counts what the CSV shows");
   }
 
   @Test
@@ -163,12 +181,40 @@ class CommandLineTest {
     assertTrue(r.err().contains("bad.shield.yaml:4: field 'actions.Tc.max'"), r.err());
   }
 
+  /**
+   * The shield benchmark's figures, parsed: the counts asked for, percentiles finite, positive and
+   * ordered. Speed itself is measured by {@code safeloop bench}, never asserted.
+   */
   @Test
-  void benchShieldReportsLatencyPercentiles() {
+  void benchShieldPrintsOrderedFinitePercentilesOverTheDecisionsAskedFor() {
     Run r = run("bench", "shield", "--warmup", "100", "--decisions", "300");
     assertEquals(0, r.exitCode(), r.err());
-    assertTrue(r.out().contains("p99"), r.out());
-    assertTrue(r.out().contains("allocated per decision"), r.out());
+    assertTrue(
+        r.out()
+            .contains(
+                "shield cstr-constrained on cstr-constrained; random proposals; 300 decisions"
+                    + " after 100 warm-up"),
+        r.out());
+    double[] latency =
+        figures(r.out(), "latency \\[us\\]: median (\\S+)  p99 (\\S+)  p99\\.9 (\\S+)  max (\\S+)");
+    assertOrderedPositive("shield latency median, p99, p99.9, max", latency);
+    double[] medians =
+        figures(
+            r.out(),
+            "median \\[us\\]: accepted (\\S+), repaired or fallback (\\S+) \\((\\S+) % of"
+                + " decisions\\)");
+    for (int i = 0; i < 2; i++) {
+      assertTrue(medians[i] > 0 && medians[i] <= latency[3], "median " + i + ": " + r.out());
+    }
+    // Random proposals jump across the range on one step in four: the shield must intervene.
+    assertTrue(medians[2] > 0 && medians[2] <= 100, "intervention share " + medians[2]);
+    double[] memory =
+        figures(
+            r.out(),
+            "allocated per decision: (\\S+) bytes; heap after GC: (\\S+) MiB before, (\\S+) MiB"
+                + " after");
+    assertTrue(memory[0] >= 0, "bytes per decision " + memory[0]);
+    assertTrue(memory[1] > 0 && memory[2] > 0, r.out());
   }
 
   @Test
@@ -181,8 +227,12 @@ class CommandLineTest {
     assertTrue(r.out().contains("four-tank"));
   }
 
+  /**
+   * The environment benchmark's table, parsed: one row per integrator case of the scenario, rates
+   * finite, positive and ordered min <= median <= max over the rounds asked for.
+   */
   @Test
-  void benchEnvReportsStepsPerSecond() {
+  void benchEnvPrintsOneRowPerCaseWithOrderedPositiveRates() {
     Run r =
         run(
             "bench",
@@ -192,12 +242,113 @@ class CommandLineTest {
             "--warmup",
             "0",
             "--rounds",
-            "1",
+            "3",
             "--round-seconds",
-            "0.05");
+            "0.1");
     assertEquals(0, r.exitCode(), r.err());
-    assertTrue(r.out().contains("first-order"), r.out());
-    assertTrue(r.out().contains("rk4x4, realism off"), r.out());
+    assertTrue(r.out().contains("3 rounds of 0.1 s after 0.0 s warm-up"), r.out());
+    Pattern row =
+        Pattern.compile("^(\\S+) +(.+?) +([0-9][0-9,]*) +([0-9][0-9,]*) +([0-9][0-9,]*)$");
+    Map<String, double[]> rates = new LinkedHashMap<>();
+    for (String line : r.out().lines().toList()) {
+      Matcher m = row.matcher(line);
+      if (m.matches()) {
+        assertEquals("first-order", m.group(1), line);
+        double[] rate = new double[3];
+        for (int i = 0; i < 3; i++) {
+          rate[i] = Double.parseDouble(m.group(3 + i).replace(",", ""));
+        }
+        assertNull(rates.put(m.group(2), rate), "case twice: " + line);
+      }
+    }
+    List<String> cases = new ArrayList<>(List.of("rk4x4, realism off"));
+    if (!Scenarios.load("first-order").spec().realism().equals(RealismConfig.none())) {
+      cases.add("rk4x4, realism on");
+    }
+    cases.addAll(List.of("dormand-prince 1e-8, off", "dormand-prince 1e-10, off"));
+    assertEquals(cases, List.copyOf(rates.keySet()), r.out());
+    rates.forEach(
+        (label, rate) -> {
+          double median = rate[0];
+          double min = rate[1];
+          double max = rate[2];
+          assertTrue(min > 0 && Double.isFinite(max), label + ": " + r.out());
+          assertTrue(min <= median && median <= max, label + " min <= median <= max: " + r.out());
+        });
+  }
+
+  /**
+   * The deployment benchmark over Modbus, parsed: every row of the latency table has five finite,
+   * non-negative, ordered percentiles, and the health line accounts for exactly the cycles asked
+   * for, all in closed loop (exit code 0). The p99 target's verdict is printed, not asserted.
+   */
+  @Test
+  void benchDeployPrintsOrderedPercentilesForEveryPartOfTheCycleAndCountsEveryCycle() {
+    Run r = run("bench", "deploy", "--protocol", "modbus", "--cycles", "200", "--warmup", "20");
+    assertEquals(0, r.exitCode(), r.out() + r.err());
+    assertTrue(r.out().contains("modbus: 200 cycles after 20 warm-up"), r.out());
+    List<String> lines = r.out().lines().toList();
+    for (String label :
+        List.of(
+            "cycle (runtime latencyMicros)",
+            "runCycle wall time, audit included",
+            "  read (every tag, one request)",
+            "  shield decision",
+            "  write (setpoint, advisory, heartbeat)",
+            "  approval expiry check (validUntil)",
+            "  rest: validation, policy, checks",
+            "audit record and append (after it)",
+            "plant step (outside the cycle)")) {
+      List<String> found = lines.stream().filter(l -> l.startsWith("  " + label + " ")).toList();
+      assertEquals(1, found.size(), "row '" + label + "' in\n" + r.out());
+      String[] cells = found.get(0).substring(label.length() + 2).trim().split(" +");
+      double[] q = new double[5];
+      for (int i = 0; i < 5; i++) {
+        q[i] = Double.parseDouble(cells[i].replace(",", ""));
+      }
+      assertOrdered(label + " median, p90, p99, p99.9, max", q);
+      assertTrue(q[0] >= 0, label + ": " + found.get(0));
+      if (label.startsWith("cycle") || label.startsWith("runCycle")) {
+        assertTrue(q[4] > 0, "a cycle takes time: " + found.get(0));
+      }
+    }
+    double[] health =
+        figures(
+            r.out(),
+            "closed loop in (\\S+) of (\\S+) measured cycles; shield accepted (\\S+), repaired"
+                + " (\\S+), fell back (\\S+)");
+    assertEquals(200, health[0], "closed-loop cycles");
+    assertEquals(200, health[1], "measured cycles");
+    assertEquals(200, health[2] + health[3] + health[4], "one verdict per cycle");
+    assertFalse(r.out().contains("WARNING"), r.out());
+  }
+
+  /**
+   * The numbers captured by the groups of {@code regex} in the one line of {@code out} it finds.
+   */
+  private static double[] figures(String out, String regex) {
+    Matcher m = Pattern.compile(regex).matcher(out);
+    assertTrue(m.find(), "no line matching '" + regex + "' in\n" + out);
+    double[] values = new double[m.groupCount()];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = Double.parseDouble(m.group(i + 1).replace(",", ""));
+    }
+    assertFalse(m.find(), "two lines match '" + regex + "'");
+    return values;
+  }
+
+  private static void assertOrdered(String what, double[] values) {
+    for (int i = 0; i < values.length; i++) {
+      assertTrue(Double.isFinite(values[i]), what + ": " + Arrays.toString(values));
+      if (i > 0) {
+        assertTrue(values[i - 1] <= values[i], what + " out of order: " + Arrays.toString(values));
+      }
+    }
+  }
+
+  private static void assertOrderedPositive(String what, double[] values) {
+    assertOrdered(what, values);
+    assertTrue(values[0] > 0, what + " not positive: " + Arrays.toString(values));
   }
 
   @Test

@@ -8,7 +8,10 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -89,13 +92,30 @@ class ExperimentCommandsTest {
     EvaluationSummary summary =
         RunDirectory.readJson(evalDir.resolve("summary.json"), EvaluationSummary.class);
     assertEquals(2, summary.returns().length);
+    assertEquals(2, summary.episodes());
+    assertTrue(summary.realism(), "--realism on reached the evaluation");
+    assertEquals("fopdt", summary.scenario());
     assertTrue(Files.isRegularFile(evalDir.resolve("trajectories/ppo__episode-1000001.csv")));
 
     Path compareDir = dir.resolve("compare");
     Run c = run("compare", runs.toString(), "--out", compareDir.toString());
     assertEquals(0, c.exitCode(), c.err());
-    assertTrue(c.out().contains("oracle"), c.out());
     assertTrue(Files.isRegularFile(compareDir.resolve("compare.md")));
+    // One row per policy: the two seeds of ppo together, and each baseline.
+    List<String> csv = Files.readAllLines(compareDir.resolve("compare.csv"));
+    List<String> columns = List.of(csv.get(0).split(","));
+    Map<String, String[]> rows = new LinkedHashMap<>();
+    for (String line : csv.subList(1, csv.size())) {
+      String[] cells = line.split(",");
+      assertEquals("fopdt", cells[columns.indexOf("scenario")], line);
+      rows.put(cells[columns.indexOf("policy")], cells);
+    }
+    assertEquals(Set.of("ppo", "pid", "oracle"), rows.keySet(), csv.toString());
+    assertEquals("2", rows.get("ppo")[columns.indexOf("runs")], "both seeds compared");
+    for (String[] cells : rows.values()) {
+      double median = Double.parseDouble(cells[columns.indexOf("median_return")]);
+      assertTrue(Double.isFinite(median) && median <= 0, String.join(",", cells));
+    }
   }
 
   @Test
