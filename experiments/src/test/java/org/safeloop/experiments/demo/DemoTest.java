@@ -30,6 +30,7 @@ import org.safeloop.plc.audit.AuditRecord;
 import org.safeloop.plc.audit.CycleRecord;
 import org.safeloop.plc.audit.EventKind;
 import org.safeloop.plc.audit.EventRecord;
+import org.safeloop.plc.audit.WriteRecord;
 import org.safeloop.plc.plant.PlantFile;
 import org.safeloop.plc.runtime.Mode;
 import org.safeloop.plc.virtualplant.PlantLayout;
@@ -156,6 +157,7 @@ class DemoTest {
     Set<String> allowedInAdvisory = tags.advisory().keySet();
     Set<String> allowedInClosedLoop = new HashSet<>(allowedInAdvisory);
     allowedInClosedLoop.addAll(tags.setpoints().keySet());
+    Set<Long> acknowledged = acknowledgedCycles(audit);
     Map<String, Integer> perMode = new LinkedHashMap<>();
     for (CycleRecord c : cycles) {
       perMode.merge(c.mode(), 1, Integer::sum);
@@ -173,18 +175,16 @@ class DemoTest {
           assertTrue(read, where + " without inputs");
           assertEquals(allowedInClosedLoop, written, where);
           for (Map.Entry<String, String> sp : tags.setpoints().entrySet()) {
-            CycleRecord.TagWrite w = c.writes().get(sp.getKey());
-            assertTrue(w.ok(), where + ": " + w.failure());
             assertEquals(
                 c.shield().finalAction().get(sp.getKey()),
-                w.value(),
+                c.writes().get(sp.getKey()),
                 0.0,
                 where + ": the setpoint written is the shield's decision");
           }
         }
       }
-      for (CycleRecord.TagWrite w : c.writes().values()) {
-        assertTrue(w.ok(), where + ": " + w.failure());
+      if (!c.writes().isEmpty()) {
+        assertTrue(acknowledged.contains(c.cycle()), where + ": no acknowledged write record");
       }
     }
     assertEquals(BUDGET.shadowCycles(), perMode.getOrDefault("shadow", 0), perMode.toString());
@@ -263,12 +263,13 @@ class DemoTest {
   private static void checkPlantCounters(
       List<AuditRecord> audit, AuditTags tags, PlantCounters plant) {
     List<CycleRecord> cycles = cycles(audit);
+    Set<Long> acknowledged = acknowledgedCycles(audit);
     Map<String, String> written = new LinkedHashMap<>(tags.setpoints());
     written.putAll(tags.advisory());
     for (Map.Entry<String, String> t : written.entrySet()) {
       long logged =
           cycles.stream()
-              .filter(c -> c.writes().containsKey(t.getKey()) && c.writes().get(t.getKey()).ok())
+              .filter(c -> c.writes().containsKey(t.getKey()) && acknowledged.contains(c.cycle()))
               .count();
       assertEquals(
           logged,
@@ -333,6 +334,17 @@ class DemoTest {
     List<String> deploymentImages = images(run, deployment);
     assertFalse(reportImages.isEmpty(), "report.html has no image");
     assertEquals(4, deploymentImages.size(), deploymentImages.toString());
+  }
+
+  /** The cycles whose writes the PLC acknowledged (a write record with ok after the cycle's). */
+  private static Set<Long> acknowledgedCycles(List<AuditRecord> audit) {
+    Set<Long> ok = new HashSet<>();
+    for (AuditRecord r : audit) {
+      if (r instanceof WriteRecord w && w.ok()) {
+        ok.add(w.cycle());
+      }
+    }
+    return ok;
   }
 
   private static List<CycleRecord> cycles(List<AuditRecord> audit) {
