@@ -40,8 +40,9 @@ import picocli.CommandLine.Option;
     name = "deploy",
     mixinStandardHelpOptions = true,
     description = {
-      "Run a policy against a plant: every cycle read -> validate -> policy -> shield -> write",
-      "(as the mode allows) -> audit. shadow writes nothing; advisory writes only the advisory",
+      "Run a shielded policy against a plant in shadow, advisory or closed-loop mode.",
+      "Every cycle: read -> validate -> policy -> shield -> audit -> write (as the mode allows).",
+      "shadow writes nothing; advisory writes only the advisory",
       "tags and heartbeat; closed-loop writes setpoints and needs a signed approval.",
       "Closed loop steps back on its own at any fault; Ctrl-C stops."
     })

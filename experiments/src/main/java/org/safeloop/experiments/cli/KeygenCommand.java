@@ -15,8 +15,9 @@ import picocli.CommandLine.Option;
     name = "keygen",
     mixinStandardHelpOptions = true,
     description = {
-      "Generate an Ed25519 key pair for approvals: NAME.key (private, PKCS#8 PEM, owner-only)",
-      "and NAME.pub (public, X.509 PEM: give it to the bridge as --trusted-key)."
+      "Generate an Ed25519 key pair for approvals or for signing an audit log.",
+      "NAME.key is private (PKCS#8 PEM, owner-only); NAME.pub is public (X.509 PEM: give it to",
+      "the bridge as --trusted-key, or to shadow-report)."
     })
 final class KeygenCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -21,8 +21,9 @@ import picocli.CommandLine.Parameters;
     name = "shadow-report",
     mixinStandardHelpOptions = true,
     description = {
-      "Summarise an audit log: agreement between the agent's (shielded) recommendation and the",
-      "operator's setpoint, shield interventions, data-quality problems, cycle latency."
+      "Summarise an audit log and check its hash chain.",
+      "Agreement between the agent's (shielded) recommendation and the operator's setpoint,",
+      "shield interventions, data-quality problems, cycle latency, breaks in the chain."
     })
 final class ShadowReportCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -388,7 +388,18 @@ class CommandLineTest {
   @Test
   void topLevelHelpShowsEachCommandsFirstLineAsACompleteSentence() {
     Run r = run("--help");
-    for (String command : List.of("train", "evaluate", "compare", "report", "simulate")) {
+    for (String command :
+        List.of(
+            "train",
+            "evaluate",
+            "compare",
+            "report",
+            "simulate",
+            "keygen",
+            "approve",
+            "deploy",
+            "shadow-report",
+            "plant")) {
       String line =
           r.out()
               .lines()
