@@ -38,6 +38,11 @@ public enum EventKind {
    * key_fingerprint, signature).
    */
   CHAIN_SIGNED,
+  /**
+   * The heartbeat tag does not read what this bridge last wrote: another bridge or program writes
+   * to the plant (details: instance of this bridge).
+   */
+  ANOTHER_WRITER,
   /** An unexpected error the runtime caught and survived. */
   ERROR
 }

@@ -106,6 +106,9 @@ public final class DeploymentRuntime implements AutoCloseable {
   private PlantWriter writer;
   private long cycle;
   private long heartbeat;
+  // The heartbeat the PLC last acknowledged from this bridge; NaN when it has none in force.
+  private double heartbeatWritten = Double.NaN;
+  private boolean anotherWriterFlagged;
   private int badStreak;
   private boolean connectionLost;
   private double[] lastWritten;
@@ -180,6 +183,10 @@ public final class DeploymentRuntime implements AutoCloseable {
       }
     }
     readTags.add(plant.operatorMode());
+    if (plant.heartbeat() != null) {
+      // Read back to notice another bridge writing to the same plant.
+      readTags.add(plant.heartbeat());
+    }
     this.mode = Mode.SHADOW;
     recordStart(audit, plant, startMode, clock);
     if (startMode == Mode.CLOSED_LOOP) {
@@ -401,6 +408,8 @@ public final class DeploymentRuntime implements AutoCloseable {
           new CycleRecord.Input(modeValue.value(), modeValue.quality(), modeValue.sourceTime()));
     }
 
+    String anotherWriter = anotherWriter(read);
+
     // Decide: the policy proposes, the shield decides.
     Observation observation = new Observation(values, qualities);
     double[] proposed = null;
@@ -434,7 +443,10 @@ public final class DeploymentRuntime implements AutoCloseable {
     // Demotion checks come before any write.
     String demotion = null;
     if (mode == Mode.CLOSED_LOOP) {
-      demotion = demotionReason(remote, localOverride, inForce, problems, policyFailure, now);
+      demotion =
+          anotherWriter != null
+              ? anotherWriter
+              : demotionReason(remote, localOverride, inForce, problems, policyFailure, now);
       if (demotion != null) {
         demote(demotion);
       }
@@ -533,6 +545,7 @@ public final class DeploymentRuntime implements AutoCloseable {
               failure == null ? null : failure.message(),
               failure != null && failure.refused(),
               latency));
+      heartbeatWritten = failure == null && plant.heartbeat() != null ? heartbeat : Double.NaN;
       if (failure == null) {
         if (mode == Mode.CLOSED_LOOP) {
           lastWritten = applied;
@@ -554,6 +567,37 @@ public final class DeploymentRuntime implements AutoCloseable {
     }
     long latency = (System.nanoTime() - started) / 1000;
     return new CycleOutcome(cycle, mode, decision, wroteSetpoints, demotion, latency);
+  }
+
+  /**
+   * Returns why another program seems to write to this plant, or null: the heartbeat tag no longer
+   * reads what this bridge last wrote to it (two bridges on one plant, say). Flagged in the audit
+   * log once per episode.
+   */
+  private String anotherWriter(Map<String, TagValue> read) {
+    if (plant.heartbeat() == null || Double.isNaN(heartbeatWritten)) {
+      return null;
+    }
+    TagValue value = read.get(plant.heartbeat().name());
+    if (value == null
+        || value.quality() != Quality.GOOD
+        || Math.abs(value.value() - heartbeatWritten) <= 0.5) {
+      anotherWriterFlagged = false;
+      return null;
+    }
+    String why =
+        String.format(
+            Locale.ROOT,
+            "another writer on the plant: the heartbeat tag %s reads %.0f, but this bridge last"
+                + " wrote %.0f (a second bridge or program writes to this PLC)",
+            plant.heartbeat().name(),
+            value.value(),
+            heartbeatWritten);
+    if (!anotherWriterFlagged) {
+      anotherWriterFlagged = true;
+      event(EventKind.ANOTHER_WRITER, why, Map.of("instance", audit.instance()));
+    }
+    return why;
   }
 
   private String demotionReason(
@@ -710,6 +754,9 @@ public final class DeploymentRuntime implements AutoCloseable {
   private void changeMode(Mode target, EventKind kind, String why) {
     Mode from = mode;
     mode = target;
+    if (target == Mode.SHADOW) {
+      heartbeatWritten = Double.NaN;
+    }
     writer = target == Mode.SHADOW ? null : new PlantWriter(connection, allowedTags(target));
     event(kind, why, Map.of("from", from.label(), "to", target.label()));
     LOG.info("{}: {} -> {} ({})", kind, from.label(), target.label(), why);
@@ -760,6 +807,7 @@ public final class DeploymentRuntime implements AutoCloseable {
         mode = Mode.SHADOW;
         writer = null;
         lastWritten = null;
+        heartbeatWritten = Double.NaN;
         // Held by the log with the record, and written after it once the log recovers.
         appendAudit(
             new EventRecord(

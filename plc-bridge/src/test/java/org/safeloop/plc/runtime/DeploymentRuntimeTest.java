@@ -80,6 +80,7 @@ class DeploymentRuntimeTest {
   static final ModbusAddress TC_REMOTE = ModbusAddress.holding(0);
   static final ModbusAddress TC_IN_FORCE = ModbusAddress.input(6);
   static final ModbusAddress MODE = ModbusAddress.holding(10);
+  static final ModbusAddress HEARTBEAT = ModbusAddress.holding(20);
 
   @TempDir Path dir;
   PlantModbusSlave slave;
@@ -535,6 +536,27 @@ class DeploymentRuntimeTest {
             .findFirst()
             .orElseThrow();
     assertTrue(write.refused() && !write.ok(), write.toString());
+  }
+
+  @Test
+  void aSecondWriterOfTheHeartbeatIsFlaggedAndDemotesClosedLoop() throws IOException {
+    Clock clock = Clock.systemUTC();
+    try (DeploymentRuntime r =
+        runtime(Mode.CLOSED_LOOP, approval(clock.instant().plusSeconds(3600), clock), clock)) {
+      for (int i = 0; i < 3; i++) {
+        plcScan();
+        assertTrue(r.runCycle().wroteSetpoints());
+      }
+      // Another bridge on the same plant writes its own heartbeat between our cycles.
+      slave.setValue(HEARTBEAT, DataType.UINT16, 4242);
+      plcScan();
+      DeploymentRuntime.CycleOutcome flagged = r.runCycle();
+
+      assertFalse(flagged.wroteSetpoints());
+      assertTrue(flagged.demotion().startsWith("another writer on the plant"), flagged.demotion());
+      assertEquals(Mode.ADVISORY, r.mode());
+    }
+    assertTrue(hasEvent(EventKind.ANOTHER_WRITER));
   }
 
   @Test
