@@ -1,6 +1,7 @@
 package org.safeloop.experiments.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -10,6 +11,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,6 +28,7 @@ import org.safeloop.agent.bundle.PolicyBundles;
 import org.safeloop.env.scenario.Scenario;
 import org.safeloop.env.scenario.Scenarios;
 import org.safeloop.plc.approval.ApprovalKeys;
+import org.safeloop.plc.audit.AuditLog;
 import org.safeloop.plc.audit.AuditLogReader;
 import org.safeloop.plc.audit.AuditRecord;
 import org.safeloop.plc.audit.CycleRecord;
@@ -268,23 +271,36 @@ class DeployCommandTest {
     }
   }
 
-  private Run approve(Path bundle, Path shield, Path plant, Path out) {
-    return run(
-        "approve",
-        "--policy",
-        bundle.toString(),
-        "--shield",
-        shield.toString(),
-        "--plant",
-        plant.toString(),
-        "--approver",
-        "A. Engineer",
-        "--valid-until",
-        "1h",
-        "--key",
-        dir.resolve("engineer.key").toString(),
-        "-o",
-        out.toString());
+  /** Runs approve with the usual options; {@code more} adds or replaces option-value pairs. */
+  private Run approve(Path bundle, Path shield, Path plant, Path out, String... more) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "approve",
+                "--policy",
+                bundle.toString(),
+                "--shield",
+                shield.toString(),
+                "--plant",
+                plant.toString(),
+                "--approver",
+                "A. Engineer",
+                "--valid-until",
+                "1h",
+                "--key",
+                dir.resolve("engineer.key").toString(),
+                "-o",
+                out.toString()));
+    for (int i = 0; i + 1 < more.length; i += 2) {
+      int at = args.indexOf(more[i]);
+      if (at >= 0) {
+        args.set(at + 1, more[i + 1]);
+      } else {
+        args.add(more[i]);
+        args.add(more[i + 1]);
+      }
+    }
+    return run(args.toArray(String[]::new));
   }
 
   /** The built-in shield of cstr-constrained as a file (its model: the built-in scenario). */
@@ -329,6 +345,60 @@ class DeployCommandTest {
       }
       zip.closeEntry();
     }
+  }
+
+  @Test
+  void keygenWritesOnlyIntoItsFolder() {
+    Run escape = run("keygen", "--name", "../outside", "--out", dir.resolve("keys").toString());
+
+    assertEquals(2, escape.exitCode());
+    assertTrue(escape.err().contains("--name must be a plain file name"), escape.err());
+    assertFalse(Files.exists(dir.resolve("outside.key")));
+  }
+
+  @Test
+  void approveRefusesShadowUnknownModesLongValidityAndAKeyOthersCanRead() throws Exception {
+    assertEquals(0, run("keygen", "--name", "engineer", "--out", dir.toString()).exitCode());
+    Path bundle = writeBundle();
+    Path shieldFile = writeShield();
+    Path plantFile = dir.resolve("plant.yaml");
+    try (InputStream in =
+        getClass().getClassLoader().getResourceAsStream("plants/cstr-virtual-modbus.yaml")) {
+      Files.write(plantFile, in.readAllBytes());
+    }
+    Path out = dir.resolve("approval.json");
+
+    Run shadow = approve(bundle, shieldFile, plantFile, out, "--mode", "shadow");
+    Run unknown = approve(bundle, shieldFile, plantFile, out, "--mode", "closed_loop");
+    Run tooLong = approve(bundle, shieldFile, plantFile, out, "--valid-until", "365d");
+    Files.setPosixFilePermissions(
+        dir.resolve("engineer.key"), PosixFilePermissions.fromString("rw-r--r--"));
+    Run readable = approve(bundle, shieldFile, plantFile, out);
+
+    assertTrue(shadow.err().contains("shadow needs no approval"), shadow.err());
+    assertTrue(unknown.err().contains("unknown mode 'closed_loop'"), unknown.err());
+    assertTrue(tooLong.err().contains("more than 92 days"), tooLong.err());
+    assertTrue(readable.err().contains("accessible to others"), readable.err());
+    for (Run r : List.of(shadow, unknown, tooLong, readable)) {
+      assertEquals(2, r.exitCode(), r.out());
+    }
+    assertFalse(Files.exists(out), "no approval written");
+  }
+
+  @Test
+  void shadowReportOfALogWithoutCyclesPrintsNoNaN() throws IOException {
+    Path audit = dir.resolve("audit.jsonl");
+    try (AuditLog log = AuditLog.open(audit)) {
+      log.append(
+          new EventRecord(java.time.Instant.now(), EventKind.STARTED, "started and stopped"));
+    }
+
+    Run report = run("shadow-report", audit.toString());
+
+    assertEquals(0, report.exitCode(), report.err());
+    assertTrue(report.out().contains("0 cycles"), report.out());
+    assertFalse(report.out().contains("NaN"), report.out());
+    assertTrue(report.out().contains("audit chain: intact over 1 records"), report.out());
   }
 
   @Test

@@ -151,6 +151,16 @@ public final class Approvals {
     if (approval.unsigned()) {
       return refuse(Outcome.SIGNATURE_INVALID, "approval is not signed");
     }
+    byte[] signature = base64(approval.signature());
+    if (signature == null || signature.length != 64) {
+      return refuse(
+          Outcome.SIGNATURE_INVALID,
+          signature == null
+              ? "approval signature is not base64 text: the file was damaged or edited"
+              : "approval signature has "
+                  + signature.length
+                  + " bytes; an Ed25519 signature has 64: the file was damaged or edited");
+    }
     if (!signatureValid(approval, trustedPublicKey)) {
       return refuse(
           Outcome.SIGNATURE_INVALID,
@@ -275,6 +285,15 @@ public final class Approvals {
     }
     return new Approval.ApprovedFile(
         name == null ? file.location() : name.toString(), file.sha256(), dependsOn);
+  }
+
+  /** Decodes standard base64, or returns null when the text is not base64. */
+  private static byte[] base64(String text) {
+    try {
+      return Base64.getDecoder().decode(text);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
   }
 
   /** Whether the approval carries a valid Ed25519 signature of its content by {@code key}. */

@@ -173,10 +173,17 @@ class ApprovalsTest {
   }
 
   @Test
-  void aSignatureThatIsNotBase64IsRefusedAsSignatureInvalid() {
+  void aSignatureThatIsNotBase64IsRefusedSayingSo() {
     Approval garbled = signClosedLoop(MANAGER).withSignature("not base64!");
+    Approval shortened = signClosedLoop(MANAGER).withSignature("AAAA");
 
-    assertEquals(Outcome.SIGNATURE_INVALID, verify(garbled, A_WEEK_LATER).outcome());
+    ApprovalCheck notBase64 = verify(garbled, A_WEEK_LATER);
+    ApprovalCheck tooShort = verify(shortened, A_WEEK_LATER);
+
+    assertEquals(Outcome.SIGNATURE_INVALID, notBase64.outcome());
+    assertTrue(notBase64.message().contains("not base64"), notBase64.message());
+    assertEquals(Outcome.SIGNATURE_INVALID, tooShort.outcome());
+    assertTrue(tooShort.message().contains("3 bytes"), tooShort.message());
   }
 
   @Test
