@@ -44,8 +44,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The deployed agent's control cycle: read every tag in one request, validate the inputs, ask the
- * policy, pass its proposal through the shield, write what the mode allows, and audit the cycle.
- * Nothing reaches the plant without the shield's decision, and no exception leaves a cycle.
+ * policy, pass its proposal through the shield, record the decision in the audit log, write what
+ * the mode allows, and record how the write went. Nothing reaches the plant without the shield's
+ * decision, nor before that decision is in the audit log, and no exception leaves a cycle.
  *
  * <p>Modes ({@link Mode}): in shadow no writer exists at all; advisory writes only the advisory
  * tags and heartbeats; closed loop also writes the setpoints, and only with a verified {@link
@@ -57,8 +58,12 @@ import org.slf4j.LoggerFactory;
  * input-validity layer acting) for the configured number of consecutive cycles; the operator
  * switching to local/manual, changing the setpoint since our last write, or a Good_LocalOverride
  * status; the shield's fallback rate over its window above the limit; the approval expiring; the
- * policy throwing. The demotion happens before the cycle's writes, so nothing is written after it.
- * Promotion back only through {@link #promote}; never automatic.
+ * policy throwing; a write the PLC refuses ({@code WRITE_REFUSED}); the heartbeat tag reading a
+ * value this bridge did not write (another writer on the plant). The demotion happens before the
+ * cycle's writes, so nothing is written after it. An audit log that cannot take a record steps
+ * back to shadow, whatever the plant file's demotion mode, and a start whose first record cannot
+ * be written is refused. Promotion back only through {@link #promote}; never automatic, and never
+ * while the audit log holds unwritten records.
  *
  * <p>Not thread-safe: one thread runs the cycles ({@link #run} or {@link #runCycle}); {@link
  * #requestStop()} may be called from any thread.
@@ -74,8 +79,8 @@ public final class DeploymentRuntime implements AutoCloseable {
    * @param decision the shield's decision, or null when the inputs could not be read
    * @param wroteSetpoints whether setpoints were written
    * @param demotion why closed loop stepped back in this cycle, or null
-   * @param latencyMicros time from the start of the read to the end of the writes (the audit
-   *     append, which records this figure, follows it)
+   * @param latencyMicros time from the start of the read to the end of the writes, the audit
+   *     record of the decision (written before the writes) included
    */
   public record CycleOutcome(
       long cycle,
