@@ -466,8 +466,8 @@ final class BenchCommand implements Runnable {
       row(out, "  shield decision", r.shield(), "");
       row(out, "  write (setpoint, advisory, heartbeat)", r.write(), "");
       row(out, "  approval expiry check (validUntil)", r.approvalCheck(), "");
-      row(out, "  rest: validation, policy, checks", r.rest(), "");
-      row(out, "audit record and append (after it)", r.audit(), "");
+      row(out, "  rest: validation, policy, audit records", r.rest(), "");
+      row(out, "after latencyMicros (outside it)", r.audit(), "");
       row(out, "plant step (outside the cycle)", r.plantStep(), "");
       DeployBenchmark.Health h = r.health();
       out.printf(

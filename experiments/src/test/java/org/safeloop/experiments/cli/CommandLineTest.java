@@ -296,8 +296,8 @@ class CommandLineTest {
             "  shield decision",
             "  write (setpoint, advisory, heartbeat)",
             "  approval expiry check (validUntil)",
-            "  rest: validation, policy, checks",
-            "audit record and append (after it)",
+            "  rest: validation, policy, audit records",
+            "after latencyMicros (outside it)",
             "plant step (outside the cycle)")) {
       List<String> found = lines.stream().filter(l -> l.startsWith("  " + label + " ")).toList();
       assertEquals(1, found.size(), "row '" + label + "' in\n" + r.out());
