@@ -60,9 +60,9 @@ import org.slf4j.LoggerFactory;
  * status; the shield's fallback rate over its window above the limit; the approval expiring; the
  * policy throwing; a write the PLC refuses ({@code WRITE_REFUSED}); the heartbeat tag reading a
  * value this bridge did not write (another writer on the plant). The demotion happens before the
- * cycle's writes, so nothing is written after it. An audit log that cannot take a record steps
- * back to shadow, whatever the plant file's demotion mode, and a start whose first record cannot
- * be written is refused. Promotion back only through {@link #promote}; never automatic, and never
+ * cycle's writes, so nothing is written after it. An audit log that cannot take a record steps back
+ * to shadow, whatever the plant file's demotion mode, and a start whose first record cannot be
+ * written is refused. Promotion back only through {@link #promote}; never automatic, and never
  * while the audit log holds unwritten records.
  *
  * <p>Not thread-safe: one thread runs the cycles ({@link #run} or {@link #runCycle}); {@link
@@ -79,8 +79,8 @@ public final class DeploymentRuntime implements AutoCloseable {
    * @param decision the shield's decision, or null when the inputs could not be read
    * @param wroteSetpoints whether setpoints were written
    * @param demotion why closed loop stepped back in this cycle, or null
-   * @param latencyMicros time from the start of the read to the end of the writes, the audit
-   *     record of the decision (written before the writes) included
+   * @param latencyMicros time from the start of the read to the end of the writes, the audit record
+   *     of the decision (written before the writes) included
    */
   public record CycleOutcome(
       long cycle,
@@ -720,6 +720,8 @@ public final class DeploymentRuntime implements AutoCloseable {
 
   private CycleOutcome communicationFailure(String why, Instant now, long started) {
     connectionLostEvent(why);
+    // The PLC may restart while unreachable, with its registers reset: nothing is in force.
+    heartbeatWritten = Double.NaN;
     String demotion = null;
     if (mode == Mode.CLOSED_LOOP) {
       demotion = "communication: " + why;
