@@ -480,6 +480,37 @@ public final class Scenario {
     return reward;
   }
 
+  /**
+   * Returns the tracking part of the reward's penalty for {@code state} against the setpoints in
+   * force at {@code step}: the weighted sum of squared scaled errors (0 on target, positive
+   * otherwise). Used by reward shaping as a potential.
+   */
+  public double trackingPenalty(int step, double[] state) {
+    double penalty = 0.0;
+    for (int k = 0; k < trackedStates.length; k++) {
+      double e = (state[trackedStates[k]] - setpoint(k, step)) / trackingScales[k];
+      penalty += trackingWeights[k] * e * e;
+    }
+    return penalty;
+  }
+
+  /**
+   * Returns by how much {@code state} is inside constraint {@code c}'s nearer bound, in the
+   * constrained variable's unit (negative when violated).
+   */
+  public double constraintDistance(int c, double[] state) {
+    ScenarioSpec.ConstraintSpec spec = constraints.get(c);
+    double x = state[constraintStates[c]];
+    double distance = Double.POSITIVE_INFINITY;
+    if (spec.min() != null) {
+      distance = Math.min(distance, x - spec.min());
+    }
+    if (spec.max() != null) {
+      distance = Math.min(distance, spec.max() - x);
+    }
+    return distance;
+  }
+
   /** Returns the names of the tracked variables, in setpoint order. */
   public List<String> trackedVariables() {
     return List.copyOf(spec.setpoints().keySet());

@@ -22,9 +22,12 @@ import java.util.List;
 import java.util.Map;
 import org.safeloop.agent.DjlAgent;
 import org.safeloop.agent.bundle.PolicyBundles;
+import org.safeloop.agent.ppo.PpoConfig;
+import org.safeloop.agent.sac.SacConfig;
 import org.safeloop.env.ProcessEnvironment;
 import org.safeloop.env.config.ConfigException;
 import org.safeloop.env.config.YamlConfig;
+import org.safeloop.env.scenario.PotentialShaping;
 import org.safeloop.env.scenario.Scenario;
 import org.safeloop.env.scenario.Scenarios;
 import org.safeloop.shield.SafetyShield;
@@ -269,6 +272,24 @@ public final class Experiment {
     return shield == null
         ? env
         : new ShieldedEnvironment(env, shield, spec.shieldPenalty().toPenalty());
+  }
+
+  /**
+   * Returns the view of {@code environment} the agent learns from: with the experiment's reward
+   * shaping when it has one, else {@code environment} itself. Wrap outside anything that reports
+   * returns, so that reports keep the scenario's own reward.
+   */
+  public ProcessEnvironment agentView(ProcessEnvironment environment) {
+    ExperimentSpec.ShapingSpec s = spec.training().shaping();
+    if (s == null) {
+      return environment;
+    }
+    double gamma =
+        algorithmConfig instanceof PpoConfig ppo
+            ? ppo.gamma()
+            : ((SacConfig) algorithmConfig).gamma();
+    return new PotentialShaping(s.tracking(), s.constraintMargin(), s.margin(), gamma)
+        .wrap(environment, scenario);
   }
 
   /** Creates an untrained agent on {@code environment}. */

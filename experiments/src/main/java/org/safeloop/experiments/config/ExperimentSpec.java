@@ -210,8 +210,10 @@ public record ExperimentSpec(
    * @param realism train with sensor effects, disturbances and parameter uncertainty (default true)
    * @param checkpointEvery environment steps between two checkpoints (default a fifth of the
    *     budget)
+   * @param shaping potential-based reward shaping of the agent's training reward; absent for none
    */
-  public record TrainingSpec(Long steps, Boolean realism, Long checkpointEvery) {
+  public record TrainingSpec(
+      Long steps, Boolean realism, Long checkpointEvery, ShapingSpec shaping) {
 
     /** Validates and fills defaults. */
     public TrainingSpec {
@@ -231,7 +233,45 @@ public record ExperimentSpec(
     }
 
     TrainingSpec withSteps(long newSteps) {
-      return new TrainingSpec(newSteps, realism, Math.min(checkpointEvery, newSteps));
+      return new TrainingSpec(newSteps, realism, Math.min(checkpointEvery, newSteps), shaping);
+    }
+  }
+
+  /**
+   * Potential-based reward shaping in training ({@code
+   * org.safeloop.env.scenario.PotentialShaping}): the agent learns from {@code r + gamma phi(s') -
+   * phi(s)}, which leaves the optimal policies unchanged; every reported return stays the
+   * scenario's own reward.
+   *
+   * @param tracking weight of the tracking potential ({@code -weight x} the scenario's tracking
+   *     penalty), at least 0; default 0
+   * @param constraintMargin weight of the constraint-margin potential, at least 0; default 0
+   * @param margin distance from a constraint bound inside which the margin potential acts, in the
+   *     constrained variable's unit; above 0; default 1
+   */
+  public record ShapingSpec(Double tracking, Double constraintMargin, Double margin) {
+    /** Largest weight of a potential. */
+    public static final double MAX_WEIGHT = 1e6;
+
+    /** Validates and fills defaults. */
+    public ShapingSpec {
+      tracking = tracking == null ? 0.0 : tracking;
+      constraintMargin = constraintMargin == null ? 0.0 : constraintMargin;
+      margin = margin == null ? 1.0 : margin;
+      FieldException.require(
+          tracking >= 0 && tracking <= MAX_WEIGHT,
+          "tracking",
+          "must be between 0 and " + MAX_WEIGHT + ", got " + tracking);
+      FieldException.require(
+          constraintMargin >= 0 && constraintMargin <= MAX_WEIGHT,
+          "constraint_margin",
+          "must be between 0 and " + MAX_WEIGHT + ", got " + constraintMargin);
+      FieldException.require(
+          margin > 0 && Double.isFinite(margin), "margin", "must be above 0, got " + margin);
+      FieldException.require(
+          tracking > 0 || constraintMargin > 0,
+          "tracking",
+          "give tracking, constraint_margin or both a weight above 0, or leave shaping out");
     }
   }
 

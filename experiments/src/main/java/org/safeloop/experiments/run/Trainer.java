@@ -127,7 +127,9 @@ public final class Trainer {
       String status = "completed";
       String message = "";
       EvaluationSummary evaluation = null;
-      try (DjlAgent agent = experiment.newAgent(env, seed);
+      // The agent learns from the shaped view, if any; the monitor inside it records the
+      // scenario's own reward.
+      try (DjlAgent agent = experiment.newAgent(experiment.agentView(env), seed);
           ProgressBar bar = progress ? progressBar(experiment, budget) : null) {
         long chunk =
             experiment.algorithmConfig() instanceof PpoConfig ppo

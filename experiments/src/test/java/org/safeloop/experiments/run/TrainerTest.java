@@ -82,6 +82,40 @@ class TrainerTest {
   }
 
   @Test
+  void aShapedRunReportsTheScenariosOwnRewardAndIsDeterministic() throws IOException {
+    String shaped =
+        PPO.replace(
+            "training: {steps: 1024, checkpoint_every: 512}",
+            "training: {steps: 1024, checkpoint_every: 512, shaping: {tracking: 1000000}}");
+    Path plainRun = dir.resolve("plain");
+    Path shapedRun = dir.resolve("shaped");
+    Path again = dir.resolve("again");
+    Trainer.run(Experiment.parse(PPO, "ppo.yaml"), 5, plainRun, false, new AtomicBoolean());
+    Trainer.run(Experiment.parse(shaped, "s.yaml"), 5, shapedRun, false, new AtomicBoolean());
+    Trainer.run(Experiment.parse(shaped, "s.yaml"), 5, again, false, new AtomicBoolean());
+
+    List<String> plain = episodeReturns(plainRun);
+    List<String> withShaping = episodeReturns(shapedRun);
+    // Before the first update (256 steps) both runs act alike: the same seed, the same untrained
+    // network. Their episodes must report the same return: the scenario's, not the shaped one
+    // (a million times the tracking penalty would show).
+    int beforeUpdate = 256 / Experiment.parse(PPO, "ppo.yaml").scenario().episodeSteps();
+    assertTrue(beforeUpdate >= 2, "too few episodes before the first update");
+    assertEquals(plain.subList(0, beforeUpdate), withShaping.subList(0, beforeUpdate));
+    assertEquals(withShaping, episodeReturns(again), "same config and seed, same metrics");
+    assertTrue(
+        Files.readString(shapedRun.resolve(RunDirectory.CONFIG)).contains("tracking: 1000000"),
+        "the resolved config keeps the shaping");
+  }
+
+  private static List<String> episodeReturns(Path run) throws IOException {
+    return Files.readAllLines(run.resolve(RunDirectory.METRICS)).stream()
+        .filter(l -> l.startsWith("episode,"))
+        .map(l -> l.split(",")[5])
+        .toList();
+  }
+
+  @Test
   void theSameConfigAndSeedGiveTheSameMetrics() throws IOException {
     for (String text : List.of(PPO, SAC)) {
       Experiment e = Experiment.parse(text, "x.yaml");
