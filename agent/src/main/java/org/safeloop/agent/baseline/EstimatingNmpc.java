@@ -17,7 +17,9 @@ import org.safeloop.env.scenario.Scenario;
  * fouled jacket leaves no steady offset), and knows only the set points it has seen: the current
  * one, read from the observation, is held over the whole horizon (no preview of the schedule).
  * Everything else is the oracle's: horizon, move blocking, cost (the scenario's reward plus the
- * state-constraint penalty), actuator and rate limits, warm start.
+ * state-constraint penalty), actuator and rate limits, warm start; but the state constraints are
+ * tightened by {@value #CONSTRAINT_BACK_OFF_SIGMAS} standard deviations of the estimate (back-off),
+ * since the estimate, not the truth, is what it keeps inside.
  *
  * <p>The estimator's noise model comes from the scenario's realism section ({@link
  * EstimatorSettings#fromScenario}, realism on) whether or not the evaluation runs with realism: the
@@ -33,6 +35,13 @@ import org.safeloop.env.scenario.Scenario;
  * + 1} model steps, negligible beside it. Deterministic; not thread-safe.
  */
 public final class EstimatingNmpc implements Policy {
+  /**
+   * How far inside each state constraint the plan keeps the estimated state, in standard deviations
+   * of the estimate (2): on cstr-constrained with realism on, planning on the limits themselves
+   * left the true temperature outside them on 7 % of the steps (by 0.05 K on average).
+   */
+  public static final double CONSTRAINT_BACK_OFF_SIGMAS = 2.0;
+
   private final Scenario scenario;
   private final NmpcOracle optimiser;
   private final ExtendedKalmanFilter filter;
@@ -114,7 +123,13 @@ public final class EstimatingNmpc implements Policy {
         setpoints[k] = observation.value(o);
       }
     }
-    lastMove = optimiser.actFrom(lastEstimate.state(), lastEstimate.parameters(), setpoints);
+    lastMove =
+        optimiser.actFrom(
+            lastEstimate.state(),
+            lastEstimate.stateStd(),
+            CONSTRAINT_BACK_OFF_SIGMAS,
+            lastEstimate.parameters(),
+            setpoints);
     return lastMove.clone();
   }
 

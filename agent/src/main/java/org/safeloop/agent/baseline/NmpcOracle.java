@@ -87,6 +87,7 @@ public final class NmpcOracle implements Policy {
   private final double[][] pending;
   private double[] warmStart;
   private double[] heldSetpoints;
+  private final double[] backOff;
   private int step;
   private long evaluations;
 
@@ -150,6 +151,7 @@ public final class NmpcOracle implements Policy {
       inputSpan[i] = inputs.get(i).span();
     }
     this.rateLimits = scenario.rateLimits();
+    this.backOff = new double[constraints.size()];
     this.state = new double[stateCount];
     this.lastApplied = new double[inputCount];
     this.pending = new double[deadTime][];
@@ -214,16 +216,28 @@ public final class NmpcOracle implements Policy {
       }
     }
     heldSetpoints = null;
+    Arrays.fill(backOff, 0.0);
     return move();
   }
 
   /**
    * Returns the first optimal move from a state estimate instead of the observation, for {@link
    * EstimatingNmpc}: the prediction uses {@code parameters} (the estimated ones), and the set
-   * points are {@code setpoints} held over the whole horizon (no preview).
+   * points are {@code setpoints} held over the whole horizon (no preview), and each state
+   * constraint is tightened by {@code backOffSigmas} standard deviations of the estimate of its
+   * variable ({@code stateStd}), so that the plan keeps the true state inside despite the
+   * estimation error.
    */
-  double[] actFrom(double[] estimatedState, double[] parameters, double[] setpoints) {
+  double[] actFrom(
+      double[] estimatedState,
+      double[] stateStd,
+      double backOffSigmas,
+      double[] parameters,
+      double[] setpoints) {
     System.arraycopy(estimatedState, 0, state, 0, stateCount);
+    for (int c = 0; c < backOff.length; c++) {
+      backOff[c] = backOffSigmas * stateStd[constrainedState[c]];
+    }
     if (!Arrays.equals(parameters, modelParameters)) {
       modelParameters = parameters.clone();
       model = scenario.predictiveModel(modelParameters, null);
@@ -318,7 +332,8 @@ public final class NmpcOracle implements Policy {
       for (int c = 0; c < constrainedState.length; c++) {
         double value = predicted[constrainedState[c]];
         double violation =
-            Math.max(0.0, constraintMin[c] - value) + Math.max(0.0, value - constraintMax[c]);
+            Math.max(0.0, constraintMin[c] + backOff[c] - value)
+                + Math.max(0.0, value - constraintMax[c] + backOff[c]);
         // Linear (exact) and quadratic: no trade of a small violation for tracking.
         cost += CONSTRAINT_PENALTY * (violation + violation * violation);
       }

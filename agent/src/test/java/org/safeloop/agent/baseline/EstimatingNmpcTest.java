@@ -33,7 +33,8 @@ class EstimatingNmpcTest {
       double[] state = env.state();
       double[] move = oracle.act(o);
       double[] held =
-          noPreview.actFrom(state, s.nominalParameters(), new double[] {o.value(setpoint)});
+          noPreview.actFrom(
+              state, new double[2], 2.0, s.nominalParameters(), new double[] {o.value(setpoint)});
       if (k <= 10) {
         assertArrayEquals(move, held, 1e-12, "step " + k);
       } else {
@@ -45,7 +46,7 @@ class EstimatingNmpcTest {
   }
 
   @Test
-  void onTheNoisyCstrTheNmpcBeatsThePidAndItsEstimateTracksTheTruth() {
+  void onTheNoisyCstrTheNmpcBeatsThePidAndUsesEveryReading() {
     Scenario s = Scenarios.load("cstr-tracking");
     EstimatingNmpc nmpc = new EstimatingNmpc(s);
     double nmpcReturn = episode(s, nmpc, 1, null);
