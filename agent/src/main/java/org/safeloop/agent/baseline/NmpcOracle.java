@@ -42,6 +42,9 @@ import org.safeloop.env.scenario.Scenario;
  * environment applies its actions unchanged except for actuator and rate limits (no shield in
  * between). Deterministic: the same episode gives the same actions.
  *
+ * <p>The same optimiser, fed a state estimate, estimated parameters and the current set points
+ * instead, is the deployable {@code nmpc} baseline ({@link EstimatingNmpc}).
+ *
  * <p>Cost, measured on cstr-tracking with the {@link NmpcSettings#defaults() defaults} (N = 10, M =
  * 5, about 61 cost evaluations of 10 predicted steps per control step): 1.6 to 6 ms of CPU time per
  * control step on a shared two-core build machine, the upper end with a cold JIT; a 60-step episode
@@ -62,7 +65,8 @@ public final class NmpcOracle implements Policy {
 
   private final Scenario scenario;
   private final NmpcSettings settings;
-  private final PredictiveModel model;
+  private PredictiveModel model;
+  private double[] modelParameters;
   private final SignalSpace inputs;
   private final int inputCount;
   private final int stateCount;
@@ -82,6 +86,8 @@ public final class NmpcOracle implements Policy {
   private final double[] lastApplied;
   private final double[][] pending;
   private double[] warmStart;
+  private double[] heldSetpoints;
+  private final double[] backOff;
   private int step;
   private long evaluations;
 
@@ -104,7 +110,8 @@ public final class NmpcOracle implements Policy {
   public NmpcOracle(Scenario scenario, NmpcSettings settings) {
     this.scenario = scenario;
     this.settings = settings;
-    this.model = scenario.predictiveModel(scenario.nominalParameters(), null);
+    this.modelParameters = scenario.nominalParameters();
+    this.model = scenario.predictiveModel(modelParameters, null);
     this.inputs = scenario.actionSpace();
     this.inputCount = inputs.size();
     if (settings.freeMoves() * inputCount < 2) {
@@ -144,6 +151,7 @@ public final class NmpcOracle implements Policy {
       inputSpan[i] = inputs.get(i).span();
     }
     this.rateLimits = scenario.rateLimits();
+    this.backOff = new double[constraints.size()];
     this.state = new double[stateCount];
     this.lastApplied = new double[inputCount];
     this.pending = new double[deadTime][];
@@ -171,6 +179,12 @@ public final class NmpcOracle implements Policy {
   /** Starts a new episode at the scenario's initial state and input. */
   @Override
   public void reset() {
+    double[] nominal = scenario.nominalParameters();
+    if (!Arrays.equals(nominal, modelParameters)) {
+      modelParameters = nominal;
+      model = scenario.predictiveModel(modelParameters, null);
+    }
+    heldSetpoints = null;
     System.arraycopy(scenario.initialState(), 0, state, 0, stateCount);
     double[] initial = scenario.initialInput();
     System.arraycopy(initial, 0, lastApplied, 0, inputCount);
@@ -201,6 +215,38 @@ public final class NmpcOracle implements Policy {
         state[i] = observation.value(o);
       }
     }
+    heldSetpoints = null;
+    Arrays.fill(backOff, 0.0);
+    return move();
+  }
+
+  /**
+   * Returns the first optimal move from a state estimate instead of the observation, for {@link
+   * EstimatingNmpc}: the prediction uses {@code parameters} (the estimated ones), and the set
+   * points are {@code setpoints} held over the whole horizon (no preview), and each state
+   * constraint is tightened by {@code backOffSigmas} standard deviations of the estimate of its
+   * variable ({@code stateStd}), so that the plan keeps the true state inside despite the
+   * estimation error.
+   */
+  double[] actFrom(
+      double[] estimatedState,
+      double[] stateStd,
+      double backOffSigmas,
+      double[] parameters,
+      double[] setpoints) {
+    System.arraycopy(estimatedState, 0, state, 0, stateCount);
+    for (int c = 0; c < backOff.length; c++) {
+      backOff[c] = backOffSigmas * stateStd[constrainedState[c]];
+    }
+    if (!Arrays.equals(parameters, modelParameters)) {
+      modelParameters = parameters.clone();
+      model = scenario.predictiveModel(modelParameters, null);
+    }
+    heldSetpoints = setpoints.clone();
+    return move();
+  }
+
+  private double[] move() {
     double[] solution = optimise();
 
     double[] applied = new double[inputCount];
@@ -279,11 +325,15 @@ public final class NmpcOracle implements Policy {
           return DIVERGED_COST;
         }
       }
-      cost -= scenario.reward(step + j, predicted, applied, previous);
+      cost -=
+          heldSetpoints == null
+              ? scenario.reward(step + j, predicted, applied, previous)
+              : scenario.reward(heldSetpoints, predicted, applied, previous);
       for (int c = 0; c < constrainedState.length; c++) {
         double value = predicted[constrainedState[c]];
         double violation =
-            Math.max(0.0, constraintMin[c] - value) + Math.max(0.0, value - constraintMax[c]);
+            Math.max(0.0, constraintMin[c] + backOff[c] - value)
+                + Math.max(0.0, value - constraintMax[c] + backOff[c]);
         // Linear (exact) and quadratic: no trade of a small violation for tracking.
         cost += CONSTRAINT_PENALTY * (violation + violation * violation);
       }

@@ -468,9 +468,31 @@ public final class Scenario {
    * @param previousApplied action applied during the step before (the initial input for step 0)
    */
   public double reward(int step, double[] state, double[] applied, double[] previousApplied) {
+    return reward(step, null, state, applied, previousApplied);
+  }
+
+  /**
+   * Returns the reward of one step with the given set points in force instead of the schedule's,
+   * for a controller that knows only the set points it has seen (no preview).
+   *
+   * @param setpoints one per tracked variable, in {@link #trackedVariables()} order
+   * @throws IllegalArgumentException if {@code setpoints} has the wrong length
+   */
+  public double reward(
+      double[] setpoints, double[] state, double[] applied, double[] previousApplied) {
+    if (setpoints.length != trackedStates.length) {
+      throw new IllegalArgumentException(
+          "expected " + trackedStates.length + " set points, got " + setpoints.length);
+    }
+    return reward(-1, setpoints, state, applied, previousApplied);
+  }
+
+  private double reward(
+      int step, double[] setpoints, double[] state, double[] applied, double[] previousApplied) {
     double reward = 0.0;
     for (int k = 0; k < trackedStates.length; k++) {
-      double e = (state[trackedStates[k]] - setpoint(k, step)) / trackingScales[k];
+      double target = setpoints == null ? setpoint(k, step) : setpoints[k];
+      double e = (state[trackedStates[k]] - target) / trackingScales[k];
       reward -= trackingWeights[k] * e * e;
     }
     for (int i = 0; i < applied.length; i++) {

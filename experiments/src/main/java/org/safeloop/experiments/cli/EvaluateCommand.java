@@ -33,7 +33,7 @@ final class EvaluateCommand implements Callable<Integer> {
   @Option(
       names = "--policy",
       required = true,
-      paramLabel = "BUNDLE|pid|pid-simc|oracle",
+      paramLabel = "BUNDLE|pid|pid-simc|nmpc|oracle",
       description = "A policy bundle file or a baseline.")
   String policy;
 

@@ -21,7 +21,7 @@ final class RunSelection {
 
   @Option(
       names = "--baselines",
-      defaultValue = "pid,oracle",
+      defaultValue = "pid,nmpc,oracle",
       paramLabel = "LIST",
       description = "Baselines to evaluate beside the runs (default ${DEFAULT-VALUE}).")
   String baselines;

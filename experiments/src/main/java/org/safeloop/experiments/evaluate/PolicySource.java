@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Supplier;
+import org.safeloop.agent.baseline.EstimatingNmpc;
 import org.safeloop.agent.baseline.NmpcOracle;
 import org.safeloop.agent.baseline.PiTuner;
 import org.safeloop.agent.bundle.MlpPolicy;
@@ -15,9 +16,11 @@ import org.safeloop.env.scenario.Scenario;
 
 /**
  * Names a policy to evaluate and makes fresh instances of it: {@code pid} (the scenario's PI
- * loops), {@code pid-simc} (a PI tuned by SIMC from a step test on the model), {@code oracle} (the
- * NMPC oracle: nominal model, true state, perfect preview; noise-free evaluation only) or the path
- * of a policy bundle (run with the pure-Java forward pass, as deployed).
+ * loops), {@code pid-simc} (a PI tuned by SIMC from a step test on the model), {@code nmpc} (the
+ * same NMPC on Kalman-filter estimates from the measurements, current set point only: a deployable
+ * controller, evaluated like the PID), {@code oracle} (the NMPC oracle: nominal model, true state,
+ * perfect preview; noise-free evaluation only) or the path of a policy bundle (run with the
+ * pure-Java forward pass, as deployed).
  *
  * @param label the name used in tables and file names
  * @param bundle the bundle when the source is one, else null
@@ -28,7 +31,7 @@ public record PolicySource(
     String label, PolicyBundle bundle, boolean oracle, Supplier<Policy> factory) {
 
   /** The baseline names accepted besides bundle paths. */
-  public static final List<String> BASELINES = List.of("pid", "pid-simc", "oracle");
+  public static final List<String> BASELINES = List.of("pid", "pid-simc", "nmpc", "oracle");
 
   /**
    * Resolves {@code nameOrBundle} for {@code scenario}.
@@ -56,6 +59,8 @@ public record PolicySource(
                       scenario.controlInterval(),
                       scenario.initialInput()));
         }
+      case "nmpc":
+        return new PolicySource("nmpc", null, false, () -> new EstimatingNmpc(scenario));
       case "oracle":
         return new PolicySource("oracle", null, true, () -> new NmpcOracle(scenario));
       default:

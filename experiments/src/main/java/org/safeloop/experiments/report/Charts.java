@@ -63,6 +63,7 @@ final class Charts {
       Map.of(
           "pid", new Color(0xff7f0e), // orange
           "pid-simc", new Color(0x7f7f7f), // grey
+          "nmpc", new Color(0x006d6f), // dark teal
           "oracle", new Color(0x2ca02c)); // green
 
   private static final Color LIMIT = new Color(0xb00000);

@@ -59,6 +59,11 @@ public final class Report {
           "pid: the scenario's own PI loops, as a plant would run them today",
           "pid-simc",
           "pid-simc: PI loops tuned by the SIMC rules from a step test on the process model",
+          "nmpc",
+          "nmpc: the same model-predictive controller as the oracle, acting on extended-Kalman-filter"
+              + " estimates from the noisy measurements (state and disturbed parameters) and knowing"
+              + " only the current set point; what a well-engineered model-based controller reaches"
+              + " at the plant",
           "oracle",
           "oracle: nonlinear model-predictive control with the nominal model, the true state and"
               + " the set points known in advance; an upper bound on what a controller can reach"

@@ -110,7 +110,7 @@ class ExperimentCommandsTest {
       assertEquals("fopdt", cells[columns.indexOf("scenario")], line);
       rows.put(cells[columns.indexOf("policy")], cells);
     }
-    assertEquals(Set.of("ppo", "pid", "oracle"), rows.keySet(), csv.toString());
+    assertEquals(Set.of("ppo", "pid", "nmpc", "oracle"), rows.keySet(), csv.toString());
     assertEquals("2", rows.get("ppo")[columns.indexOf("runs")], "both seeds compared");
     for (String[] cells : rows.values()) {
       double median = Double.parseDouble(cells[columns.indexOf("median_return")]);

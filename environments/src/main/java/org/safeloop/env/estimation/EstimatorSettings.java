@@ -1,0 +1,228 @@
+package org.safeloop.env.estimation;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.safeloop.env.SignalSpace;
+import org.safeloop.env.process.ParameterSpec;
+import org.safeloop.env.realism.DisturbanceConfig;
+import org.safeloop.env.realism.RealismConfig;
+import org.safeloop.env.realism.SensorConfig;
+import org.safeloop.env.realism.UncertaintyConfig;
+import org.safeloop.env.scenario.Scenario;
+
+/**
+ * The noise model of an {@link ExtendedKalmanFilter}: how much to trust each measurement, the
+ * model, the initial state, and which parameters and sensor biases to estimate beside the states.
+ * Every standard deviation is in the engineering unit of its signal or parameter; "per step" means
+ * per control interval. {@link #fromScenario} derives them from a scenario's realism section. Maps
+ * keep their order (so the filter's state vector and every result are deterministic); immutable and
+ * thread-safe.
+ *
+ * @param measurementStd standard deviation of the measurement error by measured-signal name (the
+ *     diagonal of R); every measured signal needs a positive entry
+ * @param processStd standard deviation per step of what the model misses, by state name (the
+ *     diagonal of Q for the states); every state needs a non-negative entry
+ * @param initialStd standard deviation of the initial state around the prior mean given to {@link
+ *     ExtendedKalmanFilter#reset}, by state name; every state needs a positive entry
+ * @param parameters model parameters estimated as random-walk states, by parameter name (e.g. a
+ *     disturbed feed temperature); may be empty
+ * @param sensorBiases measurement offsets estimated as random-walk states, by measured-signal name
+ *     (bias and drift); may be empty
+ * @param relativeStep relative perturbation of the central finite differences that give the
+ *     Jacobian of the discrete-time step: a variable z moves by {@code relativeStep * max(|z|,
+ *     scale)}, the scale being the state's range or, for a parameter, its nominal magnitude
+ */
+public record EstimatorSettings(
+    Map<String, Double> measurementStd,
+    Map<String, Double> processStd,
+    Map<String, Double> initialStd,
+    Map<String, RandomWalk> parameters,
+    Map<String, RandomWalk> sensorBiases,
+    double relativeStep) {
+
+  /**
+   * Process noise per step of every state when derived from a scenario, as a fraction of the
+   * state's range: 1e-3 (for the CSTR 3e-4 mol/m3 in Ca and 0.05 K in T per 0.43-minute step).
+   * Small, because the disturbances the realism section names are estimated as parameters; the rest
+   * (integration error, unnamed effects) is small. Chosen by measurement ({@code
+   * ExtendedKalmanFilterTest}).
+   */
+  public static final double PROCESS_STD_FRACTION = 1e-3;
+
+  /** Initial standard deviation of every state, as a fraction of its range: 5 %. */
+  public static final double INITIAL_STD_FRACTION = 0.05;
+
+  /**
+   * Smallest measurement standard deviation, as a fraction of the signal's range (1e-4): a perfect
+   * sensor still gets a finite R, so the filter follows it almost exactly without a singular
+   * innovation covariance.
+   */
+  public static final double MEASUREMENT_STD_FLOOR_FRACTION = 1e-4;
+
+  /**
+   * Random-walk standard deviation per step of an estimated parameter, as a fraction of the largest
+   * offset the realism section allows it (0.05): on cstr-tracking a 2 K feed-temperature step is
+   * followed within about ten steps while the estimate does not chase the measurement noise; 0.2
+   * follows the step faster but lets the noise through (Ca estimation error 15 % larger, T error 8
+   * % larger), 0.01 is too slow (both errors twice as large). Measured in {@code
+   * ExtendedKalmanFilterTest} over 5 seeds.
+   */
+  public static final double PARAMETER_WALK_FRACTION = 0.05;
+
+  /** Relative finite-difference step of the Jacobians: 1e-6 (central differences). */
+  public static final double RELATIVE_STEP = 1e-6;
+
+  /**
+   * The prior and the drift of one augmented variable.
+   *
+   * @param initialStd standard deviation at reset around the prior mean (the nominal parameter, or
+   *     a zero bias), in the variable's unit; positive
+   * @param stepStd standard deviation of its random-walk increment per control step; non-negative
+   */
+  public record RandomWalk(double initialStd, double stepStd) {
+    /** Checks both deviations. */
+    public RandomWalk {
+      if (!(initialStd > 0) || !Double.isFinite(initialStd)) {
+        throw new IllegalArgumentException("initial std must be positive, got " + initialStd);
+      }
+      if (!(stepStd >= 0) || !Double.isFinite(stepStd)) {
+        throw new IllegalArgumentException("step std must be non-negative, got " + stepStd);
+      }
+    }
+  }
+
+  /** Copies the maps in order and checks every deviation. */
+  public EstimatorSettings {
+    measurementStd = copy(measurementStd, "measurement std", true);
+    processStd = copy(processStd, "process std", false);
+    initialStd = copy(initialStd, "initial std", true);
+    parameters = Collections.unmodifiableMap(new LinkedHashMap<>(parameters));
+    sensorBiases = Collections.unmodifiableMap(new LinkedHashMap<>(sensorBiases));
+    if (!(relativeStep > 0) || !(relativeStep < 1)) {
+      throw new IllegalArgumentException(
+          "relative finite-difference step must be in (0, 1), got " + relativeStep);
+    }
+  }
+
+  private static Map<String, Double> copy(Map<String, Double> map, String what, boolean positive) {
+    Map<String, Double> copy = new LinkedHashMap<>();
+    for (Map.Entry<String, Double> e : map.entrySet()) {
+      double v = e.getValue();
+      if (!Double.isFinite(v) || v < 0 || (positive && v == 0)) {
+        throw new IllegalArgumentException(
+            what
+                + " of "
+                + e.getKey()
+                + " must be "
+                + (positive ? "positive" : "non-negative")
+                + ", got "
+                + v);
+      }
+      copy.put(e.getKey(), v);
+    }
+    return Collections.unmodifiableMap(copy);
+  }
+
+  /**
+   * Derives the noise model from {@code scenario}'s realism section, as a control engineer would
+   * from the instrument data sheets and the list of known disturbances, without their timing:
+   *
+   * <ul>
+   *   <li>R: each sensor's {@code noise_std}, combined with the quantisation error {@code q /
+   *       sqrt(12)}, at least {@value #MEASUREMENT_STD_FLOOR_FRACTION} of the signal's range;
+   *   <li>Q: {@value #PROCESS_STD_FRACTION} of each state's range per step; P0: {@value
+   *       #INITIAL_STD_FRACTION} of it;
+   *   <li>every parameter with a disturbance or an uncertainty becomes a random-walk state: its
+   *       initial deviation is the uncertainty's (normal: {@code relative_std}; uniform: {@code
+   *       relative_range / sqrt(3)}, times the nominal value), and its walk per step is {@value
+   *       #PARAMETER_WALK_FRACTION} of the largest offset its disturbances allow (step and sine:
+   *       the magnitude; ramp: the rate over the episode; random walk: {@code std sqrt(episode)};
+   *       never beyond the offset bounds), or of the initial deviation when it has none;
+   *   <li>every sensor with a bias or a drift gets a random-walk bias state: initial deviation the
+   *       bias (at least the noise), walk per step {@code sqrt((drift_rate dt)^2 N +
+   *       drift_random_walk^2 dt)} over an episode of N steps, so that the walk's spread at the end
+   *       of the episode equals the linear drift's size.
+   * </ul>
+   *
+   * When {@code realism} is false every sensor is taken as perfect and nothing is augmented.
+   */
+  public static EstimatorSettings fromScenario(Scenario scenario, boolean realism) {
+    RealismConfig config = realism ? scenario.spec().realism() : RealismConfig.none();
+    SignalSpace observed = scenario.observationSpace();
+    SignalSpace states = scenario.stateSpace();
+    double dt = scenario.controlInterval();
+    double episode = dt * scenario.episodeSteps();
+
+    Map<String, Double> measurement = new LinkedHashMap<>();
+    Map<String, RandomWalk> biases = new LinkedHashMap<>();
+    for (int i = 0; i < observed.size(); i++) {
+      String name = observed.get(i).name();
+      if (states.indexOf(name) < 0) {
+        continue;
+      }
+      SensorConfig sensor = config.sensor(name);
+      double quantum = sensor.quantization() / Math.sqrt(12.0);
+      double std = Math.hypot(sensor.noiseStd(), quantum);
+      double floor = MEASUREMENT_STD_FLOOR_FRACTION * observed.get(i).span();
+      measurement.put(name, Math.max(std, floor));
+      // A random walk that reaches the linear drift's size by the end of the episode.
+      double walk =
+          Math.sqrt(
+              Math.pow(sensor.driftRate() * dt, 2) * scenario.episodeSteps()
+                  + Math.pow(sensor.driftRandomWalk(), 2) * dt);
+      if (sensor.bias() != 0.0 || walk > 0.0) {
+        biases.put(
+            name, new RandomWalk(Math.max(Math.abs(sensor.bias()), Math.max(std, floor)), walk));
+      }
+    }
+
+    Map<String, Double> process = new LinkedHashMap<>();
+    Map<String, Double> initial = new LinkedHashMap<>();
+    for (int i = 0; i < states.size(); i++) {
+      process.put(states.get(i).name(), PROCESS_STD_FRACTION * states.get(i).span());
+      initial.put(states.get(i).name(), INITIAL_STD_FRACTION * states.get(i).span());
+    }
+
+    List<ParameterSpec> specs = scenario.model().parameters();
+    double[] nominal = scenario.nominalParameters();
+    Map<String, Double> largestOffset = new LinkedHashMap<>();
+    for (DisturbanceConfig d : config.disturbances()) {
+      largestOffset.merge(d.parameter(), largestOffset(d, episode), Double::sum);
+    }
+    Map<String, RandomWalk> parameters = new LinkedHashMap<>();
+    for (int p = 0; p < specs.size(); p++) {
+      String name = specs.get(p).name();
+      UncertaintyConfig u = config.parameterUncertainty().get(name);
+      Double offset = largestOffset.get(name);
+      if (u == null && offset == null) {
+        continue;
+      }
+      double scale = Math.abs(nominal[p]);
+      double spread =
+          u == null
+              ? 0.0
+              : scale
+                  * ("normal".equals(u.distribution()) ? u.relativeStd() : u.relativeRange())
+                  / ("normal".equals(u.distribution()) ? 1.0 : Math.sqrt(3.0));
+      double initialStd = Math.max(spread, 1e-6 * Math.max(scale, 1.0));
+      double walk = PARAMETER_WALK_FRACTION * (offset == null ? initialStd : offset);
+      parameters.put(name, new RandomWalk(initialStd, walk));
+    }
+    return new EstimatorSettings(measurement, process, initial, parameters, biases, RELATIVE_STEP);
+  }
+
+  /** The largest absolute offset a disturbance reaches within an episode of {@code duration}. */
+  private static double largestOffset(DisturbanceConfig d, double duration) {
+    double active = Math.max(0.0, Math.min(d.end(), duration) - d.start());
+    double size =
+        switch (d.type()) {
+          case "step", "sine" -> Math.abs(d.magnitude());
+          case "ramp" -> Math.abs(d.rate()) * active;
+          case "random_walk" -> d.std() * Math.sqrt(active);
+          default -> 0.0;
+        };
+    return Math.min(size, Math.max(Math.abs(d.min()), Math.abs(d.max())));
+  }
+}
