@@ -42,4 +42,25 @@ class ShieldedObservationTest {
     assertEquals(applied, hot.observation().value(previous), 0.0);
     assertEquals(env.lastAppliedAction()[0], hot.observation().value(previous), 0.0);
   }
+
+  @Test
+  void aShieldBuiltOnAScenarioWithDerivedObservationsReadsOnlyThePlantsSignals()
+      throws IOException {
+    Path file = dir.resolve("constrained-error.yaml");
+    Files.writeString(
+        file,
+        resource("scenarios/cstr-constrained.yaml") + "observation: {tracking_error: true}\n");
+    Scenario scenario = Scenarios.load(file);
+    SafetyShield shield =
+        Shields.parse(
+            resource("scenarios/cstr-constrained.shield.yaml"), "test.shield.yaml", scenario);
+    assertEquals(scenario.plantObservationSpace(), shield.observationSpace());
+    assertTrue(scenario.observationSpace().indexOf("Ca_error") >= 0);
+  }
+
+  private String resource(String name) throws IOException {
+    try (InputStream in = getClass().getClassLoader().getResourceAsStream(name)) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
 }
