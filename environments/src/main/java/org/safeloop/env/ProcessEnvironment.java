@@ -16,7 +16,10 @@ public interface ProcessEnvironment {
   /** Returns the scenario name, e.g. {@code cstr-tracking}. */
   String name();
 
-  /** Returns what a controller sees: measured variables, then setpoints. */
+  /**
+   * Returns what a controller sees: measured variables, then setpoints, then any derived signals
+   * the scenario's {@code observation} section asks for (see {@code ObservationDesign}).
+   */
   SignalSpace observationSpace();
 
   /** Returns the manipulated inputs with actuator limits. */

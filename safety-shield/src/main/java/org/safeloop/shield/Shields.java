@@ -161,7 +161,8 @@ public final class Shields {
    */
   public static SafetyShield build(YamlConfig.Document<ShieldSpec> doc, Scenario scenario) {
     ShieldSpec spec = doc.value();
-    SignalSpace observations = scenario.observationSpace();
+    // The shield reads what plant tags give: measurements and setpoints, never derived signals.
+    SignalSpace observations = scenario.plantObservationSpace();
     SignalSpace modelActions = scenario.actionSpace();
     SignalSpace states = scenario.stateSpace();
     double dtSeconds = scenario.model().timeUnit().toMinutes(scenario.controlInterval()) * 60.0;

@@ -77,6 +77,29 @@ public record PolicyBundle(
   }
 
   /**
+   * Key of {@link #config()} listing the observations the policy reads that are computed from
+   * others (tracking errors, error integrals, filters, previous actions, setpoint previews; see
+   * {@code ObservationDesign}) rather than measured: a plant has no tags for them.
+   */
+  public static final String DERIVED_OBSERVATIONS = "derived_observations";
+
+  /**
+   * Returns the names of the observations computed from others, as recorded at training (empty for
+   * a policy that reads only measurements and setpoints, and for bundles from before the record).
+   */
+  public List<String> derivedObservations() {
+    Object names = config.get(DERIVED_OBSERVATIONS);
+    if (names == null) {
+      return List.of();
+    }
+    if (names instanceof List<?> list) {
+      return list.stream().map(String::valueOf).toList();
+    }
+    throw new IllegalArgumentException(
+        DERIVED_OBSERVATIONS + " must be a list of signal names, got " + names);
+  }
+
+  /**
    * Refuses to run this policy where its signals do not match: names, order, units and ranges of
    * observations and actions must equal those of the environment or plant.
    *

@@ -65,6 +65,45 @@ class PolicyBundlesTest {
   }
 
   @Test
+  void aBundleRecordsItsDerivedObservationsAndItsPolicyActsOnTheSimulatedObservation()
+      throws IOException {
+    Path scenarioFile = dir.resolve("tracking-observed.yaml");
+    try (var in = getClass().getClassLoader().getResourceAsStream("scenarios/cstr-tracking.yaml")) {
+      Files.write(scenarioFile, in.readAllBytes());
+    }
+    Files.writeString(
+        scenarioFile,
+        "observation: {tracking_error: true, previous_action: true, preview: {steps: 2}}\n",
+        java.nio.file.StandardOpenOption.APPEND);
+    Scenario scenario = Scenarios.load(scenarioFile);
+    PolicyBundle plain = randomBundle(scenario, 5, PolicyBundle.SQUASH_CLIP);
+    assertEquals(List.of(), plain.derivedObservations(), "nothing recorded, nothing derived");
+    Map<String, Object> config = new java.util.LinkedHashMap<>(plain.config());
+    config.put(PolicyBundle.DERIVED_OBSERVATIONS, scenario.observationDesign().derivedSignals());
+    PolicyBundle bundle =
+        new PolicyBundle(
+            plain.algorithm(),
+            config,
+            plain.observations(),
+            plain.actions(),
+            plain.normalisation(),
+            plain.network(),
+            plain.outputSquashing(),
+            plain.environmentHash(),
+            plain.shieldHash(),
+            plain.seed(),
+            plain.metrics());
+    Path file = dir.resolve("observed.bundle");
+    PolicyBundles.save(bundle, file);
+    PolicyBundle loaded = PolicyBundles.load(file);
+    assertEquals(
+        List.of("Ca_error", "Tc_previous", "Ca_setpoint_ahead_1", "Ca_setpoint_ahead_2"),
+        loaded.derivedObservations());
+    double[] action = new MlpPolicy(loaded).act(scenario.createEnvironment().reset(0));
+    assertTrue(action[0] >= 295 && action[0] <= 302, "inside the actuator range: " + action[0]);
+  }
+
+  @Test
   void aSavedBundleLoadsBackAndActsIdentically() {
     Scenario scenario = Scenarios.load("cstr-tracking");
     PolicyBundle bundle = randomBundle(scenario, 3, PolicyBundle.SQUASH_TANH);

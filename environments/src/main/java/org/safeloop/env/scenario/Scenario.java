@@ -9,10 +9,12 @@ import org.safeloop.env.ProcessEnvironment;
 import org.safeloop.env.SignalSpace;
 import org.safeloop.env.SignalSpec;
 import org.safeloop.env.config.ConfigException;
+import org.safeloop.env.config.FieldException;
 import org.safeloop.env.config.YamlConfig;
 import org.safeloop.env.control.PidConfig;
 import org.safeloop.env.control.PidPolicy;
 import org.safeloop.env.control.Policy;
+import org.safeloop.env.observation.ObservationDesign;
 import org.safeloop.env.ode.IntegratorSpec;
 import org.safeloop.env.process.ParameterSpec;
 import org.safeloop.env.process.ProcessModel;
@@ -39,6 +41,7 @@ public final class Scenario {
   private final SignalSpace stateSpace;
   private final SignalSpace actionSpace;
   private final SignalSpace observationSpace;
+  private final ObservationDesign observationDesign;
   private final int[] measuredStates;
   private final int[] trackedStates;
   private final double[] rateLimits;
@@ -179,7 +182,22 @@ public final class Scenario {
             "'" + variable + "' has no setpoint; tracked are " + spec.setpoints().keySet());
       }
     }
-    this.observationSpace = new SignalSpace(observed);
+    SignalSpace plantSpace = new SignalSpace(observed);
+    try {
+      this.observationDesign =
+          new ObservationDesign(
+              spec.observation(),
+              plantSpace,
+              measuredStates.length,
+              List.copyOf(spec.setpoints().keySet()),
+              actionSpace,
+              spec.controlInterval(),
+              model.timeUnit().symbol());
+    } catch (FieldException e) {
+      String field = e.field().isEmpty() ? "observation" : "observation." + e.field();
+      throw doc.error(field, e.problem());
+    }
+    this.observationSpace = observationDesign.space();
 
     moveWeights = new double[inputs.size()];
     moveScales = new double[inputs.size()];
@@ -223,10 +241,14 @@ public final class Scenario {
 
     var realism = spec.realism();
     for (String sensor : realism.sensors().keySet()) {
-      if (observationSpace.indexOf(sensor) < 0 || sensor.endsWith("_setpoint")) {
+      int index = plantSpace.indexOf(sensor);
+      if (index < 0 || index >= measuredStates.length) {
         throw doc.error(
             "realism.sensors." + sensor,
-            "'" + sensor + "' is not a measured variable; measured are " + names(observed));
+            "'"
+                + sensor
+                + "' is not a measured variable; measured are "
+                + names(observed.subList(0, measuredStates.length)));
       }
     }
     for (int d = 0; d < realism.disturbances().size(); d++) {
@@ -372,7 +394,8 @@ public final class Scenario {
             s.reward(),
             s.constraints(),
             s.realism(),
-            s.controller());
+            s.controller(),
+            s.observation());
     return new Scenario(
         new YamlConfig.Document<>(changed, document.source(), document.lines()), model);
   }
@@ -432,9 +455,25 @@ public final class Scenario {
     return actionSpace;
   }
 
-  /** Returns the observation space: measured variables, then setpoints. */
+  /**
+   * Returns the observation space: measured variables, then setpoints, then the derived signals of
+   * the {@code observation} section.
+   */
   public SignalSpace observationSpace() {
     return observationSpace;
+  }
+
+  /**
+   * Returns what a plant's tags provide: the measured variables, then the setpoints in force (the
+   * observation space without derived signals).
+   */
+  public SignalSpace plantObservationSpace() {
+    return observationDesign.plantSpace();
+  }
+
+  /** Returns how the observation is built from the plant's signals. */
+  public ObservationDesign observationDesign() {
+    return observationDesign;
   }
 
   /** Returns the dead time in control steps. */

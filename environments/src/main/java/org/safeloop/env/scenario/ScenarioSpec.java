@@ -8,6 +8,7 @@ import java.util.Map;
 import org.safeloop.env.config.FieldException;
 import org.safeloop.env.config.OtherFileKind;
 import org.safeloop.env.control.PidConfig;
+import org.safeloop.env.observation.ObservationOptions;
 import org.safeloop.env.ode.IntegratorSpec;
 import org.safeloop.env.realism.RealismConfig;
 
@@ -37,6 +38,8 @@ import org.safeloop.env.realism.RealismConfig;
  * @param constraints state constraints whose violations form the cost vector
  * @param realism sensor effects, disturbances and parameter uncertainty
  * @param controller the baseline PID loops for this scenario
+ * @param observation derived signals beside the measurements and setpoints (tracking error, error
+ *     integral, filtered measurements, previous action, setpoint preview); default none
  */
 @OtherFileKind(
     key = "equations",
@@ -67,7 +70,8 @@ public record ScenarioSpec(
     RewardSpec reward,
     List<ConstraintSpec> constraints,
     RealismConfig realism,
-    List<PidConfig> controller) {
+    List<PidConfig> controller,
+    ObservationOptions observation) {
 
   /**
    * Most control steps an episode may have: a day of one-second steps, and far more than any
@@ -128,6 +132,9 @@ public record ScenarioSpec(
       realism = RealismConfig.none();
     }
     controller = controller == null ? List.of() : List.copyOf(controller);
+    if (observation == null) {
+      observation = ObservationOptions.none();
+    }
     for (Map.Entry<String, Double> e : parameters.entrySet()) {
       FieldException.require(
           e.getValue() != null && Double.isFinite(e.getValue()),

@@ -12,6 +12,7 @@ import org.safeloop.env.Quality;
 import org.safeloop.env.SignalSpace;
 import org.safeloop.env.StepInfo;
 import org.safeloop.env.StepResult;
+import org.safeloop.env.observation.ObservationBuilder;
 import org.safeloop.env.ode.IntegratorSpec;
 import org.safeloop.env.ode.ProcessSimulator;
 import org.safeloop.env.process.ModelTimeUnit;
@@ -48,6 +49,9 @@ final class SimulatedEnvironment implements ProcessEnvironment {
   private final List<ConstraintSpec> constraints;
   private final List<String> constraintNames;
   private final List<String> setpointNames;
+  private final SignalSpace plantSpace;
+  private final ObservationBuilder observationBuilder;
+  private final int previewSteps;
   private final Sensor[] sensors;
   private final List<Disturbance> disturbances = new ArrayList<>();
   private final int[] disturbedParameter;
@@ -67,6 +71,9 @@ final class SimulatedEnvironment implements ProcessEnvironment {
     this.integrator = integrator;
     this.simulator = new ProcessSimulator(scenario.model(), integrator);
     this.observationSpace = scenario.observationSpace();
+    this.plantSpace = scenario.plantObservationSpace();
+    this.observationBuilder = scenario.observationDesign().newBuilder();
+    this.previewSteps = scenario.observationDesign().previewSteps();
     this.actionSpace = scenario.actionSpace();
     this.measured = scenario.measuredStates();
     this.tracked = scenario.trackedStates();
@@ -188,6 +195,7 @@ final class SimulatedEnvironment implements ProcessEnvironment {
     step = 0;
     running = true;
     updateParameters(0.0);
+    observationBuilder.reset();
     return observe();
   }
 
@@ -280,8 +288,13 @@ final class SimulatedEnvironment implements ProcessEnvironment {
     }
   }
 
+  /**
+   * Measures through the sensors, adds the setpoints of the coming step, and hands both with the
+   * last applied action (after limits, and after the shield when one wraps this environment) to the
+   * observation builder, which adds the derived signals.
+   */
   private Observation observe() {
-    int n = observationSpace.size();
+    int n = plantSpace.size();
     double[] values = new double[n];
     Quality[] qualities = new Quality[n];
     for (int i = 0; i < measured.length; i++) {
@@ -300,7 +313,17 @@ final class SimulatedEnvironment implements ProcessEnvironment {
       values[measured.length + k] = scenario.setpoint(k, upcoming);
       qualities[measured.length + k] = Quality.GOOD;
     }
-    return new Observation(values, qualities);
+    double[][] preview = null;
+    if (previewSteps > 0) {
+      preview = new double[tracked.length][previewSteps];
+      for (int k = 0; k < tracked.length; k++) {
+        for (int j = 1; j <= previewSteps; j++) {
+          // Beyond the episode the schedule holds its last value.
+          preview[k][j - 1] = scenario.setpoint(k, upcoming + j);
+        }
+      }
+    }
+    return observationBuilder.observe(new Observation(values, qualities), lastApplied, preview);
   }
 
   private static boolean allFinite(double[] values) {

@@ -163,7 +163,8 @@ final class DeployCommand implements Callable<Integer> {
       if (pid) {
         Scenario scenario = Shields.modelScenario(shield);
         agent = scenario.baselineController();
-        observations = scenario.observationSpace();
+        // The PID reads only measurements and setpoints, never derived signals.
+        observations = scenario.plantObservationSpace();
         actions = scenario.actionSpace();
         policyName = "PID of scenario " + scenario.name();
       } else {
@@ -178,6 +179,7 @@ final class DeployCommand implements Callable<Integer> {
         } else {
           bundle = PolicyBundles.load(Path.of(policy));
         }
+        DeploymentRuntime.requireMeasuredObservations(bundle, "policy bundle " + policy);
         agent = new MlpPolicy(bundle);
         observations = new SignalSpace(bundle.observations());
         actions = new SignalSpace(bundle.actions());

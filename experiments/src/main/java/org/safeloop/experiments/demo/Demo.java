@@ -37,6 +37,7 @@ import org.safeloop.plc.audit.AuditLog;
 import org.safeloop.plc.plant.PlantFile;
 import org.safeloop.plc.runtime.ApprovalAuthority;
 import org.safeloop.plc.runtime.DeploymentInputs;
+import org.safeloop.plc.runtime.DeploymentRuntime;
 import org.safeloop.plc.runtime.Mode;
 import org.safeloop.plc.virtualplant.VirtualPlant;
 import org.safeloop.plc.virtualplant.VirtualPlant.Protocol;
@@ -418,6 +419,7 @@ public final class Demo {
         DeploymentInputs.read(trained.bundle(), shieldFile, plant.plantFile());
     SafetyShield shield = inputs.shield();
     PolicyBundle bundle = inputs.bundle();
+    DeploymentRuntime.requireMeasuredObservations(bundle, "policy bundle " + trained.bundle());
     SignalSpace observations = new SignalSpace(bundle.observations());
     SignalSpace actions = new SignalSpace(bundle.actions());
     PlantFile plantFile = inputs.plant();

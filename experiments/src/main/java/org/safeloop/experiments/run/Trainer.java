@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -298,6 +299,11 @@ public final class Trainer {
     Map<String, Object> config = new LinkedHashMap<>(experiment.resolvedHyperparameters());
     config.put("scenario", experiment.scenario().name());
     config.put("config_hash", experiment.configHash());
+    List<String> derived = experiment.scenario().observationDesign().derivedSignals();
+    if (!derived.isEmpty()) {
+      // The bridge reads observations as plant tags; it must know which ones are not.
+      config.put(PolicyBundle.DERIVED_OBSERVATIONS, derived);
+    }
     Map<String, Double> figures = new LinkedHashMap<>();
     figures.put("environment_steps", (double) steps);
     figures.put("episodes", (double) state.episodes);

@@ -51,7 +51,10 @@ public final class EpisodeRecorder implements AutoCloseable {
       }
       for (SignalSpec s : env.observationSpace().signals()) {
         boolean setpoint = s.name().endsWith("_setpoint");
-        String name = setpoint ? s.name() : s.name() + "_measured";
+        // Measured signals are states seen through sensors; derived ones (errors, filters, a
+        // preview) keep their own name.
+        boolean measured = !setpoint && env.stateSpace().indexOf(s.name()) >= 0;
+        String name = measured ? s.name() + "_measured" : s.name();
         header.add(new SignalSpec(name, s.unit(), s.min(), s.max()).columnName());
         if (!setpoint) {
           header.add(s.name() + "_quality");

@@ -123,7 +123,7 @@ class EvaluatorTest {
         assertThrows(
             IllegalArgumentException.class,
             () -> PolicySource.of("no-such.bundle", Scenarios.load("fopdt")));
-    assertTrue(e.getMessage().contains("[pid, pid-simc, oracle]"), e.getMessage());
+    assertTrue(e.getMessage().contains("[pid, pid-simc, nmpc, oracle]"), e.getMessage());
   }
 
   @Test

@@ -15,6 +15,8 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
+import org.safeloop.agent.bundle.MlpPolicy;
+import org.safeloop.agent.bundle.PolicyBundle;
 import org.safeloop.env.Observation;
 import org.safeloop.env.Quality;
 import org.safeloop.env.SignalSpace;
@@ -157,6 +159,9 @@ public final class DeploymentRuntime implements AutoCloseable {
     this.authority = authority;
     this.audit = Objects.requireNonNull(audit, "audit");
     this.clock = Objects.requireNonNull(clock, "clock");
+    if (policy instanceof MlpPolicy mlp) {
+      requireMeasuredObservations(mlp.bundle(), "the policy bundle");
+    }
     this.observationTags = plant.observationsInOrder(observations);
     this.actionTags = plant.actionsInOrder(actions);
     int n = actionTags.size();
@@ -202,6 +207,31 @@ public final class DeploymentRuntime implements AutoCloseable {
       }
     }
     changeMode(startMode, EventKind.MODE_CHANGE, "start in " + startMode.label());
+  }
+
+  /**
+   * Refuses a policy that reads derived observations (tracking errors, error integrals, filtered
+   * measurements, previous actions, setpoint previews: the scenario's {@code observation} section).
+   * The bridge reads every observation from a plant tag and does not compute derived ones yet; a
+   * tag of the same name could hold something computed differently (another sign, a PLC filter),
+   * and the policy would act on it silently wrong.
+   *
+   * @param bundle the policy bundle
+   * @param policyName how to name it in the message, e.g. {@code policy bundle ppo.bundle}
+   * @throws IllegalArgumentException naming the derived signals and what to do
+   */
+  public static void requireMeasuredObservations(PolicyBundle bundle, String policyName) {
+    List<String> derived = bundle.derivedObservations();
+    if (!derived.isEmpty()) {
+      throw new IllegalArgumentException(
+          policyName
+              + " reads derived observations "
+              + derived
+              + " (the scenario's `observation` section); the bridge reads observations from"
+              + " plant tags and does not compute derived ones yet, so it refuses this bundle"
+              + " rather than act on tags that may mean something else. Deploy a policy trained"
+              + " without the `observation` section.");
+    }
   }
 
   /**

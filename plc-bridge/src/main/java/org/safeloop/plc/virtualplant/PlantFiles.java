@@ -66,7 +66,7 @@ final class PlantFiles {
     return new Target(
         VirtualPlant.defaultPlantName(scenario),
         scenario.name(),
-        PlantLayout.of(scenario.observationSpace(), scenario.actionSpace()),
+        PlantLayout.of(scenario.plantObservationSpace(), scenario.actionSpace()),
         protocol,
         PlantOpcUaServer.HOST,
         protocol == Protocol.MODBUS

@@ -174,7 +174,7 @@ public final class VirtualPlant implements AutoCloseable {
         b.runSteps > b.scenario.episodeSteps()
             ? b.scenario.withEpisodeSteps(b.runSteps)
             : b.scenario;
-    this.layout = PlantLayout.of(scenario.observationSpace(), scenario.actionSpace());
+    this.layout = PlantLayout.of(scenario.plantObservationSpace(), scenario.actionSpace());
     this.seed = b.seed;
     this.realism = b.realism;
     this.protocols = Collections.unmodifiableSet(EnumSet.copyOf(b.protocols));

@@ -21,6 +21,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.safeloop.agent.bundle.MlpPolicy;
+import org.safeloop.agent.bundle.MlpWeights;
+import org.safeloop.agent.bundle.Normalisation;
+import org.safeloop.agent.bundle.PolicyBundle;
 import org.safeloop.env.Observation;
 import org.safeloop.env.control.Policy;
 import org.safeloop.env.scenario.Scenario;
@@ -127,6 +131,35 @@ class DeploymentRuntimeTest {
     if (slave.value(MODE, DataType.UINT16) == 1) {
       slave.setValue(TC_IN_FORCE, DataType.FLOAT32, slave.value(TC_REMOTE, DataType.FLOAT32));
     }
+  }
+
+  @Test
+  void aBundleThatReadsDerivedObservationsIsRefusedNamingThem() {
+    List<org.safeloop.env.SignalSpec> observations =
+        new ArrayList<>(scenario.observationSpace().signals());
+    observations.add(new org.safeloop.env.SignalSpec("Ca_error", "mol/m3", -0.3, 0.3));
+    observations.add(new org.safeloop.env.SignalSpec("Tc_previous", "K", 290.0, 310.0));
+    int n = observations.size();
+    PolicyBundle bundle =
+        new PolicyBundle(
+            "test",
+            java.util.Map.of(PolicyBundle.DERIVED_OBSERVATIONS, List.of("Ca_error", "Tc_previous")),
+            observations,
+            scenario.actionSpace().signals(),
+            Normalisation.identity(n, 5.0),
+            new MlpWeights(
+                "tanh", List.<float[][]>of(new float[1][n]), List.<float[]>of(new float[] {0f})),
+            PolicyBundle.SQUASH_TANH,
+            "",
+            "",
+            0,
+            java.util.Map.of());
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> runtime(Mode.SHADOW, null, Clock.systemUTC(), new MlpPolicy(bundle)));
+    assertTrue(e.getMessage().contains("[Ca_error, Tc_previous]"), e.getMessage());
+    assertTrue(e.getMessage().contains("does not compute derived ones"), e.getMessage());
   }
 
   DeploymentRuntime runtime(Mode mode, ClosedLoopAuthority authority, Clock clock) {

@@ -1,0 +1,243 @@
+package org.safeloop.env.observation;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.safeloop.env.SignalSpace;
+import org.safeloop.env.SignalSpec;
+import org.safeloop.env.config.FieldException;
+
+/**
+ * What a controller observes: the plant's signals (measurements, then the setpoints in force), then
+ * the derived signals the {@link ObservationOptions} ask for, each named, with a unit and a range,
+ * in this order: tracking errors {@code <v>_error}, error integrals {@code <v>_error_integral},
+ * filtered measurements {@code <v>_filtered}, previous actions {@code <u>_previous}, setpoint
+ * previews {@code <v>_setpoint_ahead_<j>}. {@link ObservationBuilder} computes them, the same way
+ * in simulation and wherever else raw measurements, setpoints and applied actions are known.
+ *
+ * <p>Immutable and thread-safe.
+ */
+public final class ObservationDesign {
+  private final ObservationOptions options;
+  private final SignalSpace plantSpace;
+  private final SignalSpace space;
+  private final int measuredCount;
+  private final int[] trackedMeasurement;
+  private final int[] trackedSetpoint;
+  private final double[] integralBounds;
+  private final int[] filtered;
+  private final double filterGain;
+  private final int actionCount;
+  private final int previewSteps;
+  private final double controlInterval;
+  private final List<String> derived;
+
+  /**
+   * Resolves {@code options} against a scenario's signals.
+   *
+   * @param options the options as written
+   * @param plantSpace the plant's signals: {@code measuredCount} measurements, then one {@code
+   *     <v>_setpoint} per tracked variable
+   * @param measuredCount how many of {@code plantSpace}'s signals are measurements
+   * @param tracked the tracked variables, in setpoint order
+   * @param actions the action space (units and actuator ranges of the previous actions)
+   * @param controlInterval the control interval {@code dt}, in the model's time unit
+   * @param timeUnit the model's time unit symbol, e.g. {@code min}, for the integrals' unit
+   * @throws FieldException naming the option (relative to the {@code observation} section) that
+   *     refers to a signal the scenario does not have
+   */
+  public ObservationDesign(
+      ObservationOptions options,
+      SignalSpace plantSpace,
+      int measuredCount,
+      List<String> tracked,
+      SignalSpace actions,
+      double controlInterval,
+      String timeUnit) {
+    if (!(controlInterval > 0) || !Double.isFinite(controlInterval)) {
+      throw new IllegalArgumentException("control interval must be positive: " + controlInterval);
+    }
+    this.options = options;
+    this.plantSpace = plantSpace;
+    this.measuredCount = measuredCount;
+    this.controlInterval = controlInterval;
+    this.actionCount = actions.size();
+    List<String> measuredNames = plantSpace.names().subList(0, measuredCount);
+
+    int t = tracked.size();
+    trackedMeasurement = new int[t];
+    trackedSetpoint = new int[t];
+    for (int k = 0; k < t; k++) {
+      trackedMeasurement[k] = measuredNames.indexOf(tracked.get(k));
+      trackedSetpoint[k] = plantSpace.indexOf(tracked.get(k) + "_setpoint");
+      if (trackedMeasurement[k] < 0 || trackedSetpoint[k] < 0) {
+        throw new IllegalArgumentException(
+            "tracked variable " + tracked.get(k) + " needs a measurement and a setpoint signal");
+      }
+    }
+
+    List<SignalSpec> signals = new ArrayList<>(plantSpace.signals());
+    List<String> derivedNames = new ArrayList<>();
+    if (options.trackingError() || options.errorIntegral() != null || options.preview() != null) {
+      if (t == 0) {
+        throw new FieldException(
+            options.trackingError()
+                ? "tracking_error"
+                : options.errorIntegral() != null ? "error_integral" : "preview",
+            "needs a tracked variable; give the scenario a setpoint");
+      }
+    }
+    if (options.trackingError()) {
+      for (int k = 0; k < t; k++) {
+        SignalSpec m = plantSpace.get(trackedMeasurement[k]);
+        add(
+            signals,
+            derivedNames,
+            new SignalSpec(m.name() + "_error", m.unit(), -m.span(), m.span()));
+      }
+    }
+    integralBounds = new double[options.errorIntegral() == null ? 0 : t];
+    if (options.errorIntegral() != null) {
+      Map<String, Double> bounds = options.errorIntegral().bounds();
+      for (String name : bounds.keySet()) {
+        if (!tracked.contains(name)) {
+          throw new FieldException(
+              "error_integral.bounds." + name,
+              "'" + name + "' has no setpoint; tracked are " + tracked);
+        }
+      }
+      for (int k = 0; k < t; k++) {
+        SignalSpec m = plantSpace.get(trackedMeasurement[k]);
+        Double b = bounds.get(m.name());
+        integralBounds[k] = b != null ? b : m.span() * controlInterval;
+        String unit = m.unit().isEmpty() ? timeUnit : m.unit() + "*" + timeUnit;
+        add(
+            signals,
+            derivedNames,
+            new SignalSpec(
+                m.name() + "_error_integral", unit, -integralBounds[k], integralBounds[k]));
+      }
+    }
+    if (options.filter() != null) {
+      List<String> names =
+          options.filter().signals() == null ? measuredNames : options.filter().signals();
+      filtered = new int[names.size()];
+      for (int i = 0; i < filtered.length; i++) {
+        filtered[i] = measuredNames.indexOf(names.get(i));
+        if (filtered[i] < 0) {
+          throw new FieldException(
+              "filter.signals[" + i + "]",
+              "'" + names.get(i) + "' is not a measured variable; measured are " + measuredNames);
+        }
+        SignalSpec m = plantSpace.get(filtered[i]);
+        add(
+            signals,
+            derivedNames,
+            new SignalSpec(m.name() + "_filtered", m.unit(), m.min(), m.max()));
+      }
+      filterGain = -Math.expm1(-controlInterval / options.filter().timeConstant());
+    } else {
+      filtered = new int[0];
+      filterGain = Double.NaN;
+    }
+    if (options.previousAction()) {
+      for (SignalSpec a : actions.signals()) {
+        add(
+            signals,
+            derivedNames,
+            new SignalSpec(a.name() + "_previous", a.unit(), a.min(), a.max()));
+      }
+    }
+    previewSteps = options.preview() == null ? 0 : options.preview().steps();
+    for (int k = 0; k < t && previewSteps > 0; k++) {
+      SignalSpec sp = plantSpace.get(trackedSetpoint[k]);
+      for (int j = 1; j <= previewSteps; j++) {
+        add(
+            signals,
+            derivedNames,
+            new SignalSpec(sp.name() + "_ahead_" + j, sp.unit(), sp.min(), sp.max()));
+      }
+    }
+    try {
+      this.space = new SignalSpace(signals);
+    } catch (IllegalArgumentException e) {
+      throw new FieldException(
+          "", "a derived signal has the name of a measured one: " + e.getMessage());
+    }
+    this.derived = List.copyOf(derivedNames);
+  }
+
+  private static void add(List<SignalSpec> signals, List<String> derived, SignalSpec s) {
+    signals.add(s);
+    derived.add(s.name());
+  }
+
+  /** Returns the options as written. */
+  public ObservationOptions options() {
+    return options;
+  }
+
+  /** Returns the whole observation space: plant signals, then derived ones. */
+  public SignalSpace space() {
+    return space;
+  }
+
+  /** Returns the plant's signals only: measurements, then setpoints (what a plant's tags give). */
+  public SignalSpace plantSpace() {
+    return plantSpace;
+  }
+
+  /** Returns the names of the derived signals, in observation order (empty when all off). */
+  public List<String> derivedSignals() {
+    return derived;
+  }
+
+  /** Returns true when the observation holds signals computed from others. */
+  public boolean hasDerivedSignals() {
+    return !derived.isEmpty();
+  }
+
+  /** Returns how many future setpoints per tracked variable the observation holds (0: none). */
+  public int previewSteps() {
+    return previewSteps;
+  }
+
+  /** Returns the anti-windup bound of tracked variable {@code k}'s error integral. */
+  public double integralBound(int k) {
+    return integralBounds[k];
+  }
+
+  /** Returns the filter's gain per step, {@code 1 - exp(-dt / tau)}; NaN without a filter. */
+  public double filterGain() {
+    return filterGain;
+  }
+
+  /** Returns a new builder, ready for the first observation of an episode. */
+  public ObservationBuilder newBuilder() {
+    return new ObservationBuilder(this);
+  }
+
+  int measuredCount() {
+    return measuredCount;
+  }
+
+  int[] trackedMeasurement() {
+    return trackedMeasurement;
+  }
+
+  int[] trackedSetpoint() {
+    return trackedSetpoint;
+  }
+
+  int[] filtered() {
+    return filtered;
+  }
+
+  int actionCount() {
+    return actionCount;
+  }
+
+  double controlInterval() {
+    return controlInterval;
+  }
+}
