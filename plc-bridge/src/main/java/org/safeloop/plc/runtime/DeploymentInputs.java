@@ -1,20 +1,27 @@
 package org.safeloop.plc.runtime;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Objects;
+import java.util.stream.Stream;
 import org.safeloop.agent.bundle.PolicyBundle;
 import org.safeloop.agent.bundle.PolicyBundles;
 import org.safeloop.env.config.SourceFiles;
 import org.safeloop.plc.approval.DeploymentFiles;
+import org.safeloop.plc.opcua.OpcUaOptions;
 import org.safeloop.plc.plant.PlantFile;
 import org.safeloop.shield.SafetyShield;
 import org.safeloop.shield.Shields;
 
 /**
  * The files of one deployment, each read once: the policy bundle's bytes (hashed, not yet
- * unpacked), the shield with the scenario and model files it depends on, and the plant file, with
- * the {@link DeploymentFiles} an approval is checked against. The bytes hashed are the bytes run:
- * nothing is read a second time between the approval check and use.
+ * unpacked), the shield with the scenario and model files it depends on, and the plant file with
+ * the OPC UA trust lists it names, with the {@link DeploymentFiles} an approval is checked against.
+ * The bytes hashed are the bytes run: nothing is read a second time between the approval check and
+ * use.
  *
  * <p>The bundle is unpacked only by {@link #bundle()}, so that a caller can check the approval
  * first and refuse a tampered bundle (a zip bomb, say) on its hash without opening it.
@@ -60,12 +67,44 @@ public final class DeploymentInputs {
         Shields.load(Objects.requireNonNull(shield, "shield"), shieldSources);
     SourceFiles plantSources = new SourceFiles();
     PlantFile loadedPlant = PlantFile.load(Objects.requireNonNull(plant, "plant"), plantSources);
+    readTrustLists(loadedPlant, plantSources);
     return new DeploymentInputs(
         bundle,
         bytes,
         loadedShield,
         loadedPlant,
         new DeploymentFiles(bundleSources.list(), shieldSources.list(), plantSources.list()));
+  }
+
+  /** Largest certificate file read from a trust list, in bytes. */
+  static final long MAX_CERTIFICATE_BYTES = 1024 * 1024;
+
+  /**
+   * Adds the OPC UA trust lists to the plant file's dependencies: every certificate in the PKI
+   * directory's {@code trusted/certs} and {@code issuer/certs} (sorted by name), because which
+   * server the bridge trusts decides where its setpoints go. The bridge's own key ({@code own/})
+   * and the rejected certificates are not bound: they change without changing whom it trusts.
+   */
+  private static void readTrustLists(PlantFile plant, SourceFiles sources) {
+    if (!(plant.connection().options() instanceof OpcUaOptions opcua)
+        || opcua.pkiDirectory() == null) {
+      return;
+    }
+    for (String list : new String[] {"trusted", "issuer"}) {
+      Path certs = opcua.pkiDirectory().resolve(list).resolve("certs");
+      if (!Files.isDirectory(certs)) {
+        continue;
+      }
+      List<Path> files;
+      try (Stream<Path> entries = Files.list(certs)) {
+        files = entries.filter(Files::isRegularFile).sorted().toList();
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot list the OPC UA trust list " + certs, e);
+      }
+      for (Path file : files) {
+        sources.read(file, list + " certificate", MAX_CERTIFICATE_BYTES);
+      }
+    }
   }
 
   /** Returns the files as loaded, with their hashes, for an approval. */

@@ -140,6 +140,43 @@ class ApprovalClosureTest {
   }
 
   @Test
+  void aCertificateAddedToTheOpcUaTrustListAfterApprovalIsRefusedNamingIt() throws IOException {
+    Path opcua = copy("plants/cstr-virtual-opcua.yaml", dir.resolve("plant-opcua.yaml"));
+    Files.writeString(
+        opcua,
+        Files.readString(opcua)
+            .replace(
+                "  security_policy: none",
+                "  security_policy: basic256sha256\n  security_mode: sign-and-encrypt\n"
+                    + "  pki_directory: pki"));
+    Path trusted = Files.createDirectories(dir.resolve("pki/trusted/certs"));
+    Files.write(trusted.resolve("plant-server.der"), new byte[] {0x30, 0x01, 0x02});
+    Approval approval =
+        Approvals.sign(
+            DeploymentInputs.read(bundle, shield, opcua).files(),
+            "closed-loop",
+            "J. Meyer",
+            NOW.plus(Duration.ofHours(8)),
+            "",
+            MANAGER,
+            Clock.fixed(NOW.minusSeconds(60), ZoneOffset.UTC));
+    assertEquals(1, approval.plant().dependsOn().size());
+    assertEquals("trusted certificate", approval.plant().dependsOn().get(0).kind());
+
+    Path rogue = Files.write(trusted.resolve("rogue-server.der"), new byte[] {0x30, 0x03});
+    ApprovalCheck check =
+        Approvals.verify(
+            approval,
+            MANAGER.getPublic(),
+            DeploymentInputs.read(bundle, shield, opcua).files(),
+            "closed-loop",
+            CLOCK);
+
+    assertEquals(Outcome.PLANT_MISMATCH, check.outcome(), check.message());
+    assertTrue(check.message().contains(rogue.toString()), check.message());
+  }
+
+  @Test
   void aZipBombInPlaceOfTheBundleIsRefusedOnItsHashWithoutBeingUnpacked() throws IOException {
     writeZipBomb(bundle, 300L * 1024 * 1024);
 
