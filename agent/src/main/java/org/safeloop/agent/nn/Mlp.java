@@ -15,6 +15,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.XavierInitializer;
 import ai.djl.util.Pair;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.safeloop.agent.bundle.MlpWeights;
 
@@ -32,6 +33,23 @@ public final class Mlp {
 
   /** Most hidden layers. */
   public static final int MAX_LAYERS = 8;
+
+  /** Whether {@code hidden} is 1 to {@link #MAX_LAYERS} widths of 1 to {@link #MAX_WIDTH}. */
+  public static boolean validHidden(int[] hidden) {
+    return hidden.length >= 1
+        && hidden.length <= MAX_LAYERS
+        && Arrays.stream(hidden).allMatch(h -> h >= 1 && h <= MAX_WIDTH);
+  }
+
+  /** The message for hidden sizes {@link #validHidden} refuses. */
+  public static String hiddenBounds(int[] hidden) {
+    return "hidden: 1 to "
+        + MAX_LAYERS
+        + " layer widths, each between 1 and "
+        + MAX_WIDTH
+        + ", got "
+        + Arrays.toString(hidden);
+  }
 
   private final String name;
   private final SequentialBlock block;

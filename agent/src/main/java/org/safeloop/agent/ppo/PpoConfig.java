@@ -1,6 +1,5 @@
 package org.safeloop.agent.ppo;
 
-import java.util.Arrays;
 import org.safeloop.agent.nn.Mlp;
 
 /**
@@ -69,16 +68,7 @@ public record PpoConfig(
     require(clipCoef > 0, "clip_coef must be positive");
     require(entCoef >= 0 && vfCoef >= 0, "ent_coef and vf_coef must be >= 0");
     require(maxGradNorm > 0, "max_grad_norm must be positive");
-    require(
-        hidden.length >= 1
-            && hidden.length <= Mlp.MAX_LAYERS
-            && Arrays.stream(hidden).allMatch(h -> h >= 1 && h <= Mlp.MAX_WIDTH),
-        "hidden: 1 to "
-            + Mlp.MAX_LAYERS
-            + " layer widths, each between 1 and "
-            + Mlp.MAX_WIDTH
-            + ", got "
-            + Arrays.toString(hidden));
+    require(Mlp.validHidden(hidden), Mlp.hiddenBounds(hidden));
     require(observationClip > 0, "observation_clip must be positive");
     require(costLimit >= 0 && multiplierRate > 0 && multiplierInitial >= 0, "multiplier settings");
     hidden = hidden.clone();

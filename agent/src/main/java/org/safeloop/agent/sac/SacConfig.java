@@ -1,6 +1,5 @@
 package org.safeloop.agent.sac;
 
-import java.util.Arrays;
 import org.safeloop.agent.nn.Mlp;
 
 /**
@@ -81,16 +80,7 @@ public record SacConfig(
     require(tau > 0 && tau <= 1, "tau must be in (0, 1]");
     require(trainFrequency >= 1, "train_frequency must be at least 1");
     require(gradientSteps >= 0, "gradient_steps must be >= 0");
-    require(
-        hidden.length >= 1
-            && hidden.length <= Mlp.MAX_LAYERS
-            && Arrays.stream(hidden).allMatch(h -> h >= 1 && h <= Mlp.MAX_WIDTH),
-        "hidden: 1 to "
-            + Mlp.MAX_LAYERS
-            + " layer widths, each between 1 and "
-            + Mlp.MAX_WIDTH
-            + ", got "
-            + Arrays.toString(hidden));
+    require(Mlp.validHidden(hidden), Mlp.hiddenBounds(hidden));
     require(logStdMin < logStdMax, "log_std_min must be below log_std_max");
     require(initialAlpha > 0 && Double.isFinite(initialAlpha), "initial_alpha must be positive");
     require(maxGradNorm > 0, "max_grad_norm must be positive (infinite for none)");

@@ -10,6 +10,7 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -528,13 +529,11 @@ public final class AuditLog implements AutoCloseable {
   /** The last line of {@code file} that ends in a newline, with the newline; null if none. */
   private static byte[] lastCompleteLine(Path file) throws IOException {
     try (RandomAccessFile in = new RandomAccessFile(file.toFile(), "r")) {
-      long length = in.length();
-      long end = length;
       // Find the last newline, then the one before it, reading backwards in blocks.
       long lastNewline = -1;
       long start = -1;
       byte[] block = new byte[8192];
-      long position = length;
+      long position = in.length();
       while (position > 0 && start < 0) {
         int n = (int) Math.min(block.length, position);
         position -= n;
@@ -555,11 +554,8 @@ public final class AuditLog implements AutoCloseable {
       if (lastNewline < 0) {
         return null;
       }
-      if (start < 0) {
-        start = 0;
-      }
-      end = lastNewline + 1;
-      byte[] line = new byte[(int) (end - start)];
+      start = Math.max(start, 0);
+      byte[] line = new byte[(int) (lastNewline + 1 - start)];
       in.seek(start);
       in.readFully(line);
       return line;
@@ -568,7 +564,7 @@ public final class AuditLog implements AutoCloseable {
 
   private static String describe(IOException e) {
     String message = e.getMessage();
-    if (e instanceof java.nio.file.AccessDeniedException) {
+    if (e instanceof AccessDeniedException) {
       return "permission denied";
     }
     if (message != null && message.contains("No space left on device")) {
