@@ -302,7 +302,7 @@ final class LayeredShield implements SafetyShield {
     // The fallback PID runs only while it drives; when it stops, it restarts bumplessly later.
     pidActive = pidActive && usedFallback;
     if (c.fallbackPid() != null && pidActive) {
-      c.fallbackPid().track(applied);
+      c.fallbackPid().applied(applied);
     }
     updateWindow(verdict == Verdict.FALLBACK);
     if (verdict != Verdict.FALLBACK) {

@@ -2,7 +2,6 @@ package org.safeloop.shield;
 
 import org.safeloop.env.Observation;
 import org.safeloop.env.SignalSpace;
-import org.safeloop.env.control.PidPolicy;
 import org.safeloop.env.control.Policy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,9 +53,7 @@ public final class ShieldedPolicy implements Policy {
     step++;
     lastDecision = shield.decide(mapping.snapshot(observation, time), proposed, lastApplied);
     lastApplied = lastDecision.appliedAction();
-    if (inner instanceof PidPolicy pid) {
-      pid.track(lastApplied);
-    }
+    inner.applied(lastApplied);
     return lastDecision.appliedAction();
   }
 

@@ -45,7 +45,7 @@ class PidFallbackTest {
       assertEquals(Verdict.FALLBACK, d.verdict(), d.reason());
       assertEquals(expected[0], d.appliedAction()[0], 1e-9, "step " + k + ": " + d.reason());
       applied = d.appliedAction();
-      reference.track(applied);
+      reference.applied(applied);
     }
   }
 

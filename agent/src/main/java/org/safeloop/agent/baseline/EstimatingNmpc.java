@@ -25,11 +25,10 @@ import org.safeloop.env.scenario.Scenario;
  * EstimatorSettings#fromScenario}, realism on) whether or not the evaluation runs with realism: the
  * controller is designed for the plant as specified. Its prior is the scenario's initial state,
  * with the settings' initial deviation. Each step the filter first predicts over the last interval
- * with the input that acted in it (the moves this controller sent, after the dead time), then folds
- * in the observation; it assumes that the environment applies its moves unchanged, which holds
- * without a shield (its moves are already inside the actuator and rate limits) and whenever a
- * shield accepts them. A repaired move makes the next prediction use the wrong input for one step.
- * A set point that is not GOOD is replaced by the last good one.
+ * with the input that acted in it (the moves the plant received, after the dead time), then folds
+ * in the observation. The move received is the one reported through {@link #applied} (a shield's
+ * repair, an actuator's clip); without that report the filter assumes its own move acted. A set
+ * point that is not GOOD is replaced by the last good one.
  *
  * <p>Cost: the oracle's (1.6 to 6 ms per step on cstr-tracking) plus the filter's {@code 2 (n + p)
  * + 1} model steps, negligible beside it. Deterministic; not thread-safe.
@@ -131,6 +130,14 @@ public final class EstimatingNmpc implements Policy {
             lastEstimate.parameters(),
             setpoints);
     return lastMove.clone();
+  }
+
+  /** Records the move the plant really received (after a shield), for the next prediction. */
+  @Override
+  public void applied(double[] appliedAction) {
+    if (lastMove != null && appliedAction != null && appliedAction.length == lastMove.length) {
+      lastMove = appliedAction.clone();
+    }
   }
 
   /** Returns the estimate the last move was planned from, or null before the first step. */

@@ -4,7 +4,6 @@ import java.util.Arrays;
 import org.safeloop.env.Observation;
 import org.safeloop.env.ProcessEnvironment;
 import org.safeloop.env.StepResult;
-import org.safeloop.env.control.PidPolicy;
 import org.safeloop.env.control.Policy;
 
 /** One episode of a policy on an environment, recorded for the tests. */
@@ -22,9 +21,7 @@ record EpisodeRun(double totalReward, double[] times, double[][] states, boolean
     int k = 0;
     while (true) {
       StepResult r = env.step(policy.act(observation));
-      if (policy instanceof PidPolicy pid) {
-        pid.track(r.info().appliedAction());
-      }
+      policy.applied(r.info().appliedAction());
       k++;
       total += r.reward();
       limited |= r.info().actionLimited();

@@ -67,10 +67,7 @@ class PpoFopdtTest {
     double total = 0;
     for (int k = 0; k < env.episodeSteps(); k++) {
       StepResult r = env.step(policy.act(o));
-      if (policy instanceof PidPolicy pid) {
-        // Anti-windup: the PI tracks what the actuator applied, as it does in the evaluator.
-        pid.track(r.info().appliedAction());
-      }
+      policy.applied(r.info().appliedAction());
       total += r.reward();
       o = r.observation();
     }

@@ -80,7 +80,8 @@ public final class PidPolicy implements Policy {
   }
 
   /** Feeds the really applied action back to every loop (anti-windup against downstream limits). */
-  public void track(double[] appliedAction) {
+  @Override
+  public void applied(double[] appliedAction) {
     for (int i = 0; i < loops.size(); i++) {
       loops.get(i).track(appliedAction[inputIndex[i]]);
     }

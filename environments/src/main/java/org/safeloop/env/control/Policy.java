@@ -20,6 +20,16 @@ public interface Policy {
    */
   double[] act(Observation observation);
 
+  /**
+   * Tells the policy which action the plant really received after this step's {@link #act}: the
+   * shield's decision, clipped by the actuator, or held by a downstream limit. Whoever runs a
+   * policy calls it once per step, so that a policy with state (a PID's integral, for anti-windup)
+   * tracks the plant rather than its own proposal. The default does nothing.
+   *
+   * @param appliedAction the applied action, in the action space's order and units
+   */
+  default void applied(double[] appliedAction) {}
+
   /** Clears internal state at the start of an episode. The default does nothing. */
   default void reset() {}
 }

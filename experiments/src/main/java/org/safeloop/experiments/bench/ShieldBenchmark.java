@@ -7,7 +7,6 @@ import org.safeloop.env.Observation;
 import org.safeloop.env.ProcessEnvironment;
 import org.safeloop.env.SignalSpec;
 import org.safeloop.env.StepResult;
-import org.safeloop.env.control.PidPolicy;
 import org.safeloop.env.control.Policy;
 import org.safeloop.shield.PlantSnapshot;
 import org.safeloop.shield.SafetyShield;
@@ -148,9 +147,7 @@ public final class ShieldBenchmark {
         nanos[i] = elapsed;
       }
       previous = d.appliedAction();
-      if (proposals instanceof PidPolicy pid) {
-        pid.track(previous);
-      }
+      proposals.applied(previous);
       StepResult r = env.step(previous);
       observation = r.observation();
       step++;

@@ -215,12 +215,19 @@ final class DeployCommand implements Callable<Integer> {
                   clock)) {
         out.printf(
             Locale.ROOT,
-            "deploying %s on %s (%s) in %s, cycle %d ms; audit log %s%n",
+            "deploying %s on %s (%s) in %s, cycle %d ms%s; audit log %s%n",
             policyName,
             plantFile.name(),
             plantFile.protocol(),
             requested.label(),
             plantFile.cyclePeriod().toMillis(),
+            plantFile.timeScale() == 1.0
+                ? ""
+                : String.format(
+                    Locale.ROOT,
+                    " (a test bench: the process runs %.4g times real time, %.4g s per cycle)",
+                    plantFile.timeScale(),
+                    plantFile.processSecondsPerCycle()),
             auditFile);
         out.flush();
         // Ctrl-C or SIGTERM: stop after the current cycle and wait until the runtime has recorded

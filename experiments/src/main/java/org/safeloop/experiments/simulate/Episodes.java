@@ -4,7 +4,6 @@ import java.util.function.Consumer;
 import org.safeloop.env.Observation;
 import org.safeloop.env.ProcessEnvironment;
 import org.safeloop.env.StepResult;
-import org.safeloop.env.control.PidPolicy;
 import org.safeloop.env.control.Policy;
 
 /** Runs closed-loop episodes of a policy in an environment. */
@@ -29,9 +28,7 @@ public final class Episodes {
     while (steps < maxSteps) {
       double[] action = policy.act(observation);
       StepResult r = env.step(action);
-      if (policy instanceof PidPolicy pid) {
-        pid.track(r.info().appliedAction());
-      }
+      policy.applied(r.info().appliedAction());
       onStep.accept(r);
       steps++;
       reward += r.reward();

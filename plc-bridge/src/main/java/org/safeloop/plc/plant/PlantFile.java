@@ -69,6 +69,7 @@ public final class PlantFile {
   private final Path file;
   private final PlcConnectionConfig connection;
   private final Duration cyclePeriod;
+  private final double timeScale;
   private final List<SignalTag> observations;
   private final List<SignalTag> actions;
   private final Map<String, Tag> currentSetpoints;
@@ -88,6 +89,7 @@ public final class PlantFile {
     PlantSpec s = doc.value();
     this.connection = connection(s.connection(), file);
     this.cyclePeriod = Duration.ofMillis(s.cyclePeriodMs());
+    this.timeScale = s.timeScale();
     this.observations = signals("observations", s.observations(), true);
     this.actions = signals("actions", s.actions(), false);
     this.currentSetpoints = tags("current_setpoints", s.currentSetpoints(), true);
@@ -343,6 +345,7 @@ public final class PlantFile {
       SignalSpace policyActions,
       SafetyShield shield,
       String policyName) {
+    requireTimeBase(shield.controlIntervalSeconds(), shield.name());
     compare("observations", observations, policyObservations, policyName);
     compare("actions", actions, policyActions, policyName);
     compare(
@@ -461,10 +464,69 @@ public final class PlantFile {
     return connection;
   }
 
-  /** Returns the control cycle. */
+  /** Returns the control cycle (wall time). */
   public Duration cyclePeriod() {
     return cyclePeriod;
   }
+
+  /** Returns the process time per wall time: 1 for a real plant, above 1 for a fast test bench. */
+  public double timeScale() {
+    return timeScale;
+  }
+
+  /** Returns the process time one cycle covers, in seconds: the cycle period times the scale. */
+  public double processSecondsPerCycle() {
+    return cyclePeriod.toNanos() * 1e-9 * timeScale;
+  }
+
+  /**
+   * Refuses a cycle that does not cover one control interval of the shield's model. The shield's
+   * rate limits are per step, its prediction horizon is a number of steps, and a policy or PID was
+   * designed for that interval: a plant cycled at 1 s under a shield built for the CSTR's 26 s step
+   * would let the setpoint move 26 times faster per minute than the constraint file allows, and
+   * would predict 26 times too short a horizon. Accepts a difference of up to {@value
+   * #TIME_BASE_TOLERANCE} relative (rounding of the cycle to whole milliseconds).
+   *
+   * @param controlIntervalSeconds the shield's control interval, in seconds of process time
+   * @param shieldName the shield, for the message
+   * @throws ConfigException at {@code cycle_period_ms}, naming both figures and the fix
+   */
+  public void requireTimeBase(double controlIntervalSeconds, String shieldName) {
+    double cycle = processSecondsPerCycle();
+    if (Math.abs(cycle - controlIntervalSeconds) <= TIME_BASE_TOLERANCE * controlIntervalSeconds) {
+      return;
+    }
+    long wanted = Math.round(controlIntervalSeconds * 1000.0 / timeScale);
+    throw doc.error(
+        "cycle_period_ms",
+        String.format(
+            Locale.ROOT,
+            "one cycle covers %s s of process time (cycle_period_ms %d%s), but shield %s works"
+                + " on a control interval of %s s: its rate limits (per step) and prediction"
+                + " horizon would be off by a factor %.3g. Set cycle_period_ms: %d%s",
+            figure(cycle),
+            cyclePeriod.toMillis(),
+            timeScale == 1.0 ? "" : " at time_scale " + figure(timeScale),
+            shieldName,
+            figure(controlIntervalSeconds),
+            controlIntervalSeconds / cycle,
+            wanted,
+            timeScale == 1.0
+                ? ""
+                : " (or, for a test bench, time_scale: "
+                    + figure(controlIntervalSeconds * 1000.0 / cyclePeriod.toMillis())
+                    + ")"));
+  }
+
+  /** A figure for a message: six significant digits at most, no trailing zeros. */
+  private static String figure(double x) {
+    return new java.math.BigDecimal(String.format(Locale.ROOT, "%.6g", x))
+        .stripTrailingZeros()
+        .toPlainString();
+  }
+
+  /** Relative difference between cycle and control interval that {@link #requireTimeBase} takes. */
+  public static final double TIME_BASE_TOLERANCE = 0.01;
 
   /** Returns the tag showing the setpoint in force for {@code action}, or null. */
   public Tag currentSetpoint(String action) {

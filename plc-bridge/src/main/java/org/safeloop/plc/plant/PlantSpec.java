@@ -13,7 +13,12 @@ import org.safeloop.env.config.FieldException;
  * @param name plant name, e.g. {@code cstr-virtual-modbus}
  * @param description one paragraph for people
  * @param connection protocol, address and protocol options
- * @param cyclePeriodMs control cycle in milliseconds (read, decide, write, audit)
+ * @param cyclePeriodMs control cycle in milliseconds (read, decide, write, audit); one cycle is one
+ *     control interval of the process, so this must match the shield's control interval (scaled by
+ *     {@code timeScale})
+ * @param timeScale process time per wall time: 1 (the default) for a real plant; a virtual plant
+ *     that runs its process faster than real time (a test bench) states its speed here, and the
+ *     bridge says so when it starts
  * @param observations the policy's observation names to the tags that measure them
  * @param actions the policy's action names to the remote-setpoint tags closed loop writes
  * @param currentSetpoints action names to the tags that show the setpoint in force (whoever set
@@ -31,6 +36,7 @@ public record PlantSpec(
     String description,
     ConnectionSpec connection,
     Integer cyclePeriodMs,
+    Double timeScale,
     Map<String, TagSpec> observations,
     Map<String, TagSpec> actions,
     Map<String, TagSpec> currentSetpoints,
@@ -48,6 +54,11 @@ public record PlantSpec(
     cyclePeriodMs = cyclePeriodMs == null ? 1000 : cyclePeriodMs;
     FieldException.require(
         cyclePeriodMs >= 1, "cycle_period_ms", "must be at least 1, got " + cyclePeriodMs);
+    timeScale = timeScale == null ? 1.0 : timeScale;
+    FieldException.require(
+        Double.isFinite(timeScale) && timeScale > 0,
+        "time_scale",
+        "must be positive (process time per wall time, 1 for a real plant), got " + timeScale);
     FieldException.require(
         observations != null && !observations.isEmpty(),
         "observations",

@@ -20,7 +20,6 @@ import org.safeloop.agent.bundle.PolicyBundle;
 import org.safeloop.env.Observation;
 import org.safeloop.env.Quality;
 import org.safeloop.env.SignalSpace;
-import org.safeloop.env.control.PidPolicy;
 import org.safeloop.env.control.Policy;
 import org.safeloop.plc.DataType;
 import org.safeloop.plc.PlcConnection;
@@ -162,6 +161,8 @@ public final class DeploymentRuntime implements AutoCloseable {
     if (policy instanceof MlpPolicy mlp) {
       requireMeasuredObservations(mlp.bundle(), "the policy bundle");
     }
+    // Rate limits and horizons are per control interval: the cycle must be one (PlantFile).
+    plant.requireTimeBase(shield.controlIntervalSeconds(), shield.name());
     this.observationTags = plant.observationsInOrder(observations);
     this.actionTags = plant.actionsInOrder(actions);
     int n = actionTags.size();
@@ -264,7 +265,15 @@ public final class DeploymentRuntime implements AutoCloseable {
               clock.instant(),
               EventKind.STARTED,
               "deployment of " + plant.name() + " requested in " + requested.label(),
-              Map.of("plant", plant.file().toString(), "instance", audit.instance())));
+              Map.of(
+                  "plant",
+                  plant.file().toString(),
+                  "instance",
+                  audit.instance(),
+                  "cycle_period_ms",
+                  Long.toString(plant.cyclePeriod().toMillis()),
+                  "time_scale",
+                  Double.toString(plant.timeScale()))));
       audit.sync();
     } catch (RuntimeException e) {
       throw new IllegalStateException(
@@ -460,9 +469,7 @@ public final class DeploymentRuntime implements AutoCloseable {
         shield.decide(snapshot(values, qualities, stamps, now), proposed, previous);
     double[] applied = decision.appliedAction();
     lastApplied = applied;
-    if (policy instanceof PidPolicy pid) {
-      pid.track(applied);
-    }
+    policy.applied(applied);
     boolean fallback = decision.verdict() == Verdict.FALLBACK;
     recordFallback(fallback);
     // The input-validity layer also checks the proposal; only its verdicts on measurements

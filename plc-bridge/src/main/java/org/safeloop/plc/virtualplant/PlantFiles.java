@@ -30,6 +30,7 @@ final class PlantFiles {
    * @param host the plant's host
    * @param port the plant's port for that protocol
    * @param cyclePeriod the runtime's cycle: one control interval of wall time
+   * @param controlIntervalSeconds one control interval of process time, in seconds
    * @param watchdogTimeout the plant's watchdog, mentioned in a comment
    */
   record Target(
@@ -40,6 +41,7 @@ final class PlantFiles {
       String host,
       int port,
       Duration cyclePeriod,
+      double controlIntervalSeconds,
       Duration watchdogTimeout) {
 
     Target {
@@ -50,6 +52,15 @@ final class PlantFiles {
       Objects.requireNonNull(host, "host");
       Objects.requireNonNull(cyclePeriod, "cyclePeriod");
       Objects.requireNonNull(watchdogTimeout, "watchdogTimeout");
+      if (!(controlIntervalSeconds > 0)) {
+        throw new IllegalArgumentException(
+            "control interval must be positive: " + controlIntervalSeconds);
+      }
+    }
+
+    /** Process time per wall time that makes one cycle one control interval. */
+    double timeScale() {
+      return controlIntervalSeconds * 1000.0 / cyclePeriod.toMillis();
     }
   }
 
@@ -73,6 +84,7 @@ final class PlantFiles {
             ? VirtualPlant.DEFAULT_MODBUS_PORT
             : VirtualPlant.DEFAULT_OPCUA_PORT,
         period,
+        VirtualPlant.controlIntervalSeconds(scenario),
         VirtualPlant.defaultWatchdogTimeout(period));
   }
 
@@ -130,8 +142,14 @@ final class PlantFiles {
     }
     y.append("# One cycle per control interval of the plant (")
         .append(seconds(target.cyclePeriod()))
-        .append(" s of wall time at its speed).\n");
+        .append(" s of wall time at its speed): the process runs time_scale times real time.\n");
     y.append("cycle_period_ms: ").append(target.cyclePeriod().toMillis()).append('\n');
+    y.append("time_scale: ")
+        .append(
+            new java.math.BigDecimal(String.format(Locale.ROOT, "%.9g", target.timeScale()))
+                .stripTrailingZeros()
+                .toPlainString())
+        .append('\n');
     y.append("observations:\n");
     for (SignalSpec s : layout.observations().signals()) {
       y.append("  ").append(s.name()).append(": ");

@@ -488,8 +488,13 @@ public final class VirtualPlant implements AutoCloseable {
    * @return the period, rounded to the millisecond
    */
   static Duration stepPeriod(Scenario scenario, double speed) {
-    double seconds = scenario.model().timeUnit().toMinutes(scenario.controlInterval()) * 60.0;
-    return Duration.ofMillis(Math.max(1, Math.round(seconds * 1000.0 / speed)));
+    return Duration.ofMillis(
+        Math.max(1, Math.round(controlIntervalSeconds(scenario) * 1000.0 / speed)));
+  }
+
+  /** One control interval of a scenario, in seconds of process time. */
+  static double controlIntervalSeconds(Scenario scenario) {
+    return scenario.model().timeUnit().toMinutes(scenario.controlInterval()) * 60.0;
   }
 
   /** Three control intervals, at least one second. */
@@ -1177,6 +1182,7 @@ public final class VirtualPlant implements AutoCloseable {
             PlantModbusSlave.HOST,
             port(protocol),
             stepPeriod,
+            controlIntervalSeconds(scenario),
             watchdogTimeout));
   }
 

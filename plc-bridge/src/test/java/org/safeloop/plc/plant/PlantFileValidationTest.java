@@ -33,6 +33,7 @@ class PlantFileValidationTest {
       """
       name: r101
       connection: {protocol: modbus, host: 127.0.0.1, port: 5020}
+      cycle_period_ms: 26000
       observations:
         Ca: {address: "input:0", type: float32, unit: mol/m3, range: [0.0, 1.5]}
         T: {address: "input:2", type: float32, unit: K, range: [250.0, 450.0]}
@@ -55,6 +56,7 @@ class PlantFileValidationTest {
       """
       name: r101
       connection: {protocol: opcua, host: 127.0.0.1, port: 4840}
+      cycle_period_ms: 26000
       observations:
         Ca: {address: "nsu=urn:r101;s=Ca.PV", type: float64, unit: mol/m3}
         T: {address: "nsu=urn:r101;s=T.PV", type: float64, unit: K}
@@ -110,6 +112,65 @@ class PlantFileValidationTest {
       PlantFile plant = assertDoesNotThrow(() -> PlantFile.parse(text, FILE));
       plant.requireCompatible(
           SCENARIO.observationSpace(), SCENARIO.actionSpace(), SHIELD, "the scenario's PID");
+    }
+  }
+
+  // ---- 0. the cycle is one control interval of the shield's model ---------------------------
+
+  /** Checks the text against the shield and returns the refusal. */
+  private static ConfigException refusedAgainstShield(String text) {
+    PlantFile plant = PlantFile.parse(text, FILE);
+    return assertThrows(
+        ConfigException.class,
+        () ->
+            plant.requireCompatible(
+                SCENARIO.observationSpace(), SCENARIO.actionSpace(), SHIELD, "the policy"));
+  }
+
+  @Test
+  void aCycleShorterThanTheShieldsControlIntervalIsRefusedNamingBothAndTheFix() {
+    // The CSTR's shield limits the jacket's move per 26 s step; a 1 s cycle would apply that
+    // limit 26 times per step.
+    String text = edit(MODBUS, "cycle_period_ms: 26000", "cycle_period_ms: 1000");
+
+    ConfigException e = refusedAgainstShield(text);
+
+    assertNamed(e, text, "cycle_period_ms", "cycle_period_ms: 1000");
+    assertMentions(e, "1 s of process time", "control interval of 26 s", "cycle_period_ms: 26000");
+  }
+
+  @Test
+  void aMissingCycleTakesTheOneSecondDefaultAndIsRefusedAgainstTheCstrShield() {
+    String text = edit(MODBUS, "cycle_period_ms: 26000\n", "");
+
+    ConfigException e = refusedAgainstShield(text);
+
+    assertEquals("cycle_period_ms", e.field(), e.getMessage());
+    assertMentions(e, "cycle_period_ms 1000");
+  }
+
+  @Test
+  void aTestBenchRunningFasterThanRealTimeStatesItsTimeScale() {
+    String fast = edit(MODBUS, "cycle_period_ms: 26000", "cycle_period_ms: 100\ntime_scale: 260");
+    PlantFile plant = PlantFile.parse(fast, FILE);
+    assertEquals(26.0, plant.processSecondsPerCycle(), 1e-9);
+    assertDoesNotThrow(
+        () ->
+            plant.requireCompatible(
+                SCENARIO.observationSpace(), SCENARIO.actionSpace(), SHIELD, "the policy"));
+
+    // The same cycle at ten times real time covers 1 s: refused, and the fix names both keys.
+    String wrong = edit(MODBUS, "cycle_period_ms: 26000", "cycle_period_ms: 100\ntime_scale: 10");
+    ConfigException e = refusedAgainstShield(wrong);
+    assertMentions(e, "at time_scale 10", "cycle_period_ms: 2600", "time_scale: 260");
+  }
+
+  @Test
+  void aTimeScaleThatIsNotPositiveIsRefused() {
+    for (String scale : new String[] {"0", "-2", "1e999"}) {
+      String text =
+          edit(MODBUS, "cycle_period_ms: 26000", "cycle_period_ms: 26000\ntime_scale: " + scale);
+      refused(text, "time_scale", "time_scale: " + scale);
     }
   }
 

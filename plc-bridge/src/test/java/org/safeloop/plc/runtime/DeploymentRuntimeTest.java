@@ -26,6 +26,7 @@ import org.safeloop.agent.bundle.MlpWeights;
 import org.safeloop.agent.bundle.Normalisation;
 import org.safeloop.agent.bundle.PolicyBundle;
 import org.safeloop.env.Observation;
+import org.safeloop.env.config.ConfigException;
 import org.safeloop.env.control.Policy;
 import org.safeloop.env.scenario.Scenario;
 import org.safeloop.env.scenario.Scenarios;
@@ -60,6 +61,7 @@ class DeploymentRuntimeTest {
       name: test-cstr
       connection: {protocol: modbus, host: 127.0.0.1, port: %d, request_timeout_ms: 300}
       cycle_period_ms: 10
+      time_scale: 2600  # the CSTR's 26 s control interval in 10 ms cycles
       observations:
         Ca: {address: "input:0", type: float32, unit: mol/m3, range: [0.0, 2.0]}
         T: {address: "input:2", type: float32, unit: K}
@@ -160,6 +162,25 @@ class DeploymentRuntimeTest {
             () -> runtime(Mode.SHADOW, null, Clock.systemUTC(), new MlpPolicy(bundle)));
     assertTrue(e.getMessage().contains("[Ca_error, Tc_previous]"), e.getMessage());
     assertTrue(e.getMessage().contains("does not compute derived ones"), e.getMessage());
+  }
+
+  @Test
+  void aRuntimeRefusesACycleThatIsNotTheShieldsControlIntervalBeforeItReadsOrWrites()
+      throws IOException {
+    // 10 ms at real time is 1/2600 of the CSTR's step: the shield's per-step rate limit would let
+    // the jacket move 2600 times faster than its constraint file allows.
+    Files.writeString(
+        plantFile, PLANT.formatted(slave.port()).replace("time_scale: 2600", "time_scale: 1"));
+    plant = PlantFile.load(plantFile);
+
+    ConfigException e =
+        assertThrows(
+            ConfigException.class, () -> runtime(Mode.CLOSED_LOOP, null, Clock.systemUTC()));
+
+    assertEquals("cycle_period_ms", e.field(), e.getMessage());
+    assertTrue(e.getMessage().contains("control interval of 26 s"), e.getMessage());
+    assertEquals(300.0, slave.value(TC_REMOTE, DataType.FLOAT32), "nothing was written");
+    assertTrue(AuditLogReader.readAll(auditFile).isEmpty(), "no cycle ran");
   }
 
   DeploymentRuntime runtime(Mode mode, ClosedLoopAuthority authority, Clock clock) {

@@ -112,7 +112,9 @@ class VirtualPlantFaultsTest {
               plant
                   .plantFile(protocol)
                   .replace("port: " + plant.port(protocol), "port: " + port)
-                  .replace("cycle_period_ms: 2600", "cycle_period_ms: 100"));
+                  .replace(
+                      "cycle_period_ms: 26000\ntime_scale: 1\n",
+                      "cycle_period_ms: 1000\ntime_scale: 26\n"));
       edit.accept(text);
       Path file = dir.resolve(protocol.label() + "-plant.yaml");
       Files.writeString(file, text.toString());
