@@ -7,13 +7,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
-import org.safeloop.agent.bundle.MlpWeights;
-import org.safeloop.agent.bundle.PolicyBundle;
 import org.safeloop.agent.nn.DjlRuntime;
 import org.safeloop.agent.nn.Mlp;
 import org.safeloop.env.NormalizedEnvironment;
 import org.safeloop.env.Observation;
 import org.safeloop.env.ProcessEnvironment;
+import org.safeloop.policy.MlpWeights;
+import org.safeloop.policy.PolicyBundle;
 
 /**
  * What every learning algorithm on DJL shares (Stable-Baselines3's {@code BaseAlgorithm}): the

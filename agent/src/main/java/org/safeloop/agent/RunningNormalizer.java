@@ -1,6 +1,6 @@
 package org.safeloop.agent;
 
-import org.safeloop.agent.bundle.Normalisation;
+import org.safeloop.policy.Normalisation;
 
 /**
  * Running mean and variance of observations (Welford's algorithm, the observation normalisation of

@@ -8,14 +8,14 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.safeloop.agent.bundle.MlpPolicy;
-import org.safeloop.agent.bundle.MlpWeights;
-import org.safeloop.agent.bundle.Normalisation;
-import org.safeloop.agent.bundle.PolicyBundle;
-import org.safeloop.agent.bundle.PolicyBundles;
 import org.safeloop.env.Observation;
 import org.safeloop.env.scenario.Scenario;
 import org.safeloop.env.scenario.Scenarios;
+import org.safeloop.policy.MlpPolicy;
+import org.safeloop.policy.MlpWeights;
+import org.safeloop.policy.Normalisation;
+import org.safeloop.policy.PolicyBundle;
+import org.safeloop.policy.PolicyBundles;
 
 /** The bridge runs policy bundles without DJL or PyTorch on its class path. */
 class PureJavaPolicyTest {

@@ -17,7 +17,7 @@ import ai.djl.util.Pair;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.safeloop.agent.bundle.MlpWeights;
+import org.safeloop.policy.MlpWeights;
 
 /**
  * A fully connected network on DJL (tanh hidden layers, linear output) with its parameters, named

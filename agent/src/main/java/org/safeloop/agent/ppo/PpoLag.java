@@ -11,13 +11,13 @@ import java.util.function.Consumer;
 import org.safeloop.agent.DjlAgent;
 import org.safeloop.agent.LagrangeMultiplier;
 import org.safeloop.agent.UpdateMetrics;
-import org.safeloop.agent.bundle.MlpWeights;
-import org.safeloop.agent.bundle.PolicyBundle;
 import org.safeloop.agent.nn.Mlp;
 import org.safeloop.agent.nn.Optimisation;
 import org.safeloop.env.Observation;
 import org.safeloop.env.ProcessEnvironment;
 import org.safeloop.env.StepResult;
+import org.safeloop.policy.MlpWeights;
+import org.safeloop.policy.PolicyBundle;
 
 /**
  * PPO with clipped objective and a Lagrangian cost constraint (PPO-Lag), for continuous actions, on

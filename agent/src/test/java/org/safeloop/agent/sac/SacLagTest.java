@@ -8,10 +8,10 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.safeloop.agent.TargetEnvironment;
 import org.safeloop.agent.UpdateMetrics;
-import org.safeloop.agent.bundle.MlpPolicy;
-import org.safeloop.agent.bundle.PolicyBundle;
 import org.safeloop.env.Observation;
 import org.safeloop.env.ProcessEnvironment;
+import org.safeloop.policy.MlpPolicy;
+import org.safeloop.policy.PolicyBundle;
 
 class SacLagTest {
 

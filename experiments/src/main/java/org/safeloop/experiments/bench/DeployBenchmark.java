@@ -24,7 +24,6 @@ import org.safeloop.env.SignalSpace;
 import org.safeloop.env.scenario.Scenario;
 import org.safeloop.env.scenario.Scenarios;
 import org.safeloop.plc.PlcConnection;
-import org.safeloop.plc.PlcConnections;
 import org.safeloop.plc.PlcException;
 import org.safeloop.plc.PlcSubscription;
 import org.safeloop.plc.Tag;
@@ -33,10 +32,10 @@ import org.safeloop.plc.TagWrite;
 import org.safeloop.plc.approval.ApprovalCheck;
 import org.safeloop.plc.approval.ApprovalKeys;
 import org.safeloop.plc.approval.Approvals;
+import org.safeloop.plc.approval.DeploymentFiles;
 import org.safeloop.plc.audit.AuditLog;
-import org.safeloop.plc.plant.PlantFile;
-import org.safeloop.plc.runtime.ApprovalAuthority;
 import org.safeloop.plc.runtime.ClosedLoopAuthority;
+import org.safeloop.plc.runtime.Deployment;
 import org.safeloop.plc.runtime.DeploymentInputs;
 import org.safeloop.plc.runtime.DeploymentRuntime;
 import org.safeloop.plc.runtime.Mode;
@@ -296,12 +295,12 @@ public final class DeployBenchmark {
     final Path auditDirectory;
     VirtualPlant plant;
     TimedConnection connection;
-    AuditLog auditLog;
     TimedShield shield;
     TimedAuthority authority;
+    Deployment deployment;
     DeploymentRuntime runtime;
 
-    Rig(Protocol protocol) throws IOException, InterruptedException, PlcException {
+    Rig(Protocol protocol) throws IOException, InterruptedException {
       directory = Files.createTempDirectory("safeloop-bench-deploy");
       auditDirectory = directory.resolve("audit");
       try {
@@ -316,26 +315,23 @@ public final class DeployBenchmark {
                 .start();
         Path plantPath = directory.resolve(plant.plantName() + "-" + protocol.label() + ".yaml");
         Files.writeString(plantPath, plant.plantFile(protocol), StandardCharsets.UTF_8);
-        // The approval binds the shield file actually loaded and, as the PID has no bundle, a
-        // small file that names the policy.
+        // The approval binds the shield file and, as the PID has no bundle, a small file that
+        // names the policy.
         Path shieldPath = directory.resolve(SHIELD + ".shield.yaml");
         Files.writeString(shieldPath, builtInShieldText(), StandardCharsets.UTF_8);
         Path policyPath = directory.resolve("policy.txt");
         Files.writeString(
             policyPath, "the PID loops of scenario " + SCENARIO + "\n", StandardCharsets.UTF_8);
         // The "bundle" of a PID deployment is a text file: hashed for the approval, never unpacked.
-        DeploymentInputs inputs = DeploymentInputs.read(policyPath, shieldPath, plantPath);
-        SafetyShield loaded = inputs.shield();
-        PlantFile plantFile = inputs.plant();
-        plantFile.requireCompatible(
-            scenario.observationSpace(), scenario.actionSpace(), loaded, "the scenario's PID");
-
+        // The approval is signed for the files as they are now; the deployment reads them again
+        // and its closed-loop start verifies that they still match.
+        DeploymentFiles files = DeploymentInputs.read(policyPath, shieldPath, plantPath).files();
         Clock clock = Clock.systemUTC();
         KeyPair keys = ApprovalKeys.generate();
         Path approvalPath = directory.resolve("approval.json");
         Approvals.save(
             Approvals.sign(
-                inputs.files(),
+                files,
                 Mode.CLOSED_LOOP.label(),
                 "safeloop bench deploy",
                 clock.instant().plus(Duration.ofDays(1)),
@@ -343,32 +339,25 @@ public final class DeployBenchmark {
                 keys,
                 clock),
             approvalPath);
-        authority =
-            new TimedAuthority(
-                new ApprovalAuthority(approvalPath, keys.getPublic(), inputs.files(), clock));
-
-        connection = new TimedConnection(PlcConnections.open(plantFile.connection()));
-        auditLog =
-            AuditLog.open(
-                AuditLog.Options.builder(auditDirectory.resolve("audit.jsonl"))
-                    .maxFileBytes(AUDIT_MAX_FILE_BYTES)
-                    .keepRotatedFiles(AUDIT_KEEP_ROTATED_FILES)
-                    .build());
-        shield = new TimedShield(loaded);
-        SignalSpace observations = scenario.observationSpace();
-        runtime =
-            new DeploymentRuntime(
-                plantFile,
-                connection,
-                scenario.baselineController(),
-                observations,
-                scenario.actionSpace(),
-                shield,
-                Mode.CLOSED_LOOP,
-                authority,
-                auditLog,
-                clock);
-      } catch (IOException | InterruptedException | PlcException | RuntimeException e) {
+        deployment =
+            Deployment.builder(plantPath)
+                .shield(shieldPath.toString())
+                .pid(policyPath)
+                .mode(Mode.CLOSED_LOOP)
+                .approval(approvalPath, keys.getPublic())
+                .audit(
+                    AuditLog.Options.builder(auditDirectory.resolve("audit.jsonl"))
+                        .maxFileBytes(AUDIT_MAX_FILE_BYTES)
+                        .keepRotatedFiles(AUDIT_KEEP_ROTATED_FILES)
+                        .build())
+                .clock(clock)
+                .measuredBy(
+                    c -> connection = new TimedConnection(c),
+                    sh -> shield = new TimedShield(sh),
+                    a -> authority = new TimedAuthority(a))
+                .build();
+        runtime = deployment.runtime();
+      } catch (IOException | InterruptedException | RuntimeException e) {
         close();
         throw e;
       }
@@ -464,23 +453,14 @@ public final class DeployBenchmark {
     @Override
     public void close() {
       try {
-        if (runtime != null) {
-          runtime.close();
+        if (deployment != null) {
+          deployment.close();
         }
       } finally {
-        try {
-          if (connection != null) {
-            connection.close();
-          }
-          if (auditLog != null) {
-            auditLog.close();
-          }
-        } finally {
-          if (plant != null) {
-            plant.close();
-          }
-          deleteTree(directory);
+        if (plant != null) {
+          plant.close();
         }
+        deleteTree(directory);
       }
     }
   }

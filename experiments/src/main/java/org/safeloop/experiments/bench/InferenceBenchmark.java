@@ -6,12 +6,12 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import org.safeloop.agent.bundle.MlpPolicy;
 import org.safeloop.agent.ppo.PpoConfig;
 import org.safeloop.agent.ppo.PpoLag;
 import org.safeloop.env.Observation;
 import org.safeloop.env.ProcessEnvironment;
 import org.safeloop.env.scenario.Scenario;
+import org.safeloop.policy.MlpPolicy;
 
 /**
  * Single-observation inference latency of a policy network (64x64 tanh, the default), through DJL

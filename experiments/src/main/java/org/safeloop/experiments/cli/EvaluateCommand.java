@@ -87,7 +87,7 @@ final class EvaluateCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--scenario is required with --policy " + policy);
       }
       Object trained =
-          org.safeloop.agent.bundle.PolicyBundles.load(Path.of(policy)).config().get("scenario");
+          org.safeloop.policy.PolicyBundles.load(Path.of(policy)).config().get("scenario");
       if (trained == null) {
         throw new IllegalArgumentException(
             "the bundle does not say which scenario it was trained on; give --scenario");

@@ -1,8 +1,10 @@
 package org.safeloop.experiments.cli;
 
-import java.io.PrintWriter;
-import java.io.UncheckedIOException;
-import org.safeloop.experiments.run.RunDirectory;
+import org.safeloop.plc.cli.ApproveCommand;
+import org.safeloop.plc.cli.CommandLines;
+import org.safeloop.plc.cli.DeployCommand;
+import org.safeloop.plc.cli.KeygenCommand;
+import org.safeloop.plc.cli.ShadowReportCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -42,24 +44,7 @@ public final class SafeLoopCommand implements Runnable {
 
   /** Builds the command line with SafeLoop's error handling. */
   public static CommandLine commandLine() {
-    CommandLine cli = new CommandLine(new SafeLoopCommand());
-    cli.setExecutionExceptionHandler(
-        (ex, commandLine, parseResult) -> {
-          PrintWriter err = commandLine.getErr();
-          if (ex instanceof IllegalArgumentException || ex instanceof IllegalStateException) {
-            err.println("safeloop: " + ex.getMessage());
-            err.flush();
-            return 2;
-          }
-          if (ex instanceof UncheckedIOException io) {
-            // A file could not be written or read mid-run (a full disk, a vanished folder).
-            err.println("safeloop: " + RunDirectory.reason(io));
-            err.flush();
-            return 1;
-          }
-          throw ex;
-        });
-    return cli;
+    return CommandLines.withErrorHandling(new CommandLine(new SafeLoopCommand()), "safeloop");
   }
 
   /** Runs the command line and exits with its code. */

@@ -20,28 +20,20 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
-import org.safeloop.agent.bundle.MlpPolicy;
-import org.safeloop.agent.bundle.PolicyBundle;
-import org.safeloop.env.SignalSpace;
 import org.safeloop.experiments.compare.Comparison;
 import org.safeloop.experiments.config.Experiment;
 import org.safeloop.experiments.report.Report;
 import org.safeloop.experiments.run.RunDirectory;
 import org.safeloop.experiments.run.Trainer;
-import org.safeloop.plc.PlcConnection;
-import org.safeloop.plc.PlcConnections;
-import org.safeloop.plc.PlcException;
 import org.safeloop.plc.approval.ApprovalKeys;
 import org.safeloop.plc.approval.Approvals;
+import org.safeloop.plc.approval.DeploymentFiles;
 import org.safeloop.plc.audit.AuditLog;
 import org.safeloop.plc.plant.PlantFile;
-import org.safeloop.plc.runtime.ApprovalAuthority;
-import org.safeloop.plc.runtime.DeploymentInputs;
-import org.safeloop.plc.runtime.DeploymentRuntime;
+import org.safeloop.plc.runtime.Deployment;
 import org.safeloop.plc.runtime.Mode;
 import org.safeloop.plc.virtualplant.VirtualPlant;
 import org.safeloop.plc.virtualplant.VirtualPlant.Protocol;
-import org.safeloop.shield.SafetyShield;
 
 /**
  * The SafeLoop lifecycle in one run ({@code safeloop demo}): train PPO-Lag with the shield in the
@@ -229,7 +221,7 @@ public final class Demo {
     Plant plant = stage(3, "plant", () -> startPlant(trained));
     Path page;
     try (VirtualPlant vp = plant.plant()) {
-      Deployment deployment = stage(4, "deploy", () -> deploy(trained, plant));
+      PacedDeployment deployment = stage(4, "deploy", () -> deploy(trained, plant));
       try (deployment) {
         stage(5, "faults", () -> faults(deployment));
       }
@@ -412,53 +404,37 @@ public final class Demo {
    * Deploys the bundle through the shield: shadow, advisory, then (key, shield file, signed
    * approval) closed loop.
    */
-  Deployment deploy(Trained trained, Plant plant) throws IOException, InterruptedException {
+  PacedDeployment deploy(Trained trained, Plant plant) throws IOException, InterruptedException {
     Path shieldFile = runDir.resolve("cstr-constrained.shield.yaml");
     Files.writeString(shieldFile, builtInShieldText(), StandardCharsets.UTF_8);
-    DeploymentInputs inputs =
-        DeploymentInputs.read(trained.bundle(), shieldFile, plant.plantFile());
-    SafetyShield shield = inputs.shield();
-    PolicyBundle bundle = inputs.bundle();
-    DeploymentRuntime.requireMeasuredObservations(bundle, "policy bundle " + trained.bundle());
-    SignalSpace observations = new SignalSpace(bundle.observations());
-    SignalSpace actions = new SignalSpace(bundle.actions());
-    PlantFile plantFile = inputs.plant();
-    plantFile.requireCompatible(observations, actions, shield, "policy bundle " + trained.bundle());
-
     Path keys = runDir.resolve("keys");
     Files.createDirectories(keys);
     KeyPair keyPair = ApprovalKeys.generate();
     Path approvalFile = runDir.resolve("approval.json");
-    ApprovalAuthority authority =
-        new ApprovalAuthority(approvalFile, keyPair.getPublic(), inputs.files(), Clock.systemUTC());
-
-    PlcConnection connection;
-    try {
-      connection = PlcConnections.open(plantFile.connection());
-    } catch (PlcException e) {
-      throw new IllegalStateException(
-          "cannot connect to the virtual plant at " + endpoint(plant.plant()) + ": " + e);
-    }
     Path auditFile = runDir.resolve("audit.jsonl");
-    Deployment d;
+    // Shadow first; the approval is signed after the advisory phase, for the files loaded here.
+    Deployment deployment;
     try {
-      d =
-          new Deployment(
-              plant.plant(),
-              plantFile,
-              connection,
-              AuditLog.open(auditFile),
-              new MlpPolicy(bundle),
-              observations,
-              actions,
-              shield,
-              authority,
-              Duration.ofMillis(budget.stepMillis()),
-              out);
-    } catch (RuntimeException e) {
-      connection.close();
-      throw e;
+      deployment =
+          Deployment.builder(plant.plantFile())
+              .shield(shieldFile.toString())
+              .bundle(trained.bundle())
+              .approval(approvalFile, keyPair.getPublic())
+              .audit(AuditLog.Options.builder(auditFile).build())
+              .mode(Mode.SHADOW)
+              .build();
+    } catch (IllegalStateException e) {
+      throw new IllegalStateException(
+          "cannot deploy on the virtual plant at "
+              + endpoint(plant.plant())
+              + ": "
+              + e.getMessage(),
+          e);
     }
+    PacedDeployment d =
+        new PacedDeployment(plant.plant(), deployment, Duration.ofMillis(budget.stepMillis()), out);
+    PlantFile plantFile = deployment.plant();
+    DeploymentFiles files = deployment.files();
     try {
       out.printf(
           Locale.ROOT,
@@ -484,7 +460,7 @@ public final class Demo {
       Instant now = Instant.now();
       Approvals.save(
           Approvals.sign(
-              inputs.files(),
+              files,
               Mode.CLOSED_LOOP.label(),
               APPROVER,
               now.plus(Duration.ofHours(1)),
@@ -528,7 +504,7 @@ public final class Demo {
   // ---- stage 5 ------------------------------------------------------------------------------
 
   /** An operator override, an explicit re-promotion, then a communication loss. */
-  Void faults(Deployment d) throws IOException, InterruptedException {
+  Void faults(PacedDeployment d) throws IOException, InterruptedException {
     VirtualPlant plant = d.plant();
     out.println("fault 1: the operator switches the loop to local/manual");
     plant.setOperatorMode(false);
@@ -566,7 +542,7 @@ public final class Demo {
   // ---- stage 6 ------------------------------------------------------------------------------
 
   /** {@code report.html} by {@link Report}, linked to {@code deployment.html}. */
-  Path report(Trained trained, Deployment d) throws IOException {
+  Path report(Trained trained, PacedDeployment d) throws IOException {
     out.println("writing the training and evaluation report (re-evaluates the baselines)");
     out.flush();
     Path page = Report.write(List.of(trained.runDir()), BASELINES, runDir);

@@ -60,7 +60,7 @@ final class DeploymentPage {
   private DeploymentPage() {}
 
   static Path write(
-      Path runDir, Path auditFile, List<Deployment.Sample> samples, Protocol protocol) {
+      Path runDir, Path auditFile, List<PacedDeployment.Sample> samples, Protocol protocol) {
     List<CycleRecord> cycles = new ArrayList<>();
     List<Change> changes = new ArrayList<>();
     List<EventRecord> events = new ArrayList<>();
@@ -168,7 +168,7 @@ final class DeploymentPage {
   }
 
   private static JFreeChart setpoints(
-      List<CycleRecord> cycles, List<Deployment.Sample> samples, List<Change> changes) {
+      List<CycleRecord> cycles, List<PacedDeployment.Sample> samples, List<Change> changes) {
     XYSeries proposed = new XYSeries("agent's proposal");
     XYSeries decided = new XYSeries("shield's decision");
     XYSeries inForce = new XYSeries("setpoint in force");
@@ -181,17 +181,17 @@ final class DeploymentPage {
         decided.add(c.cycle(), c.shield().finalAction().get("Tc"));
       }
     }
-    for (Deployment.Sample s : samples) {
+    for (PacedDeployment.Sample s : samples) {
       inForce.add(s.cycle(), s.setpointInForce());
     }
     return lines("Jacket temperature setpoint", "Tc [K]", changes, proposed, decided, inForce);
   }
 
   private static JFreeChart temperature(
-      List<CycleRecord> cycles, List<Deployment.Sample> samples, List<Change> changes) {
+      List<CycleRecord> cycles, List<PacedDeployment.Sample> samples, List<Change> changes) {
     XYSeries truth = new XYSeries("T (true)");
     XYSeries measured = new XYSeries("T (measured)");
-    for (Deployment.Sample s : samples) {
+    for (PacedDeployment.Sample s : samples) {
       truth.add(s.cycle(), s.temperature());
     }
     for (CycleRecord c : cycles) {

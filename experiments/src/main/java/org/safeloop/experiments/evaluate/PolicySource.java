@@ -7,12 +7,12 @@ import java.util.function.Supplier;
 import org.safeloop.agent.baseline.EstimatingNmpc;
 import org.safeloop.agent.baseline.NmpcOracle;
 import org.safeloop.agent.baseline.PiTuner;
-import org.safeloop.agent.bundle.MlpPolicy;
-import org.safeloop.agent.bundle.PolicyBundle;
-import org.safeloop.agent.bundle.PolicyBundles;
 import org.safeloop.env.control.PidPolicy;
 import org.safeloop.env.control.Policy;
 import org.safeloop.env.scenario.Scenario;
+import org.safeloop.policy.MlpPolicy;
+import org.safeloop.policy.PolicyBundle;
+import org.safeloop.policy.PolicyBundles;
 
 /**
  * Names a policy to evaluate and makes fresh instances of it: {@code pid} (the scenario's PI

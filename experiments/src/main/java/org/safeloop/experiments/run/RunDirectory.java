@@ -11,8 +11,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
-import java.util.List;
+import org.safeloop.plc.cli.CommandLines;
 
 /**
  * The layout of a run directory {@code <scenario>__<algorithm>__<seed>__<timestamp>}: {@code
@@ -119,23 +118,7 @@ public final class RunDirectory {
    * permission denied}, following the causes of a wrapped exception.
    */
   public static String reason(Throwable e) {
-    List<String> parts = new ArrayList<>();
-    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      String part;
-      if (t instanceof java.nio.file.AccessDeniedException a) {
-        part = "permission denied: " + a.getFile();
-      } else if (t instanceof java.nio.file.NoSuchFileException n) {
-        part = "no such file or folder: " + n.getFile();
-      } else if (t instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
-        part = f.getReason();
-      } else {
-        part = t.getMessage();
-      }
-      if (part != null && parts.stream().noneMatch(p -> p.contains(part))) {
-        parts.add(part);
-      }
-    }
-    return parts.isEmpty() ? e.getClass().getSimpleName() : String.join(": ", parts);
+    return CommandLines.reason(e);
   }
 
   /** Writes {@code value} as indented JSON to {@code file}, atomically (temporary file, rename). */

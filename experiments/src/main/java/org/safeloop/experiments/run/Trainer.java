@@ -21,13 +21,13 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import org.safeloop.agent.DjlAgent;
-import org.safeloop.agent.bundle.PolicyBundle;
-import org.safeloop.agent.bundle.PolicyBundles;
 import org.safeloop.agent.ppo.PpoConfig;
 import org.safeloop.experiments.config.Experiment;
 import org.safeloop.experiments.evaluate.EvaluationSummary;
 import org.safeloop.experiments.evaluate.Evaluator;
 import org.safeloop.experiments.evaluate.PolicySource;
+import org.safeloop.policy.PolicyBundle;
+import org.safeloop.policy.PolicyBundles;
 
 /**
  * Trains one seed of an experiment into a run directory ({@link RunDirectory}): snapshot of the

@@ -21,10 +21,6 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.safeloop.agent.bundle.MlpWeights;
-import org.safeloop.agent.bundle.Normalisation;
-import org.safeloop.agent.bundle.PolicyBundle;
-import org.safeloop.agent.bundle.PolicyBundles;
 import org.safeloop.env.scenario.Scenario;
 import org.safeloop.env.scenario.Scenarios;
 import org.safeloop.plc.approval.ApprovalKeys;
@@ -36,6 +32,10 @@ import org.safeloop.plc.audit.EventKind;
 import org.safeloop.plc.audit.EventRecord;
 import org.safeloop.plc.virtualplant.VirtualPlant;
 import org.safeloop.plc.virtualplant.VirtualPlant.Protocol;
+import org.safeloop.policy.MlpWeights;
+import org.safeloop.policy.Normalisation;
+import org.safeloop.policy.PolicyBundle;
+import org.safeloop.policy.PolicyBundles;
 
 /** {@code keygen}, {@code approve}, {@code deploy} and {@code shadow-report} against the plant. */
 class DeployCommandTest {

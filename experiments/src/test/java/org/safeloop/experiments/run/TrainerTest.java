@@ -16,12 +16,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.safeloop.agent.bundle.MlpPolicy;
-import org.safeloop.agent.bundle.PolicyBundle;
-import org.safeloop.agent.bundle.PolicyBundles;
 import org.safeloop.experiments.cli.SafeLoopCommand;
 import org.safeloop.experiments.config.Experiment;
 import org.safeloop.experiments.evaluate.EvaluationSummary;
+import org.safeloop.policy.MlpPolicy;
+import org.safeloop.policy.PolicyBundle;
+import org.safeloop.policy.PolicyBundles;
 
 /** Training runs: their files, their determinism, and a clean stop. */
 class TrainerTest {

@@ -7,7 +7,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.safeloop.agent.bundle.PolicyBundles;
 import org.safeloop.env.SignalSpace;
 import org.safeloop.env.SignalSpec;
 import org.safeloop.env.config.ConfigException;
@@ -24,6 +23,7 @@ import org.safeloop.plc.modbus.ModbusOptions;
 import org.safeloop.plc.modbus.WordOrder;
 import org.safeloop.plc.opcua.OpcUaAddress;
 import org.safeloop.plc.opcua.OpcUaOptions;
+import org.safeloop.policy.PolicyBundles;
 import org.safeloop.shield.SafetyShield;
 
 /**
@@ -472,6 +472,20 @@ public final class PlantFile {
   /** Returns the process time per wall time: 1 for a real plant, above 1 for a fast test bench. */
   public double timeScale() {
     return timeScale;
+  }
+
+  /**
+   * Says how process time relates to wall time, for the console: empty for a real plant, else e.g.
+   * {@code a test bench: the process runs 10 times real time, 26 s per cycle}.
+   */
+  public String describeTimeScale() {
+    return timeScale == 1.0
+        ? ""
+        : "a test bench: the process runs "
+            + figure(timeScale)
+            + " times real time, "
+            + figure(processSecondsPerCycle())
+            + " s per cycle";
   }
 
   /** Returns the process time one cycle covers, in seconds: the cycle period times the scale. */

@@ -7,12 +7,12 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
 import java.util.stream.Stream;
-import org.safeloop.agent.bundle.PolicyBundle;
-import org.safeloop.agent.bundle.PolicyBundles;
 import org.safeloop.env.config.SourceFiles;
 import org.safeloop.plc.approval.DeploymentFiles;
 import org.safeloop.plc.opcua.OpcUaOptions;
 import org.safeloop.plc.plant.PlantFile;
+import org.safeloop.policy.PolicyBundle;
+import org.safeloop.policy.PolicyBundles;
 import org.safeloop.shield.SafetyShield;
 import org.safeloop.shield.Shields;
 

@@ -15,8 +15,6 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
-import org.safeloop.agent.bundle.MlpPolicy;
-import org.safeloop.agent.bundle.PolicyBundle;
 import org.safeloop.env.Observation;
 import org.safeloop.env.Quality;
 import org.safeloop.env.SignalSpace;
@@ -35,6 +33,8 @@ import org.safeloop.plc.audit.EventKind;
 import org.safeloop.plc.audit.EventRecord;
 import org.safeloop.plc.audit.WriteRecord;
 import org.safeloop.plc.plant.PlantFile;
+import org.safeloop.policy.MlpPolicy;
+import org.safeloop.policy.PolicyBundle;
 import org.safeloop.shield.Intervention;
 import org.safeloop.shield.PlantSnapshot;
 import org.safeloop.shield.SafetyShield;
@@ -335,6 +335,11 @@ public final class DeploymentRuntime implements AutoCloseable {
   /** Returns the current mode. */
   public Mode mode() {
     return mode;
+  }
+
+  /** Returns the names of the actions this runtime writes, in the policy's order. */
+  public List<String> actionNames() {
+    return List.of(actionNames);
   }
 
   /** Returns the cycles run so far. */

@@ -22,12 +22,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.safeloop.agent.bundle.PolicyBundles;
 import org.safeloop.plc.approval.Approval;
 import org.safeloop.plc.approval.ApprovalCheck;
 import org.safeloop.plc.approval.ApprovalCheck.Outcome;
 import org.safeloop.plc.approval.ApprovalKeys;
 import org.safeloop.plc.approval.Approvals;
+import org.safeloop.policy.PolicyBundles;
 
 /**
  * An approval covers every file the deployment depends on: the shield's scenario and that

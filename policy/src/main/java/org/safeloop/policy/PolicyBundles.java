@@ -1,4 +1,4 @@
-package org.safeloop.agent.bundle;
+package org.safeloop.policy;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;

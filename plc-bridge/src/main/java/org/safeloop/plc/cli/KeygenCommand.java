@@ -1,4 +1,4 @@
-package org.safeloop.experiments.cli;
+package org.safeloop.plc.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
       "NAME.key is private (PKCS#8 PEM, owner-only); NAME.pub is public (X.509 PEM: give it to",
       "the bridge as --trusted-key, or to shadow-report)."
     })
-final class KeygenCommand implements Callable<Integer> {
+public final class KeygenCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Option(names = "--name", required = true, paramLabel = "NAME", description = "Key name.")

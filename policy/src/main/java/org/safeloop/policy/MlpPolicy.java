@@ -1,4 +1,4 @@
-package org.safeloop.agent.bundle;
+package org.safeloop.policy;
 
 import org.safeloop.env.Observation;
 import org.safeloop.env.control.Policy;

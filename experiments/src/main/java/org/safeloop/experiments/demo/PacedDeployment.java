@@ -2,19 +2,13 @@ package org.safeloop.experiments.demo;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.safeloop.env.SignalSpace;
-import org.safeloop.env.control.Policy;
-import org.safeloop.plc.PlcConnection;
-import org.safeloop.plc.audit.AuditLog;
-import org.safeloop.plc.plant.PlantFile;
-import org.safeloop.plc.runtime.ClosedLoopAuthority;
+import org.safeloop.plc.runtime.Deployment;
 import org.safeloop.plc.runtime.DeploymentRuntime;
 import org.safeloop.plc.runtime.DeploymentRuntime.CycleOutcome;
 import org.safeloop.plc.runtime.Mode;
@@ -22,13 +16,13 @@ import org.safeloop.plc.virtualplant.VirtualPlant;
 import org.safeloop.shield.Verdict;
 
 /**
- * The demo's deployment: one {@link DeploymentRuntime} on the virtual plant, driven cycle by cycle.
+ * The demo's deployment (built by {@link Deployment}) on the virtual plant, driven cycle by cycle.
  * Each cycle is the bridge's own cycle over the real protocol (read, validate, policy, shield,
  * write, audit), then one PLC scan and one control interval of the plant; cycles are paced at the
  * plant's accelerated control interval so that timestamps, staleness and the PLC's watchdog see the
  * same time as a running plant would. Not thread-safe.
  */
-final class Deployment implements AutoCloseable {
+final class PacedDeployment implements AutoCloseable {
 
   /**
    * What the plant showed after one cycle.
@@ -43,8 +37,7 @@ final class Deployment implements AutoCloseable {
       long cycle, Mode mode, double temperature, double setpointInForce, boolean remote) {}
 
   private final VirtualPlant plant;
-  private final PlcConnection connection;
-  private final AuditLog audit;
+  private final Deployment deployment;
   private final DeploymentRuntime runtime;
   private final Duration period;
   private final PrintWriter out;
@@ -54,42 +47,22 @@ final class Deployment implements AutoCloseable {
   private long nextCycleNanos;
   private String lastDemotion;
 
-  Deployment(
-      VirtualPlant plant,
-      PlantFile plantFile,
-      PlcConnection connection,
-      AuditLog audit,
-      Policy policy,
-      SignalSpace observations,
-      SignalSpace actions,
-      org.safeloop.shield.SafetyShield shield,
-      ClosedLoopAuthority authority,
-      Duration period,
-      PrintWriter out) {
+  /**
+   * Paces a deployment built on the virtual plant.
+   *
+   * @param plant the virtual plant, stepped by hand after each cycle
+   * @param deployment the bridge's deployment on it (closed by {@link #close()})
+   * @param period wall time of one cycle
+   * @param out where the phases are reported
+   */
+  PacedDeployment(VirtualPlant plant, Deployment deployment, Duration period, PrintWriter out) {
     this.plant = plant;
-    this.connection = connection;
-    this.audit = audit;
+    this.deployment = deployment;
+    this.runtime = deployment.runtime();
     this.period = period;
     this.out = out;
     this.temperatureIndex = plant.scenario().stateSpace().indexOf("T");
-    this.action = actions.get(0).name();
-    try {
-      this.runtime =
-          new DeploymentRuntime(
-              plantFile,
-              connection,
-              policy,
-              observations,
-              actions,
-              shield,
-              Mode.SHADOW,
-              authority,
-              audit,
-              Clock.systemUTC());
-    } catch (RuntimeException e) {
-      audit.close();
-      throw e;
-    }
+    this.action = runtime.actionNames().get(0);
     this.nextCycleNanos = System.nanoTime();
   }
 
@@ -102,7 +75,7 @@ final class Deployment implements AutoCloseable {
   }
 
   Path auditFile() {
-    return audit.file();
+    return deployment.auditFile();
   }
 
   List<Sample> samples() {
@@ -230,14 +203,6 @@ final class Deployment implements AutoCloseable {
 
   @Override
   public void close() {
-    try {
-      runtime.close();
-    } finally {
-      try {
-        audit.close();
-      } finally {
-        connection.close();
-      }
-    }
+    deployment.close();
   }
 }

@@ -1,4 +1,4 @@
-package org.safeloop.agent.bundle;
+package org.safeloop.policy;
 
 import java.util.Arrays;
 

@@ -1,4 +1,4 @@
-package org.safeloop.experiments.cli;
+package org.safeloop.plc.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -28,7 +28,7 @@ import picocli.CommandLine.Option;
       "of every file they depend on (the scenario and model files a shield names). The bridge",
       "verifies it against a trusted public key and refuses closed loop on any mismatch."
     })
-final class ApproveCommand implements Callable<Integer> {
+public final class ApproveCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Option(names = "--policy", required = true, paramLabel = "BUNDLE", description = "Bundle.")

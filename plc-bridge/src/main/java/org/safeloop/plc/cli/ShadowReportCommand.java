@@ -1,4 +1,4 @@
-package org.safeloop.experiments.cli;
+package org.safeloop.plc.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -25,7 +25,7 @@ import picocli.CommandLine.Parameters;
       "Agreement between the agent's (shielded) recommendation and the operator's setpoint,",
       "shield interventions, data-quality problems, cycle latency, breaks in the chain."
     })
-final class ShadowReportCommand implements Callable<Integer> {
+public final class ShadowReportCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Parameters(index = "0", paramLabel = "LOG", description = "The audit log (audit.jsonl).")

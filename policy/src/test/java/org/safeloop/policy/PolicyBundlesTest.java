@@ -1,4 +1,4 @@
-package org.safeloop.agent.bundle;
+package org.safeloop.policy;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
