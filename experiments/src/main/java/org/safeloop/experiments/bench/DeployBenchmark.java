@@ -342,7 +342,8 @@ public final class DeployBenchmark {
         deployment =
             Deployment.builder(plantPath)
                 .shield(shieldPath.toString())
-                .pid(policyPath)
+                .pid()
+                .approvedAs(policyPath)
                 .mode(Mode.CLOSED_LOOP)
                 .approval(approvalPath, keys.getPublic())
                 .audit(

@@ -132,8 +132,12 @@ public final class Deployment implements AutoCloseable {
     private final Path plantFile;
     private String shield;
     private Path bundle;
-    private Path pidNote;
+    private Path approvedNote;
     private boolean pid;
+    private Policy custom;
+    private SignalSpace customObservations;
+    private SignalSpace customActions;
+    private String customName;
     private Mode mode = Mode.SHADOW;
     private Path approvalFile;
     private PublicKey trustedKey;
@@ -160,25 +164,41 @@ public final class Deployment implements AutoCloseable {
     public Builder bundle(Path bundleFile) {
       this.bundle = Objects.requireNonNull(bundleFile, "bundle");
       this.pid = false;
+      this.custom = null;
       return this;
     }
 
-    /** The policy: the PI(D) loops of the shield's scenario (no approval: shadow or advisory). */
+    /** The policy: the PI(D) loops of the shield's scenario. */
     public Builder pid() {
       this.pid = true;
       this.bundle = null;
-      this.pidNote = null;
+      this.custom = null;
       return this;
     }
 
     /**
-     * The policy: the PI(D) loops of the shield's scenario, approved as {@code note}: a text file
-     * naming the controller, which the approval binds in the bundle's place. The PID's tuning is in
-     * the scenario, which the approval binds among the shield's dependencies.
+     * The policy: an object in this process (a test's policy, an embedding application's), reading
+     * {@code observations} and writing {@code actions}. It passes the same shield and checks as a
+     * bundle.
      */
-    public Builder pid(Path note) {
-      pid();
-      this.pidNote = Objects.requireNonNull(note, "note");
+    public Builder policy(
+        Policy policy, SignalSpace observations, SignalSpace actions, String name) {
+      this.custom = Objects.requireNonNull(policy, "policy");
+      this.customObservations = Objects.requireNonNull(observations, "observations");
+      this.customActions = Objects.requireNonNull(actions, "actions");
+      this.customName = Objects.requireNonNull(name, "name");
+      this.pid = false;
+      this.bundle = null;
+      return this;
+    }
+
+    /**
+     * For a policy that is not a bundle file (the PID, an object): the file an approval binds in
+     * the bundle's place, a text naming the controller. The PID's tuning is in the scenario, which
+     * the approval binds among the shield's dependencies.
+     */
+    public Builder approvedAs(Path note) {
+      this.approvedNote = Objects.requireNonNull(note, "note");
       return this;
     }
 
@@ -246,13 +266,13 @@ public final class Deployment implements AutoCloseable {
       if (shield == null) {
         throw new IllegalArgumentException("name the shield (a constraint file)");
       }
-      if (!pid && bundle == null) {
+      if (!pid && bundle == null && custom == null) {
         throw new IllegalArgumentException("name the policy: a bundle file, or pid");
       }
       if (audit == null) {
         throw new IllegalArgumentException("name the audit log");
       }
-      Path policyFile = pid ? pidNote : bundle;
+      Path policyFile = bundle != null ? bundle : approvedNote;
       boolean approved = approvalFile != null;
       if ((approved || mode == Mode.CLOSED_LOOP)
           && (policyFile == null || !Files.isRegularFile(Path.of(shield)))) {
@@ -287,7 +307,12 @@ public final class Deployment implements AutoCloseable {
         SignalSpace observations;
         SignalSpace actions;
         String policyName;
-        if (pid) {
+        if (custom != null) {
+          policy = custom;
+          observations = customObservations;
+          actions = customActions;
+          policyName = customName;
+        } else if (pid) {
           Scenario scenario = Shields.modelScenario(shield);
           policy = scenario.baselineController();
           // The PID reads only measurements and setpoints, never derived signals.

@@ -9,11 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPair;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
@@ -26,12 +24,6 @@ import org.safeloop.env.control.Policy;
 import org.safeloop.env.scenario.Scenario;
 import org.safeloop.env.scenario.Scenarios;
 import org.safeloop.plc.MutableClock;
-import org.safeloop.plc.PlcConnection;
-import org.safeloop.plc.PlcConnections;
-import org.safeloop.plc.approval.ApprovalCheck;
-import org.safeloop.plc.approval.ApprovalKeys;
-import org.safeloop.plc.approval.Approvals;
-import org.safeloop.plc.audit.AuditLog;
 import org.safeloop.plc.audit.AuditLogReader;
 import org.safeloop.plc.audit.AuditRecord;
 import org.safeloop.plc.audit.CycleRecord;
@@ -42,8 +34,6 @@ import org.safeloop.plc.virtualplant.FaultProxy;
 import org.safeloop.plc.virtualplant.SensorFault;
 import org.safeloop.plc.virtualplant.VirtualPlant;
 import org.safeloop.plc.virtualplant.VirtualPlant.Protocol;
-import org.safeloop.shield.SafetyShield;
-import org.safeloop.shield.Shields;
 
 /**
  * The deployment runtime on the virtual CSTR over both protocols, with faults injected: each fault
@@ -86,12 +76,11 @@ class VirtualPlantFaultsTest {
     plant.close();
   }
 
-  /** A deployment on the shared plant with a fresh audit log. */
+  /** A deployment on the shared plant with a fresh audit log, assembled as deploy does. */
   final class Deployment implements AutoCloseable {
     final PlantFile plantFile;
-    final PlcConnection connection;
-    final AuditLog audit;
     final Path auditFile;
+    final org.safeloop.plc.runtime.Deployment deployment;
     final DeploymentRuntime runtime;
 
     Deployment(Protocol protocol, Mode mode, Policy policy, Consumer<StringBuilder> edit)
@@ -118,52 +107,15 @@ class VirtualPlantFaultsTest {
       edit.accept(text);
       Path file = dir.resolve(protocol.label() + "-plant.yaml");
       Files.writeString(file, text.toString());
-      plantFile = PlantFile.load(file);
-      SafetyShield shield = Shields.load("cstr-constrained");
-      plantFile.requireCompatible(
-          SCENARIO.observationSpace(), SCENARIO.actionSpace(), shield, "the test policy");
       plant.setOperatorMode(true);
       plant.clearFaults();
       plant.step(); // the tags show the cleared values from this scan on
-      connection = connect(plantFile.connection());
-      auditFile = dir.resolve(protocol.label() + "-audit.jsonl");
-      audit = AuditLog.open(auditFile);
-      runtime =
-          new DeploymentRuntime(
-              plantFile,
-              connection,
-              policy,
-              SCENARIO.observationSpace(),
-              SCENARIO.actionSpace(),
-              shield,
-              mode,
-              mode == Mode.CLOSED_LOOP ? approval(file, clock) : null,
-              audit,
-              clock);
-    }
-
-    ClosedLoopAuthority approval(Path plantPath, Clock clock) throws IOException {
-      KeyPair keys = ApprovalKeys.generate();
-      Path bundle = dir.resolve("bundle.bin");
-      Path shieldFile = dir.resolve("shield.yaml");
-      Files.writeString(bundle, "bundle bytes");
-      ShieldFiles.writeBuiltIn(shieldFile);
-      Path approvalFile = dir.resolve("approval.json");
-      Approvals.save(
-          Approvals.sign(
-              DeploymentInputs.read(bundle, shieldFile, plantPath).files(),
-              "closed-loop",
-              "test",
-              clock.instant().plus(Duration.ofHours(1)),
-              "",
-              keys,
-              Clock.fixed(clock.instant().minusSeconds(1), ZoneOffset.UTC)),
-          approvalFile);
-      return new ApprovalAuthority(
-          approvalFile,
-          keys.getPublic(),
-          DeploymentInputs.read(bundle, shieldFile, plantPath).files(),
-          clock);
+      auditFile = dir.resolve(protocol.label() + "-plant-audit.jsonl");
+      org.safeloop.plc.runtime.Deployment.Builder builder =
+          TestDeployments.builder(dir, file, SCENARIO, policy, mode, clock);
+      deployment = builder.build();
+      plantFile = deployment.plant();
+      runtime = deployment.runtime();
     }
 
     /** One control interval: the agent's cycle, then one PLC scan and process step. */
@@ -179,9 +131,7 @@ class VirtualPlantFaultsTest {
 
     @Override
     public void close() {
-      runtime.close();
-      audit.close();
-      connection.close();
+      deployment.close();
     }
   }
 
@@ -413,23 +363,16 @@ class VirtualPlantFaultsTest {
                 .clock(clock)
                 .watchdogTimeout(Duration.ofSeconds(30))
                 .start();
-        PlcConnection connection = connect(own.connectionConfig(Protocol.MODBUS));
-        AuditLog audit = AuditLog.open(dir.resolve("audit.jsonl"))) {
-      Path file = dir.resolve("plant.yaml");
-      Files.writeString(file, own.plantFile(Protocol.MODBUS));
-      PlantFile plantFile = PlantFile.load(file);
-      DeploymentRuntime runtime =
-          new DeploymentRuntime(
-              plantFile,
-              connection,
-              SCENARIO.baselineController(),
-              SCENARIO.observationSpace(),
-              SCENARIO.actionSpace(),
-              Shields.load("cstr-constrained"),
-              Mode.CLOSED_LOOP,
-              ALWAYS,
-              audit,
-              Clock.systemUTC());
+        org.safeloop.plc.runtime.Deployment deployment =
+            TestDeployments.builder(
+                    dir,
+                    writePlantFile(own, dir.resolve("plant.yaml")),
+                    SCENARIO,
+                    SCENARIO.baselineController(),
+                    Mode.CLOSED_LOOP,
+                    Clock.systemUTC())
+                .build()) {
+      DeploymentRuntime runtime = deployment.runtime();
       for (int i = 0; i < 5; i++) {
         runtime.runCycle();
         clock.advance(Duration.ofSeconds(26));
@@ -465,28 +408,8 @@ class VirtualPlantFaultsTest {
     assertTrue(e.getMessage().contains("security mode none"), e.getMessage());
   }
 
-  static PlcConnection connect(org.safeloop.plc.PlcConnectionConfig config) throws IOException {
-    try {
-      return PlcConnections.open(config);
-    } catch (org.safeloop.plc.PlcException e) {
-      throw new IOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException(e);
-    }
+  static Path writePlantFile(VirtualPlant plant, Path file) throws IOException {
+    Files.writeString(file, plant.plantFile(Protocol.MODBUS));
+    return file;
   }
-
-  /** An authority that always approves: approvals have their own tests. */
-  static final ClosedLoopAuthority ALWAYS =
-      new ClosedLoopAuthority() {
-        @Override
-        public ApprovalCheck verify() {
-          return new ApprovalCheck(ApprovalCheck.Outcome.ACCEPTED, "approved for the test");
-        }
-
-        @Override
-        public Instant validUntil() {
-          return Instant.MAX;
-        }
-      };
 }

@@ -8,20 +8,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.safeloop.env.scenario.Scenario;
 import org.safeloop.env.scenario.Scenarios;
-import org.safeloop.plc.PlcConnection;
-import org.safeloop.plc.PlcConnections;
-import org.safeloop.plc.approval.ApprovalCheck;
-import org.safeloop.plc.audit.AuditLog;
 import org.safeloop.plc.plant.PlantFile;
-import org.safeloop.plc.runtime.ClosedLoopAuthority;
+import org.safeloop.plc.runtime.Deployment;
 import org.safeloop.plc.runtime.DeploymentRuntime;
 import org.safeloop.plc.runtime.Mode;
+import org.safeloop.plc.runtime.TestDeployments;
 import org.safeloop.plc.virtualplant.VirtualPlant.Protocol;
 import org.safeloop.shield.SafetyShield;
 import org.safeloop.shield.Shields;
@@ -33,19 +29,6 @@ import org.safeloop.shield.Shields;
 class VirtualPlantDeploymentTest {
 
   /** An approval that always holds: the approval itself is tested elsewhere. */
-  private static final ClosedLoopAuthority APPROVED =
-      new ClosedLoopAuthority() {
-        @Override
-        public ApprovalCheck verify() {
-          return new ApprovalCheck(ApprovalCheck.Outcome.ACCEPTED, "approved for the test");
-        }
-
-        @Override
-        public Instant validUntil() {
-          return Instant.now().plus(Duration.ofDays(1));
-        }
-      };
-
   @Test
   void theRuntimeDrivesThePlantInClosedLoopAndStepsBackWhenTheOperatorTakesOver(@TempDir Path dir)
       throws Exception {
@@ -66,20 +49,16 @@ class VirtualPlantDeploymentTest {
         plantFile.requireCompatible(
             scenario.observationSpace(), scenario.actionSpace(), shield, "the scenario's PID");
         plant.setOperatorMode(true);
-        try (PlcConnection connection = PlcConnections.open(plantFile.connection());
-            AuditLog audit = AuditLog.open(dir.resolve(plantFile.name() + ".audit.jsonl"))) {
-          DeploymentRuntime runtime =
-              new DeploymentRuntime(
-                  plantFile,
-                  connection,
-                  scenario.baselineController(),
-                  scenario.observationSpace(),
-                  scenario.actionSpace(),
-                  shield,
-                  Mode.CLOSED_LOOP,
-                  APPROVED,
-                  audit,
-                  Clock.systemUTC());
+        try (Deployment deployment =
+            TestDeployments.builder(
+                    dir,
+                    file,
+                    scenario,
+                    scenario.baselineController(),
+                    Mode.CLOSED_LOOP,
+                    Clock.systemUTC())
+                .build()) {
+          DeploymentRuntime runtime = deployment.runtime();
           Protocol protocol =
               plantFile.protocol().equals("modbus") ? Protocol.MODBUS : Protocol.OPCUA;
           long writesBefore = plant.writeCount("Tc.RemoteSP", protocol);
