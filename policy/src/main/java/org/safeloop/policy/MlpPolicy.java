@@ -1,6 +1,8 @@
 package org.safeloop.policy;
 
+import java.util.List;
 import org.safeloop.env.Observation;
+import org.safeloop.env.SignalSpec;
 import org.safeloop.env.control.Policy;
 
 /**
@@ -60,12 +62,14 @@ public final class MlpPolicy implements Policy {
       inverseStd[i] = 1.0 / std[i];
     }
     clip = bundle.normalisation().clip();
-    int m = bundle.actions().size();
+    // A residual bundle's network outputs the correction: plus or minus its bound.
+    List<SignalSpec> outputs = bundle.networkActions();
+    int m = outputs.size();
     actMin = new double[m];
     actSpan = new double[m];
     for (int i = 0; i < m; i++) {
-      actMin[i] = bundle.actions().get(i).min();
-      actSpan[i] = bundle.actions().get(i).span();
+      actMin[i] = outputs.get(i).min();
+      actSpan[i] = outputs.get(i).span();
     }
     squash = bundle.outputSquashing().equals(PolicyBundle.SQUASH_TANH);
   }

@@ -74,6 +74,75 @@ public record PolicyBundle(
     environmentHash = environmentHash == null ? "" : environmentHash;
     shieldHash = shieldHash == null ? "" : shieldHash;
     metrics = Map.copyOf(metrics);
+    if (config.containsKey(RESIDUAL_BASE) || config.containsKey(RESIDUAL_BOUND)) {
+      residualBound(config, actions); // a residual bundle must say how far it may correct
+    }
+  }
+
+  /**
+   * Key of {@link #config()} naming the base controller of a residual policy ({@code pid}): the
+   * network's output is a correction added to that controller's move. Absent for a policy that sets
+   * the actions on its own.
+   */
+  public static final String RESIDUAL_BASE = "residual_base";
+
+  /**
+   * Key of {@link #config()} with a residual policy's bound per action (a list in the actions'
+   * order, in their units): the network's output spans plus or minus the bound, and {@link
+   * #actions()} stays the actuators' space.
+   */
+  public static final String RESIDUAL_BOUND = "residual_bound";
+
+  /** Returns the base controller of a residual policy, or null when this is not one. */
+  public String residualBase() {
+    Object base = config.get(RESIDUAL_BASE);
+    return base == null ? null : base.toString();
+  }
+
+  /** Returns a residual policy's bound per action, or null when this is not one. */
+  public double[] residualBound() {
+    return residualBase() == null ? null : residualBound(config, actions);
+  }
+
+  private static double[] residualBound(Map<String, Object> config, List<SignalSpec> actions) {
+    if (config.get(RESIDUAL_BASE) == null || !(config.get(RESIDUAL_BOUND) instanceof List<?> l)) {
+      throw new IllegalArgumentException(
+          "a residual bundle needs both "
+              + RESIDUAL_BASE
+              + " and "
+              + RESIDUAL_BOUND
+              + " (a list, one bound per action)");
+    }
+    if (l.size() != actions.size()) {
+      throw new IllegalArgumentException(
+          RESIDUAL_BOUND + " has " + l.size() + " values for " + actions.size() + " actions");
+    }
+    double[] bound = new double[l.size()];
+    for (int i = 0; i < bound.length; i++) {
+      bound[i] = l.get(i) instanceof Number n ? n.doubleValue() : Double.NaN;
+      if (!(bound[i] > 0) || !Double.isFinite(bound[i])) {
+        throw new IllegalArgumentException(
+            RESIDUAL_BOUND + " of " + actions.get(i).name() + " must be positive, got " + l.get(i));
+      }
+    }
+    return bound;
+  }
+
+  /**
+   * Returns the space the network's output is scaled to: the actions' for a plain policy, plus or
+   * minus each bound (same names and units) for a residual one.
+   */
+  public List<SignalSpec> networkActions() {
+    double[] bound = residualBound();
+    if (bound == null) {
+      return actions;
+    }
+    List<SignalSpec> out = new ArrayList<>();
+    for (int i = 0; i < bound.length; i++) {
+      SignalSpec a = actions.get(i);
+      out.add(new SignalSpec(a.name(), a.unit(), -bound[i], bound[i]));
+    }
+    return List.copyOf(out);
   }
 
   /**

@@ -24,8 +24,10 @@ import org.safeloop.agent.DjlAgent;
 import org.safeloop.agent.ppo.PpoConfig;
 import org.safeloop.agent.sac.SacConfig;
 import org.safeloop.env.ProcessEnvironment;
+import org.safeloop.env.SignalSpec;
 import org.safeloop.env.config.ConfigException;
 import org.safeloop.env.config.YamlConfig;
+import org.safeloop.env.control.ResidualEnvironment;
 import org.safeloop.env.scenario.PotentialShaping;
 import org.safeloop.env.scenario.Scenario;
 import org.safeloop.env.scenario.Scenarios;
@@ -119,9 +121,70 @@ public final class Experiment {
         throw doc.error("shield", e.getMessage());
       }
     }
+    requireResidualFits(spec.training().residual(), scenario, doc);
     Algorithm algorithm = Algorithm.of(spec.algorithm());
     Object config = hyperparameters(algorithm, spec.hyperparameters(), doc);
     return new Experiment(spec.withSources(scenarioSource, shieldSource), scenario, config);
+  }
+
+  /** Each action of the scenario has a bound, none is wider than its action's range. */
+  private static void requireResidualFits(
+      ExperimentSpec.ResidualSpec residual,
+      Scenario scenario,
+      YamlConfig.Document<ExperimentSpec> doc) {
+    if (residual == null) {
+      return;
+    }
+    for (String name : residual.bound().keySet()) {
+      if (scenario.actionSpace().indexOf(name) < 0) {
+        throw doc.error(
+            "training.residual.bound." + name,
+            "not an action of scenario "
+                + scenario.name()
+                + "; its actions are "
+                + scenario.actionSpace().names());
+      }
+    }
+    for (SignalSpec a : scenario.actionSpace().signals()) {
+      Double b = residual.bound().get(a.name());
+      if (b == null) {
+        throw doc.error(
+            "training.residual.bound",
+            "give a bound for every action of scenario "
+                + scenario.name()
+                + ": "
+                + a.name()
+                + " has none");
+      }
+      if (b > a.max() - a.min()) {
+        throw doc.error(
+            "training.residual.bound." + a.name(),
+            String.format(
+                java.util.Locale.ROOT,
+                "%s is wider than the action's whole range %s..%s %s: a residual is a"
+                    + " correction, leave residual out to learn the action itself",
+                b,
+                a.min(),
+                a.max(),
+                a.unit()));
+      }
+    }
+  }
+
+  /**
+   * Returns each action's residual bound in the scenario's action order, or null when the agent
+   * learns the actions on their own.
+   */
+  public double[] residualBound() {
+    ExperimentSpec.ResidualSpec r = spec.training().residual();
+    if (r == null) {
+      return null;
+    }
+    double[] bound = new double[scenario.actionSpace().size()];
+    for (int i = 0; i < bound.length; i++) {
+      bound[i] = r.bound().get(scenario.actionSpace().get(i).name());
+    }
+    return bound;
   }
 
   /** A built-in name stays a name; a file name resolves against the experiment's folder. */
@@ -275,11 +338,17 @@ public final class Experiment {
   }
 
   /**
-   * Returns the view of {@code environment} the agent learns from: with the experiment's reward
-   * shaping when it has one, else {@code environment} itself. Wrap outside anything that reports
-   * returns, so that reports keep the scenario's own reward.
+   * Returns the view of {@code environment} the agent learns from: a residual's correction space
+   * when the experiment has one, with the experiment's reward shaping when it has one, else {@code
+   * environment} itself. Wrap outside anything that reports returns, so that reports keep the
+   * scenario's own reward.
    */
   public ProcessEnvironment agentView(ProcessEnvironment environment) {
+    if (spec.training().residual() != null) {
+      // The agent's action is the correction; the base controller's move is added inside.
+      environment =
+          new ResidualEnvironment(environment, scenario.baselineController(), residualBound());
+    }
     ExperimentSpec.ShapingSpec s = spec.training().shaping();
     if (s == null) {
       return environment;

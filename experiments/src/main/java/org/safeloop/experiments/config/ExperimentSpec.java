@@ -211,9 +211,15 @@ public record ExperimentSpec(
    * @param checkpointEvery environment steps between two checkpoints (default a fifth of the
    *     budget)
    * @param shaping potential-based reward shaping of the agent's training reward; absent for none
+   * @param residual the agent learns a bounded correction on top of a base controller; absent for a
+   *     policy that sets the actions on its own
    */
   public record TrainingSpec(
-      Long steps, Boolean realism, Long checkpointEvery, ShapingSpec shaping) {
+      Long steps,
+      Boolean realism,
+      Long checkpointEvery,
+      ShapingSpec shaping,
+      ResidualSpec residual) {
 
     /** Validates and fills defaults. */
     public TrainingSpec {
@@ -233,7 +239,42 @@ public record ExperimentSpec(
     }
 
     TrainingSpec withSteps(long newSteps) {
-      return new TrainingSpec(newSteps, realism, Math.min(checkpointEvery, newSteps), shaping);
+      return new TrainingSpec(
+          newSteps, realism, Math.min(checkpointEvery, newSteps), shaping, residual);
+    }
+  }
+
+  /**
+   * A residual policy ({@code org.safeloop.env.control.ResidualPolicy}): the agent's action is a
+   * correction of at most {@code bound} (per action, in its unit) added to the base controller's
+   * move, and the bundle records both, so evaluation and deployment run the same sum.
+   *
+   * @param base the base controller: {@code pid}, the scenario's PI(D) loops (the only one so far:
+   *     the bridge runs it without the training stack)
+   * @param bound each action's largest correction, in its unit, above 0 and at most the action's
+   *     range; every action of the scenario needs one
+   */
+  public record ResidualSpec(String base, Map<String, Double> bound) {
+    /** The base controllers a residual may have. */
+    public static final List<String> BASES = List.of("pid");
+
+    /** Validates what can be checked without the scenario. */
+    public ResidualSpec {
+      FieldException.require(
+          base != null && BASES.contains(base),
+          "base",
+          "the base controller must be one of " + BASES + ", got " + base);
+      FieldException.require(
+          bound != null && !bound.isEmpty(),
+          "bound",
+          "give each action's largest correction, e.g. {Tc: 2.0}");
+      for (Map.Entry<String, Double> e : bound.entrySet()) {
+        FieldException.require(
+            e.getValue() != null && e.getValue() > 0 && Double.isFinite(e.getValue()),
+            "bound." + e.getKey(),
+            "must be above 0, in the action's unit, got " + e.getValue());
+      }
+      bound = new java.util.LinkedHashMap<>(bound);
     }
   }
 

@@ -10,7 +10,7 @@ import org.safeloop.agent.baseline.PiTuner;
 import org.safeloop.env.control.PidPolicy;
 import org.safeloop.env.control.Policy;
 import org.safeloop.env.scenario.Scenario;
-import org.safeloop.policy.MlpPolicy;
+import org.safeloop.policy.BundlePolicies;
 import org.safeloop.policy.PolicyBundle;
 import org.safeloop.policy.PolicyBundles;
 
@@ -75,7 +75,11 @@ public record PolicySource(
         PolicyBundle bundle = PolicyBundles.load(file);
         bundle.requireCompatible(
             scenario.observationSpace(), scenario.actionSpace(), "scenario " + scenario.name());
-        return new PolicySource(bundle.algorithm(), bundle, false, () -> new MlpPolicy(bundle));
+        return new PolicySource(
+            bundle.algorithm(),
+            bundle,
+            false,
+            () -> BundlePolicies.of(bundle, scenario::baselineController));
     }
   }
 

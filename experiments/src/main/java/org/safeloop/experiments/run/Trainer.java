@@ -309,7 +309,30 @@ public final class Trainer {
     figures.put("episodes", (double) state.episodes);
     figures.put("recent_return", state.recentReturn());
     figures.put("recent_cost", state.recentCost());
-    return agent.toBundle(config, experiment.scenarioHash(), experiment.shieldHash(), figures);
+    double[] bound = experiment.residualBound();
+    if (bound != null) {
+      config.put(PolicyBundle.RESIDUAL_BASE, experiment.spec().training().residual().base());
+      config.put(PolicyBundle.RESIDUAL_BOUND, java.util.Arrays.stream(bound).boxed().toList());
+    }
+    PolicyBundle learned =
+        agent.toBundle(config, experiment.scenarioHash(), experiment.shieldHash(), figures);
+    if (bound == null) {
+      return learned;
+    }
+    // The agent acted in the correction space; the bundle keeps the actuators' space, and the
+    // network's output spans plus or minus the bound (PolicyBundle.networkActions).
+    return new PolicyBundle(
+        learned.algorithm(),
+        learned.config(),
+        learned.observations(),
+        experiment.scenario().actionSpace().signals(),
+        learned.normalisation(),
+        learned.network(),
+        learned.outputSquashing(),
+        learned.environmentHash(),
+        learned.shieldHash(),
+        learned.seed(),
+        learned.metrics());
   }
 
   private static ProgressBar progressBar(Experiment experiment, long budget) {

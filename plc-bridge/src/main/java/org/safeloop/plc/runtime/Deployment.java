@@ -18,7 +18,7 @@ import org.safeloop.plc.approval.ApprovalCheck;
 import org.safeloop.plc.approval.DeploymentFiles;
 import org.safeloop.plc.audit.AuditLog;
 import org.safeloop.plc.plant.PlantFile;
-import org.safeloop.policy.MlpPolicy;
+import org.safeloop.policy.BundlePolicies;
 import org.safeloop.policy.PolicyBundle;
 import org.safeloop.policy.PolicyBundles;
 import org.safeloop.shield.SafetyShield;
@@ -332,7 +332,8 @@ public final class Deployment implements AutoCloseable {
           loaded = approved ? inputs.bundle() : PolicyBundles.load(bundle);
           policyName = "policy bundle " + bundle;
           DeploymentRuntime.requireMeasuredObservations(loaded, policyName);
-          policy = new MlpPolicy(loaded);
+          policy =
+              BundlePolicies.of(loaded, () -> Shields.modelScenario(shield).baselineController());
           observations = new SignalSpace(loaded.observations());
           actions = new SignalSpace(loaded.actions());
         }
