@@ -79,6 +79,9 @@ final class OpcUaConnection implements PlcConnection {
   /** Status delivered to subscribers while the session is down. */
   private static final long BAD_NO_COMMUNICATION = StatusCodes.Bad_NoCommunication;
 
+  /** Target time between a subscription's keep-alives, in ms, when nothing changes. */
+  private static final double KEEP_ALIVE_MILLIS = 1000.0;
+
   private final PlcConnectionConfig config;
   private final OpcUaClient client;
   private final FileBasedTrustListManager trustList;
@@ -690,6 +693,8 @@ final class OpcUaConnection implements PlcConnection {
     private final List<Tag> tags;
     private final Duration samplingInterval;
     private final Consumer<TagValue> listener;
+    private final Map<String, TagValue> latest = new ConcurrentHashMap<>();
+    private final Map<OpcUaMonitoredItem, Tag> itemTags = new ConcurrentHashMap<>();
     private volatile OpcUaSubscription current;
     private volatile boolean stopped;
     private long retryDelayMillis;
@@ -705,6 +710,11 @@ final class OpcUaConnection implements PlcConnection {
       List<NodeId> nodeIds = resolve(tags);
       double intervalMillis = samplingInterval.toNanos() / 1e6;
       OpcUaSubscription subscription = new OpcUaSubscription(client, intervalMillis);
+      // Keep-alives confirm unchanged values (see confirmUnchanged); Milo's default of one per
+      // 10 s would let a constant value age past any sensible stale limit between them.
+      long keepAliveCount = Math.max(1, Math.round(KEEP_ALIVE_MILLIS / intervalMillis));
+      subscription.setMaxKeepAliveCount(uint(keepAliveCount));
+      subscription.setLifetimeCount(uint(Math.min(0xFFFF_FFFFL, 5 * keepAliveCount)));
       subscription.setSubscriptionListener(
           new OpcUaSubscription.SubscriptionListener() {
             @Override
@@ -717,6 +727,20 @@ final class OpcUaConnection implements PlcConnection {
             }
 
             @Override
+            public void onKeepAliveReceived(OpcUaSubscription alive) {
+              // Nothing changed, and the server says so: every value is confirmed current.
+              confirmUnchanged(List.of());
+            }
+
+            @Override
+            public void onDataReceived(
+                OpcUaSubscription notified,
+                List<OpcUaMonitoredItem> changed,
+                List<DataValue> values) {
+              confirmUnchanged(changed);
+            }
+
+            @Override
             public void onStatusChanged(OpcUaSubscription changed, StatusCode status) {
               if (status.value() == StatusCodes.Bad_Timeout) {
                 LOG.info("{}: subscription timed out on the server; creating it again", name);
@@ -725,6 +749,7 @@ final class OpcUaConnection implements PlcConnection {
             }
           });
       List<OpcUaMonitoredItem> items = new ArrayList<>();
+      itemTags.clear();
       for (int i = 0; i < tags.size(); i++) {
         Tag tag = tags.get(i);
         OpcUaMonitoredItem item = OpcUaMonitoredItem.newDataItem(nodeIds.get(i));
@@ -732,6 +757,7 @@ final class OpcUaConnection implements PlcConnection {
         item.setQueueSize(uint(1));
         item.setDataValueListener((monitored, value) -> deliver(tag, value));
         items.add(item);
+        itemTags.put(item, tag);
       }
       subscription.addMonitoredItems(items);
       try {
@@ -762,10 +788,47 @@ final class OpcUaConnection implements PlcConnection {
       if (stopped) {
         return;
       }
+      TagValue tagValue = OpcUaValues.toTagValue(tag, value, clock.instant());
+      latest.put(tag.name(), tagValue);
+      accept(tagValue);
+    }
+
+    /**
+     * Delivers again, confirmed now, the values a publish of the subscription left unchanged; at
+     * most once per sampling interval per tag, and never a value that a loss of communication made
+     * BAD.
+     */
+    private void confirmUnchanged(List<OpcUaMonitoredItem> changed) {
+      if (stopped || !sessionActive) {
+        return;
+      }
+      java.time.Instant now = clock.instant();
+      Set<String> skip = new java.util.HashSet<>();
+      for (OpcUaMonitoredItem item : changed) {
+        Tag tag = itemTags.get(item);
+        if (tag != null) {
+          skip.add(tag.name());
+        }
+      }
+      for (Tag tag : tags) {
+        TagValue last = latest.get(tag.name());
+        if (last == null
+            || skip.contains(tag.name())
+            || last.statusCode() == BAD_NO_COMMUNICATION
+            || last.confirmedTime().plus(samplingInterval).isAfter(now)) {
+          continue;
+        }
+        TagValue confirmed = last.confirmedAt(now);
+        latest.put(tag.name(), confirmed);
+        accept(confirmed);
+      }
+    }
+
+    private void accept(TagValue value) {
       try {
-        listener.accept(OpcUaValues.toTagValue(tag, value, clock.instant()));
+        listener.accept(value);
       } catch (RuntimeException e) {
-        LOG.warn("{}: subscription listener failed on {}", name, tag.name(), e);
+        LOG.warn("{}: subscription listener failed on {}", name, value.tag(), e);
       }
     }
 
@@ -774,13 +837,11 @@ final class OpcUaConnection implements PlcConnection {
         if (stopped) {
           return;
         }
-        try {
-          listener.accept(
-              TagValue.numeric(
-                  tag.name(), Double.NaN, Quality.BAD, clock.instant(), BAD_NO_COMMUNICATION));
-        } catch (RuntimeException e) {
-          LOG.warn("{}: subscription listener failed on {}", name, tag.name(), e);
-        }
+        TagValue lost =
+            TagValue.numeric(
+                tag.name(), Double.NaN, Quality.BAD, clock.instant(), BAD_NO_COMMUNICATION);
+        latest.put(tag.name(), lost);
+        accept(lost);
       }
     }
 

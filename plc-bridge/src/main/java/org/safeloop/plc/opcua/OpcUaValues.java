@@ -40,7 +40,12 @@ final class OpcUaValues {
     return status.isUncertain() ? Quality.UNCERTAIN : Quality.BAD;
   }
 
-  /** A read or notified value as a tag value in engineering units. */
+  /**
+   * A read or notified value as a tag value in engineering units.
+   *
+   * @param fallbackTime when the answer arrived: the source time of a value without timestamps, and
+   *     the confirmed time of one without a server timestamp
+   */
   static TagValue toTagValue(Tag tag, DataValue dataValue, Instant fallbackTime) {
     StatusCode status = dataValue.statusCode() == null ? StatusCode.GOOD : dataValue.statusCode();
     Object raw = dataValue.value() == null ? null : dataValue.value().value();
@@ -59,7 +64,21 @@ final class OpcUaValues {
         text,
         quality(status),
         timestamp(dataValue, fallbackTime),
-        status.value());
+        status.value(),
+        confirmed(dataValue, fallbackTime));
+  }
+
+  /**
+   * When the server last knew the value to be accurate: its server timestamp, or the time the
+   * answer arrived from a server that gives none. Not the source timestamp, which many servers set
+   * only when the value changes.
+   */
+  private static Instant confirmed(DataValue dataValue, Instant arrival) {
+    DateTime server = dataValue.serverTime();
+    if (server != null && server.isValid() && !server.isNull()) {
+      return server.getJavaInstant();
+    }
+    return arrival;
   }
 
   private static double scale(Tag tag, Number number) {

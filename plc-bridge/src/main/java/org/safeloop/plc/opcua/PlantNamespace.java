@@ -19,6 +19,7 @@ import org.eclipse.milo.opcua.stack.core.AttributeId;
 import org.eclipse.milo.opcua.stack.core.NodeIds;
 import org.eclipse.milo.opcua.stack.core.UaException;
 import org.eclipse.milo.opcua.stack.core.types.builtin.DataValue;
+import org.eclipse.milo.opcua.stack.core.types.builtin.DateTime;
 import org.eclipse.milo.opcua.stack.core.types.builtin.LocalizedText;
 import org.eclipse.milo.opcua.stack.core.types.builtin.NodeId;
 import org.eclipse.milo.opcua.stack.core.types.builtin.StatusCode;
@@ -41,6 +42,12 @@ final class PlantNamespace extends ManagedNamespaceWithLifecycle {
     final UaVariableNode node;
     final AtomicLong writes = new AtomicLong();
     volatile PlantOpcUaServer.WriteHandler handler = value -> 0L;
+
+    /**
+     * The server timestamp reads and notifications carry: when the server last knew the value
+     * accurate; null to stamp each with the time it is served (Milo's own behaviour).
+     */
+    volatile DateTime serverTime;
 
     Variable(UaVariableNode node) {
       this.node = node;
@@ -134,12 +141,22 @@ final class PlantNamespace extends ManagedNamespaceWithLifecycle {
     subscriptionModel.onMonitoringModeChanged(monitoredItems);
   }
 
-  /** Vetoes and counts client writes of a variable's value. */
+  /** Vetoes and counts client writes of a variable's value; stamps reads with its server time. */
   private static final class WriteFilter implements AttributeFilter {
     private final Variable variable;
 
     WriteFilter(Variable variable) {
       this.variable = variable;
+    }
+
+    @Override
+    public Object getAttribute(AttributeFilterContext ctx, AttributeId attributeId) {
+      Object value = ctx.getAttribute(attributeId);
+      DateTime pinned = variable.serverTime;
+      if (attributeId == AttributeId.Value && pinned != null && value instanceof DataValue dv) {
+        return dv.copy(b -> b.setServerTime(pinned));
+      }
+      return value;
     }
 
     @Override

@@ -492,14 +492,15 @@ public final class PlantOpcUaServer implements AutoCloseable {
   }
 
   /**
-   * Sets the variable's value and status code with the current time as source timestamp.
+   * Sets the variable's value and status code with the current time as source timestamp; reads
+   * carry the time of the read as server timestamp (the server holds the live value).
    *
    * @param address the variable
    * @param value the value
    * @param statusCode the status, e.g. 0x00960000 (Good_LocalOverride) or 0x80000000 (Bad)
    */
   public void setValue(OpcUaAddress address, Object value, long statusCode) {
-    setValue(address, value, statusCode, DateTime.now());
+    setValue(address, value, statusCode, DateTime.now(), null);
   }
 
   /**
@@ -510,15 +511,42 @@ public final class PlantOpcUaServer implements AutoCloseable {
    * @param value the value (a Float or Double variable also takes NaN, as a failed transmitter
    *     reports it)
    * @param statusCode the status code
-   * @param sourceTime the source timestamp clients see
+   * @param sourceTime the source timestamp clients see, and their server timestamp until the next
+   *     update: the server knew the value accurate then, as a PLC's cache of a measurement does (a
+   *     measurement that stops updating goes stale by both timestamps)
    */
   public void setValue(OpcUaAddress address, Object value, long statusCode, Instant sourceTime) {
-    setValue(address, value, statusCode, new DateTime(sourceTime));
+    DateTime time = new DateTime(sourceTime);
+    setValue(address, value, statusCode, time, time);
   }
 
-  private void setValue(OpcUaAddress address, Object value, long statusCode, DateTime sourceTime) {
+  /**
+   * Sets the variable's value and status code with a source timestamp and a server timestamp of
+   * their own, as a server does that sets the source timestamp only when the value changes.
+   *
+   * @param address the variable
+   * @param value the value
+   * @param statusCode the status code
+   * @param sourceTime the source timestamp clients see (e.g. the last change, long ago)
+   * @param serverTime when the server last knew the value to be accurate; null to answer every read
+   *     (and stamp every notification) with the time the server answers, as a server holding a live
+   *     value does
+   */
+  public void setValue(
+      OpcUaAddress address, Object value, long statusCode, Instant sourceTime, Instant serverTime) {
+    setValue(
+        address,
+        value,
+        statusCode,
+        new DateTime(sourceTime),
+        serverTime == null ? null : new DateTime(serverTime));
+  }
+
+  private void setValue(
+      OpcUaAddress address, Object value, long statusCode, DateTime sourceTime, DateTime pinned) {
     PlantNamespace.Variable variable = variable(address);
     DataType type = dataType(variable.node.getDataType());
+    variable.serverTime = pinned;
     variable.node.setValue(
         new DataValue(
             new Variant(toNodeValue(type, value)), new StatusCode(statusCode), sourceTime));
@@ -533,6 +561,7 @@ public final class PlantOpcUaServer implements AutoCloseable {
   public void setStatus(OpcUaAddress address, long statusCode) {
     PlantNamespace.Variable variable = variable(address);
     DataValue current = variable.node.getValue();
+    variable.serverTime = null;
     variable.node.setValue(
         new DataValue(current.value(), new StatusCode(statusCode), DateTime.now()));
   }

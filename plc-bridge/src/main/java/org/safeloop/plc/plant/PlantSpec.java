@@ -176,6 +176,9 @@ public record PlantSpec(
    * @param offset (default 0)
    * @param range the instrument range in engineering units {@code [low, high]}: a reading outside
    *     it is bad quality
+   * @param staleAfterMs observations only: how old the value may be, by the time the PLC last
+   *     confirmed it current, before it is stale; 0 turns the check off for this tag (a setpoint
+   *     that stays constant for hours); default {@code demotion.stale_after_ms}
    */
   public record TagSpec(
       String address,
@@ -184,7 +187,30 @@ public record PlantSpec(
       String unit,
       Double scale,
       Double offset,
-      List<Double> range) {
+      List<Double> range,
+      Integer staleAfterMs) {
+
+    /**
+     * A tag without its own stale limit.
+     *
+     * @param address the address
+     * @param type the data type
+     * @param wordOrder Modbus word order, or null
+     * @param unit engineering unit
+     * @param scale raw to engineering scale, or null for 1
+     * @param offset raw to engineering offset, or null for 0
+     * @param range instrument range, or null
+     */
+    public TagSpec(
+        String address,
+        String type,
+        String wordOrder,
+        String unit,
+        Double scale,
+        Double offset,
+        List<Double> range) {
+      this(address, type, wordOrder, unit, scale, offset, range, null);
+    }
 
     /** Validates and fills defaults. */
     public TagSpec {
@@ -203,6 +229,10 @@ public record PlantSpec(
             "write [low, high] with low < high");
         range = List.copyOf(range);
       }
+      FieldException.require(
+          staleAfterMs == null || staleAfterMs >= 0,
+          "stale_after_ms",
+          "must be positive, or 0 to turn the stale check off for this tag");
     }
   }
 
@@ -247,8 +277,10 @@ public record PlantSpec(
    * @param to {@code advisory} (default) or {@code shadow}
    * @param badInputCycles consecutive cycles with a bad, NaN, frozen or stale input before
    *     demotion, default 3
-   * @param staleAfterMs an input older than this (by its source timestamp) is stale, default 5
-   *     cycles
+   * @param staleAfterMs an input whose value the PLC last confirmed current longer ago than this is
+   *     stale (OPC UA: by the server timestamp of the read, not the source timestamp, which many
+   *     servers set only on change), default 5 cycles; a tag's own {@code stale_after_ms} overrides
+   *     it
    * @param maxFallbackRate demote when the shield fell back on more than this fraction of the last
    *     {@code fallbackWindow} cycles, default 0.2
    * @param fallbackWindow cycles over which the fallback rate is measured, default 20
