@@ -28,7 +28,9 @@ final class OpcUaValues {
           NodeIds.UInt16, "UInt16",
           NodeIds.UInt32, "UInt32",
           NodeIds.Boolean, "Boolean",
-          NodeIds.String, "String");
+          NodeIds.String, "String",
+          NodeIds.DateTime, "DateTime",
+          NodeIds.Int64, "Int64");
 
   private OpcUaValues() {}
 
@@ -152,6 +154,59 @@ final class OpcUaValues {
             + " has DataType "
             + typeName(dataType)
             + "; the bridge writes Double, Float, Int16, Int32, UInt16, UInt32, Boolean and String");
+  }
+
+  /** The DataTypes the bridge writes as numbers (see {@link #toNodeValue}). */
+  private static final java.util.Set<NodeId> WRITABLE_NUMBERS =
+      java.util.Set.of(
+          NodeIds.Double,
+          NodeIds.Float,
+          NodeIds.Int16,
+          NodeIds.Int32,
+          NodeIds.UInt16,
+          NodeIds.UInt32,
+          NodeIds.Boolean);
+
+  /** The DataTypes the bridge reads as numbers: any built-in number or a Boolean. */
+  private static final java.util.Set<NodeId> READABLE_NUMBERS =
+      java.util.Set.of(
+          NodeIds.Double,
+          NodeIds.Float,
+          NodeIds.SByte,
+          NodeIds.Byte,
+          NodeIds.Int16,
+          NodeIds.Int32,
+          NodeIds.Int64,
+          NodeIds.UInt16,
+          NodeIds.UInt32,
+          NodeIds.UInt64,
+          NodeIds.Boolean);
+
+  /**
+   * Why a node of {@code dataType} cannot carry the tag, or null when it can: a string tag needs a
+   * String node; a numeric or boolean tag a number or Boolean node (one the bridge writes, if it
+   * writes the tag). The node's exact number type may differ from the tag's: writes use the node's.
+   */
+  static String typeProblem(Tag tag, NodeId dataType) {
+    if (dataType == null) {
+      return "the node's DataType cannot be read";
+    }
+    if (tag.dataType() == DataType.STRING) {
+      return NodeIds.String.equals(dataType)
+          ? null
+          : "the plant file says string, but the node holds " + typeName(dataType);
+    }
+    java.util.Set<NodeId> accepted = tag.readOnly() ? READABLE_NUMBERS : WRITABLE_NUMBERS;
+    if (accepted.contains(dataType)) {
+      return null;
+    }
+    return "the plant file says "
+        + tag.dataType().name().toLowerCase(java.util.Locale.ROOT)
+        + ", but the node holds "
+        + typeName(dataType)
+        + (tag.readOnly()
+            ? "; the bridge reads numbers and Booleans"
+            : "; the bridge writes Double, Float, Int16, Int32, UInt16, UInt32 and Boolean");
   }
 
   static String typeName(NodeId dataType) {

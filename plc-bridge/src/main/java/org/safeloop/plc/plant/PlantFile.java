@@ -112,7 +112,7 @@ public final class PlantFile {
     this.doc = doc;
     this.file = file;
     PlantSpec s = doc.value();
-    this.connection = connection(s.connection(), file);
+    PlcConnectionConfig reach = connection(s.connection(), file);
     this.cyclePeriod = Duration.ofMillis(s.cyclePeriodMs());
     PlantSpec.DemotionSpec d = s.demotion();
     Duration staleAfter =
@@ -143,6 +143,10 @@ public final class PlantFile {
             d.fallbackWindow());
     this.tagMap = tagMap(s);
     new TagMapChecks(doc).check(tagMap, remoteValue);
+    // Opening checks every tag on the device (where the protocol can), before the first cycle.
+    List<Tag> required = new ArrayList<>();
+    tagMap.forEach(m -> required.add(m.tag()));
+    this.connection = reach.withRequiredTags(required);
   }
 
   /** Every tag in file order, with what the bridge does with it. */
@@ -246,7 +250,9 @@ public final class PlantFile {
           c.port(),
           Duration.ofMillis(c.connectTimeoutMs()),
           Duration.ofMillis(c.requestTimeoutMs()),
-          options);
+          options,
+          Duration.ofMillis(c.startupTimeoutMs()),
+          List.of());
     } catch (IllegalArgumentException e) {
       throw doc.error("connection", e.getMessage());
     }

@@ -97,6 +97,9 @@ public record PlantSpec(
    *     plant file
    * @param username OPC UA user name (anonymous when absent)
    * @param passwordEnv the environment variable holding the password (never the password itself)
+   * @param startupTimeoutMs how long the first connection is retried, with back-off, while the PLC
+   *     does not answer (OPC UA; a Modbus connection retries on its own), default 30000 and at
+   *     least {@code connectTimeoutMs}
    */
   public record ConnectionSpec(
       String protocol,
@@ -111,7 +114,11 @@ public record PlantSpec(
       String securityMode,
       String pkiDirectory,
       String username,
-      String passwordEnv) {
+      String passwordEnv,
+      Integer startupTimeoutMs) {
+
+    /** Default of {@code startup_timeout_ms}: a PLC or OPC UA server that is still starting. */
+    public static final int DEFAULT_STARTUP_TIMEOUT_MS = 30_000;
 
     /** Validates and fills defaults. */
     public ConnectionSpec {
@@ -126,6 +133,14 @@ public record PlantSpec(
       requestTimeoutMs = requestTimeoutMs == null ? 500 : requestTimeoutMs;
       FieldException.require(connectTimeoutMs >= 1, "connect_timeout_ms", "must be positive");
       FieldException.require(requestTimeoutMs >= 1, "request_timeout_ms", "must be positive");
+      startupTimeoutMs =
+          startupTimeoutMs == null
+              ? Math.max(DEFAULT_STARTUP_TIMEOUT_MS, connectTimeoutMs)
+              : startupTimeoutMs;
+      FieldException.require(
+          startupTimeoutMs >= connectTimeoutMs,
+          "startup_timeout_ms",
+          "must be at least connect_timeout_ms (" + connectTimeoutMs + ")");
       unitId = unitId == null ? 1 : unitId;
       FieldException.require(unitId >= 0 && unitId <= 255, "unit_id", "must be in 0..255");
       addressing = addressing == null ? "zero-based" : addressing;
