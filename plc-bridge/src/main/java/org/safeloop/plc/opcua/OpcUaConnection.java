@@ -151,6 +151,7 @@ final class OpcUaConnection implements PlcConnection {
           "opcua connection needs OpcUaOptions, got " + config.options().getClass().getName());
     }
     String name = "opcua://" + config.host() + ":" + config.port() + options.endpointPath();
+    Pki.requireBouncyCastle();
     long deadline = System.nanoTime() + config.startupTimeout().toNanos();
     long backoffMillis = FIRST_RETRY_MILLIS;
     int attempts = 0;
@@ -269,9 +270,12 @@ final class OpcUaConnection implements PlcConnection {
   private static EndpointDescription select(
       List<EndpointDescription> endpoints, OpcUaOptions options, String name) throws PlcException {
     SecurityPolicy policy =
-        options.securityPolicy() == OpcUaOptions.SecurityPolicy.NONE
-            ? SecurityPolicy.None
-            : SecurityPolicy.Basic256Sha256;
+        switch (options.securityPolicy()) {
+          case NONE -> SecurityPolicy.None;
+          case BASIC256SHA256 -> SecurityPolicy.Basic256Sha256;
+          case AES128_SHA256_RSAOAEP -> SecurityPolicy.Aes128_Sha256_RsaOaep;
+          case AES256_SHA256_RSAPSS -> SecurityPolicy.Aes256_Sha256_RsaPss;
+        };
     MessageSecurityMode mode =
         switch (options.securityMode()) {
           case NONE -> MessageSecurityMode.None;

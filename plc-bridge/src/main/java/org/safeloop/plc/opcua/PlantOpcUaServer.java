@@ -10,6 +10,7 @@ import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -56,13 +57,14 @@ import org.slf4j.LoggerFactory;
  * Good_LocalOverride} when an operator takes over), sees how often clients wrote each one, and may
  * veto client writes.
  *
- * <p>Endpoints: {@code opc.tcp://127.0.0.1:<port>/safeloop} with security None, and Basic256Sha256
- * with Sign and with SignAndEncrypt, plus {@code /safeloop/discovery}. The server always has a
- * certificate (Milo needs one even for None, e.g. to encrypt passwords). Its PKI directory has the
- * layout described in {@link OpcUaOptions}: a client certificate is trusted once a DER file of it
- * sits in {@code trusted/certs} (the directory is watched, no restart needed); refused client
- * certificates land in {@code rejected/}. Identities: anonymous (unless disabled) and the
- * configured user names with passwords.
+ * <p>Endpoints: {@code opc.tcp://127.0.0.1:<port>/safeloop} with security None, and Basic256Sha256,
+ * Aes128_Sha256_RsaOaep and Aes256_Sha256_RsaPss each with Sign and with SignAndEncrypt (or the
+ * policies {@link Builder#securityPolicies} names), plus {@code /safeloop/discovery} with None. The
+ * server always has a certificate (Milo needs one even for None, e.g. to encrypt passwords). Its
+ * PKI directory has the layout described in {@link OpcUaOptions}: a client certificate is trusted
+ * once a DER file of it sits in {@code trusted/certs} (the directory is watched, no restart
+ * needed); refused client certificates land in {@code rejected/}. Identities: anonymous (unless
+ * disabled) and the configured user names with passwords.
  *
  * <p>Thread-safe. Close it to unbind the port and release the trust-list watcher.
  */
@@ -142,6 +144,8 @@ public final class PlantOpcUaServer implements AutoCloseable {
     private String applicationUri = "urn:safeloop:virtual-plant:server";
     private boolean anonymous = true;
     private final Map<String, String> users = new LinkedHashMap<>();
+    private Set<OpcUaOptions.SecurityPolicy> policies =
+        java.util.EnumSet.allOf(OpcUaOptions.SecurityPolicy.class);
 
     private Builder(Path pkiDirectory) {
       this.pkiDirectory = Objects.requireNonNull(pkiDirectory, "pkiDirectory");
@@ -191,6 +195,23 @@ public final class PlantOpcUaServer implements AutoCloseable {
     }
 
     /**
+     * The security policies of the session endpoints (default all: None, Basic256Sha256,
+     * Aes128_Sha256_RsaOaep and Aes256_Sha256_RsaPss, each secure one with Sign and with
+     * SignAndEncrypt). The discovery endpoint {@code /safeloop/discovery} always has None, as
+     * clients need it to find the others.
+     *
+     * @param offered at least one policy
+     * @return this builder
+     */
+    public Builder securityPolicies(OpcUaOptions.SecurityPolicy... offered) {
+      if (offered == null || offered.length == 0) {
+        throw new IllegalArgumentException("securityPolicies: offer at least one policy");
+      }
+      this.policies = java.util.EnumSet.copyOf(java.util.List.of(offered));
+      return this;
+    }
+
+    /**
      * Whether anonymous sessions are accepted (default true).
      *
      * @param allowed true to accept anonymous sessions
@@ -236,6 +257,7 @@ public final class PlantOpcUaServer implements AutoCloseable {
 
   private static PlantOpcUaServer start(Builder builder, int port)
       throws IOException, InterruptedException {
+    Pki.requireBouncyCastle();
     Pki.Identity identity =
         Pki.loadOrCreate(builder.pkiDirectory, "server", builder.applicationUri);
     FileBasedTrustListManager trustList = Pki.trustList(builder.pkiDirectory);
@@ -333,21 +355,27 @@ public final class PlantOpcUaServer implements AutoCloseable {
       base.addTokenPolicy(OpcUaServerConfig.USER_TOKEN_POLICY_USERNAME);
     }
     Set<EndpointConfig> endpoints = new LinkedHashSet<>();
-    endpoints.add(
-        base.copy()
-            .setSecurityPolicy(SecurityPolicy.None)
-            .setSecurityMode(MessageSecurityMode.None)
-            .build());
-    endpoints.add(
-        base.copy()
-            .setSecurityPolicy(SecurityPolicy.Basic256Sha256)
-            .setSecurityMode(MessageSecurityMode.Sign)
-            .build());
-    endpoints.add(
-        base.copy()
-            .setSecurityPolicy(SecurityPolicy.Basic256Sha256)
-            .setSecurityMode(MessageSecurityMode.SignAndEncrypt)
-            .build());
+    for (OpcUaOptions.SecurityPolicy offered : builder.policies) {
+      if (offered == OpcUaOptions.SecurityPolicy.NONE) {
+        endpoints.add(
+            base.copy()
+                .setSecurityPolicy(SecurityPolicy.None)
+                .setSecurityMode(MessageSecurityMode.None)
+                .build());
+        continue;
+      }
+      SecurityPolicy policy =
+          switch (offered) {
+            case BASIC256SHA256 -> SecurityPolicy.Basic256Sha256;
+            case AES128_SHA256_RSAOAEP -> SecurityPolicy.Aes128_Sha256_RsaOaep;
+            case AES256_SHA256_RSAPSS -> SecurityPolicy.Aes256_Sha256_RsaPss;
+            case NONE -> throw new AssertionError();
+          };
+      for (MessageSecurityMode mode :
+          List.of(MessageSecurityMode.Sign, MessageSecurityMode.SignAndEncrypt)) {
+        endpoints.add(base.copy().setSecurityPolicy(policy).setSecurityMode(mode).build());
+      }
+    }
     endpoints.add(
         base.copy()
             .setPath(PATH + "/discovery")

@@ -231,7 +231,10 @@ public final class PlantFile {
                 : OpcUaOptions.SecurityMode.SIGN_AND_ENCRYPT;
         o =
             OpcUaOptions.secure(
-                mode, source.getParent().resolve(c.pkiDirectory()).normalize(), c.endpointPath());
+                OpcUaOptions.SecurityPolicy.fromLabel(c.securityPolicy()),
+                mode,
+                source.getParent().resolve(c.pkiDirectory()).normalize(),
+                c.endpointPath());
       }
       if (c.username() != null) {
         String password = System.getenv(c.passwordEnv());

@@ -91,7 +91,8 @@ public record PlantSpec(
    *     offset, e.g. {@code holding:0}) or {@code modicon} (1-based references, e.g. {@code
    *     40001}); every address must be written that way; default {@code zero-based}
    * @param endpointPath OPC UA endpoint path, default {@code /safeloop}
-   * @param securityPolicy OPC UA: {@code none} or {@code basic256sha256}, default none
+   * @param securityPolicy OPC UA: {@code none}, {@code basic256sha256}, {@code
+   *     aes128_sha256_rsaoaep} or {@code aes256_sha256_rsapss}, default none
    * @param securityMode OPC UA: {@code none}, {@code sign} or {@code sign-and-encrypt}
    * @param pkiDirectory OPC UA: folder of the client certificate and trust lists, relative to the
    *     plant file
@@ -151,9 +152,12 @@ public record PlantSpec(
       endpointPath = endpointPath == null ? "/safeloop" : endpointPath;
       securityPolicy = securityPolicy == null ? "none" : securityPolicy;
       FieldException.require(
-          securityPolicy.equals("none") || securityPolicy.equals("basic256sha256"),
+          org.safeloop.plc.opcua.OpcUaOptions.SecurityPolicy.labels().contains(securityPolicy),
           "security_policy",
-          "must be none or basic256sha256, got " + securityPolicy);
+          "must be one of "
+              + org.safeloop.plc.opcua.OpcUaOptions.SecurityPolicy.labels()
+              + ", got "
+              + securityPolicy);
       securityMode =
           securityMode == null
               ? (securityPolicy.equals("none") ? "none" : "sign-and-encrypt")
