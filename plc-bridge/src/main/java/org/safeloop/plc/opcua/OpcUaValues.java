@@ -59,6 +59,10 @@ final class OpcUaValues {
       value = tag.dataType() == DataType.BOOLEAN ? number.doubleValue() : scale(tag, number);
     } else if (raw instanceof String string) {
       text = Optional.of(string);
+    } else if (raw instanceof DateTime time && time.isValid()) {
+      // A time reads as epoch seconds, as the bridge writes it.
+      java.time.Instant instant = time.getJavaInstant();
+      value = tag.scaling().toEngineering(instant.getEpochSecond() + instant.getNano() * 1e-9);
     }
     return new TagValue(
         tag.name(),
@@ -148,12 +152,18 @@ final class OpcUaValues {
     if (NodeIds.Boolean.equals(dataType)) {
       return DataType.BOOLEAN.fitRaw(raw, tag.name()) != 0.0;
     }
+    if (NodeIds.DateTime.equals(dataType)) {
+      // A number written to a time is epoch seconds (the advisory timestamp).
+      double seconds = DataType.FLOAT64.fitRaw(raw, tag.name());
+      return new DateTime(java.time.Instant.ofEpochMilli(Math.round(seconds * 1000.0)));
+    }
     throw new UnsupportedOperationException(
         "node of tag "
             + tag.name()
             + " has DataType "
             + typeName(dataType)
-            + "; the bridge writes Double, Float, Int16, Int32, UInt16, UInt32, Boolean and String");
+            + "; the bridge writes Double, Float, Int16, Int32, UInt16, UInt32, Boolean, DateTime"
+            + " and String");
   }
 
   /** The DataTypes the bridge writes as numbers (see {@link #toNodeValue}). */
@@ -165,9 +175,10 @@ final class OpcUaValues {
           NodeIds.Int32,
           NodeIds.UInt16,
           NodeIds.UInt32,
-          NodeIds.Boolean);
+          NodeIds.Boolean,
+          NodeIds.DateTime);
 
-  /** The DataTypes the bridge reads as numbers: any built-in number or a Boolean. */
+  /** The DataTypes the bridge reads as numbers: any built-in number, a Boolean or a DateTime. */
   private static final java.util.Set<NodeId> READABLE_NUMBERS =
       java.util.Set.of(
           NodeIds.Double,
@@ -180,7 +191,8 @@ final class OpcUaValues {
           NodeIds.UInt16,
           NodeIds.UInt32,
           NodeIds.UInt64,
-          NodeIds.Boolean);
+          NodeIds.Boolean,
+          NodeIds.DateTime);
 
   /**
    * Why a node of {@code dataType} cannot carry the tag, or null when it can: a string tag needs a
@@ -205,8 +217,9 @@ final class OpcUaValues {
         + ", but the node holds "
         + typeName(dataType)
         + (tag.readOnly()
-            ? "; the bridge reads numbers and Booleans"
-            : "; the bridge writes Double, Float, Int16, Int32, UInt16, UInt32 and Boolean");
+            ? "; the bridge reads numbers, Booleans and DateTimes"
+            : "; the bridge writes Double, Float, Int16, Int32, UInt16, UInt32, Boolean and"
+                + " DateTime (epoch seconds)");
   }
 
   static String typeName(NodeId dataType) {

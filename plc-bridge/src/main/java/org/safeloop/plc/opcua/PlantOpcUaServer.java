@@ -84,6 +84,89 @@ public final class PlantOpcUaServer implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(PlantOpcUaServer.class);
 
+  /**
+   * The MinimumSamplingInterval of every variable, in ms: values change at most once per plant scan
+   * (tens of ms) and per process step, so faster sampling only costs the server.
+   */
+  public static final double MINIMUM_SAMPLING_INTERVAL_MILLIS = 100.0;
+
+  /**
+   * What an HMI sees of a variable besides its value: a description, whether clients may write it
+   * (its AccessLevel), for an analog value its engineering unit and range (AnalogItemType with
+   * EngineeringUnits and EURange), for a state its names (MultiStateDiscreteType with EnumStrings),
+   * and whether it holds a time (DateTime). Immutable.
+   *
+   * @param description a sentence for the HMI engineer
+   * @param writable whether clients may write the value (AccessLevel CurrentWrite)
+   * @param engineeringUnit the unit of an analog value, e.g. "K"; null for a non-analog value
+   * @param euLow the low end of the analog value's range (EURange); NaN for none
+   * @param euHigh the high end of the range; NaN for none
+   * @param states the names of the values 0, 1, ... of a state; empty for none
+   * @param dateTime the node is a DateTime; numbers set or written are epoch seconds
+   */
+  public record NodeInfo(
+      String description,
+      boolean writable,
+      String engineeringUnit,
+      double euLow,
+      double euHigh,
+      List<String> states,
+      boolean dateTime) {
+
+    /** Checks the description and copies the state names. */
+    public NodeInfo {
+      Objects.requireNonNull(description, "description");
+      states = List.copyOf(states);
+      if (engineeringUnit != null && !states.isEmpty()) {
+        throw new IllegalArgumentException("a variable is analog or a state, not both");
+      }
+    }
+
+    /**
+     * A plain variable.
+     *
+     * @param description a sentence for the HMI engineer
+     * @param writable whether clients may write it
+     * @return the info
+     */
+    public static NodeInfo of(String description, boolean writable) {
+      return new NodeInfo(description, writable, null, Double.NaN, Double.NaN, List.of(), false);
+    }
+
+    /**
+     * Returns a copy that is an analog value (AnalogItemType).
+     *
+     * @param unit the engineering unit
+     * @param low the low end of its range
+     * @param high the high end of its range
+     * @return the info
+     */
+    public NodeInfo analog(String unit, double low, double high) {
+      return new NodeInfo(
+          description, writable, Objects.requireNonNull(unit, "unit"), low, high, states, dateTime);
+    }
+
+    /**
+     * Returns a copy that is a state with these names for 0, 1, ... (EnumStrings).
+     *
+     * @param names the names
+     * @return the info
+     */
+    public NodeInfo states(String... names) {
+      return new NodeInfo(
+          description, writable, engineeringUnit, euLow, euHigh, List.of(names), dateTime);
+    }
+
+    /**
+     * Returns a copy whose node holds a DateTime (numbers are epoch seconds).
+     *
+     * @return the info
+     */
+    public NodeInfo asDateTime() {
+      return new NodeInfo(description, writable, engineeringUnit, euLow, euHigh, states, true);
+    }
+  }
+
   /** Decides whether a client write to a variable is accepted. */
   @FunctionalInterface
   public interface WriteHandler {
@@ -466,8 +549,24 @@ public final class PlantOpcUaServer implements AutoCloseable {
    * @return the variable's address for clients
    */
   public OpcUaAddress addVariable(String identifier, DataType type, Object initialValue) {
+    return addVariable(identifier, type, initialValue, NodeInfo.of(identifier, true));
+  }
+
+  /**
+   * Adds a variable with a string node id (also its browse name) in the plant namespace, described
+   * for HMIs.
+   *
+   * @param identifier the string identifier, e.g. "TIC101.PV"
+   * @param type the variable's DataType (ignored for {@link NodeInfo#dateTime()} nodes)
+   * @param initialValue the initial value
+   * @param info description, access, unit and range, state names
+   * @return the variable's address for clients
+   */
+  public OpcUaAddress addVariable(
+      String identifier, DataType type, Object initialValue, NodeInfo info) {
     NodeId nodeId = namespace.stringNodeId(identifier);
-    namespace.add(nodeId, identifier, dataTypeId(type), toNodeValue(type, initialValue));
+    namespace.add(
+        nodeId, identifier, nodeType(type, info), nodeValue(type, info, initialValue), info);
     return OpcUaAddress.string(namespaceUri, identifier);
   }
 
@@ -483,15 +582,33 @@ public final class PlantOpcUaServer implements AutoCloseable {
   public OpcUaAddress addVariable(
       long identifier, String browseName, DataType type, Object initialValue) {
     NodeId nodeId = namespace.numericNodeId(identifier);
-    namespace.add(nodeId, browseName, dataTypeId(type), toNodeValue(type, initialValue));
+    NodeInfo info = NodeInfo.of(browseName, true);
+    namespace.add(
+        nodeId, browseName, nodeType(type, info), nodeValue(type, info, initialValue), info);
     return OpcUaAddress.numeric(namespaceUri, identifier);
+  }
+
+  private static NodeId nodeType(DataType type, NodeInfo info) {
+    return info.dateTime() ? NodeIds.DateTime : dataTypeId(type);
+  }
+
+  /** A value for a node: epoch seconds become a DateTime on DateTime nodes. */
+  private static Object nodeValue(DataType type, NodeInfo info, Object value) {
+    if (info.dateTime()) {
+      if (!(value instanceof Number seconds)) {
+        throw new IllegalArgumentException("a DateTime variable needs epoch seconds, not " + value);
+      }
+      return new DateTime(Instant.ofEpochMilli(Math.round(seconds.doubleValue() * 1000.0)));
+    }
+    return toNodeValue(type, value);
   }
 
   /**
    * The variable's current value as a plain Java value.
    *
    * @param address the variable
-   * @return Double, Float, Short, Integer, Long (UInt32), Boolean or String; null if none
+   * @return Double, Float, Short, Integer, Long (UInt32, and epoch seconds of a DateTime), Boolean
+   *     or String; null if none
    */
   public Object value(OpcUaAddress address) {
     DataValue value = variable(address).node.getValue();
@@ -573,11 +690,14 @@ public final class PlantOpcUaServer implements AutoCloseable {
   private void setValue(
       OpcUaAddress address, Object value, long statusCode, DateTime sourceTime, DateTime pinned) {
     PlantNamespace.Variable variable = variable(address);
-    DataType type = dataType(variable.node.getDataType());
+    NodeId nodeType = variable.node.getDataType();
+    Object nodeValue =
+        NodeIds.DateTime.equals(nodeType)
+            ? nodeValue(DataType.UINT32, NodeInfo.of("", false).asDateTime(), value)
+            : toNodeValue(dataType(nodeType), value);
     variable.serverTime = pinned;
     variable.node.setValue(
-        new DataValue(
-            new Variant(toNodeValue(type, value)), new StatusCode(statusCode), sourceTime));
+        new DataValue(new Variant(nodeValue), new StatusCode(statusCode), sourceTime));
   }
 
   /**
@@ -711,6 +831,9 @@ public final class PlantOpcUaServer implements AutoCloseable {
   }
 
   static Object plainValue(Object value) {
+    if (value instanceof DateTime time) {
+      return time.getJavaInstant().getEpochSecond();
+    }
     if (value instanceof UShort unsigned) {
       return unsigned.intValue();
     }
