@@ -46,8 +46,11 @@ public interface PlcConnection extends AutoCloseable {
   /**
    * Starts delivering values of {@code tags} to {@code listener} whenever they change (value,
    * quality or status), and once at the start. OPC UA uses monitored items; protocols without
-   * subscriptions poll at {@code samplingInterval}. The listener runs on a connection thread and
-   * must not block; values for tags that cannot be read arrive with quality BAD.
+   * subscriptions poll at {@code samplingInterval}. Where the protocol confirms unchanged values
+   * (an OPC UA keep-alive, or a publish that carries other items), the unchanged values arrive
+   * again, at most once per sampling interval, with a later {@link TagValue#confirmedTime()}, so
+   * that a listener can tell a constant value from a stale one. The listener runs on a connection
+   * thread and must not block; values for tags that cannot be read arrive with quality BAD.
    *
    * @param tags the tags to watch
    * @param samplingInterval how often the source samples (OPC UA) or is polled; positive

@@ -16,13 +16,17 @@ public interface PlcConnectionProvider {
   String name();
 
   /**
-   * Opens a connection; blocks at most {@link PlcConnectionConfig#connectTimeout()}. Protocols that
-   * reconnect on their own (Modbus) may return before the first connection succeeds and report the
-   * failure on the first call instead.
+   * Opens a connection; blocks at most {@link PlcConnectionConfig#startupTimeout()} (retrying the
+   * first connection while the device does not answer), plus the time to check {@link
+   * PlcConnectionConfig#requiredTags()}. Protocols that reconnect on their own (Modbus) may return
+   * before the first connection succeeds and report the failure on the first call instead.
    *
    * @param config where and how to connect; its options are this protocol's
    * @return the open connection
-   * @throws PlcException if the connection cannot be established (e.g. rejected credentials)
+   * @throws PlcException if the connection cannot be established (e.g. rejected credentials, no
+   *     answer within the start-up time), or a required tag is missing on the device or has the
+   *     wrong type or access ({@link PlcException.Reason#NOT_FOUND}, {@link
+   *     PlcException.Reason#TYPE_MISMATCH}, {@link PlcException.Reason#ACCESS_DENIED})
    * @throws InterruptedException if interrupted while connecting
    * @throws IllegalArgumentException if the options are not this protocol's
    */

@@ -6,8 +6,14 @@ import java.util.Optional;
 import org.safeloop.env.Quality;
 
 /**
- * One value read from a PLC, in engineering units, with its quality and timestamp. Immutable and
+ * One value read from a PLC, in engineering units, with its quality and timestamps. Immutable and
  * thread-safe.
+ *
+ * <p>Two times: {@link #sourceTime()} says when the value was sampled or last changed at the
+ * source, and goes into the audit log; {@link #confirmedTime()} says when the server last vouched
+ * that this is still the current value, and is what staleness is judged by. They differ on servers
+ * that set the source timestamp only when a value changes: a setpoint constant for hours has an
+ * hours-old source timestamp, yet every read confirms it.
  *
  * @param tag name of the {@link Tag} it was read for
  * @param value engineering value ({@code raw * scale + offset}); booleans read as 0 or 1; NaN for
@@ -16,9 +22,14 @@ import org.safeloop.env.Quality;
  * @param quality GOOD, UNCERTAIN or BAD; a control loop never acts on BAD
  * @param sourceTime when the value was sampled at the source (OPC UA source timestamp, falling back
  *     to the server timestamp), or when the response arrived for protocols without timestamps
- *     (Modbus); use it to detect stale values
+ *     (Modbus); for the audit log, not for staleness
  * @param statusCode the protocol's raw status: the full 32-bit OPC UA StatusCode (so callers can
  *     tell e.g. {@code Good_LocalOverride}, 0x00960000, from plain Good), 0 for Modbus
+ * @param confirmedTime when the value was last confirmed current: for an OPC UA read the server
+ *     timestamp (the time the server knew the value to be accurate; the time the response arrived
+ *     when the server gives none), for a subscribed OPC UA value the latest publish or keep-alive
+ *     of its subscription, for Modbus the time the response arrived; never before {@code
+ *     sourceTime}. Use it to detect stale values
  */
 public record TagValue(
     String tag,
@@ -26,7 +37,8 @@ public record TagValue(
     Optional<String> text,
     Quality quality,
     Instant sourceTime,
-    long statusCode) {
+    long statusCode,
+    Instant confirmedTime) {
 
   /** OPC UA's {@code Good_LocalOverride}: the value was set by an operator at the PLC. */
   public static final long GOOD_LOCAL_OVERRIDE = 0x0096_0000L;
@@ -37,6 +49,44 @@ public record TagValue(
     text = text == null ? Optional.empty() : text;
     Objects.requireNonNull(quality, "quality");
     Objects.requireNonNull(sourceTime, "sourceTime");
+    // A value cannot be confirmed before it existed (a server timestamp behind the source's).
+    confirmedTime =
+        confirmedTime == null || confirmedTime.isBefore(sourceTime) ? sourceTime : confirmedTime;
+  }
+
+  /**
+   * A value whose source time is also its confirmed time (protocols without separate timestamps).
+   *
+   * @param tag tag name
+   * @param value engineering value
+   * @param text the text of a STRING tag, or empty
+   * @param quality quality
+   * @param sourceTime when the value was sampled, also when it was last confirmed
+   * @param statusCode protocol status (0 when the protocol has none)
+   */
+  public TagValue(
+      String tag,
+      double value,
+      Optional<String> text,
+      Quality quality,
+      Instant sourceTime,
+      long statusCode) {
+    this(tag, value, text, quality, sourceTime, statusCode, sourceTime);
+  }
+
+  /**
+   * Returns a copy confirmed current at a later time (a keep-alive of a subscription that says
+   * nothing changed).
+   *
+   * @param time when the value was confirmed; an earlier time than {@link #confirmedTime()} keeps
+   *     the present one
+   * @return the confirmed copy
+   */
+  public TagValue confirmedAt(Instant time) {
+    if (!time.isAfter(confirmedTime)) {
+      return this;
+    }
+    return new TagValue(tag, value, text, quality, sourceTime, statusCode, time);
   }
 
   /**
@@ -45,7 +95,7 @@ public record TagValue(
    * @param tag tag name
    * @param value engineering value
    * @param quality quality
-   * @param sourceTime source timestamp
+   * @param sourceTime source timestamp, also taken as the confirmed time
    * @param statusCode protocol status (0 when the protocol has none)
    * @return the value
    */

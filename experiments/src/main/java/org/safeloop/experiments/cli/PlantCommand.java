@@ -205,7 +205,8 @@ final class PlantCommand implements Callable<Integer> {
     if (plant.protocols().contains(Protocol.OPCUA)) {
       out.printf(
           Locale.ROOT,
-          "  OPC UA      %s  security None or Basic256Sha256, anonymous; namespace %s%n",
+          "  OPC UA      %s  security None, Basic256Sha256, Aes128_Sha256_RsaOaep or"
+              + " Aes256_Sha256_RsaPss, anonymous; namespace %s%n",
           plant.opcUaEndpoint(),
           PlantLayout.NAMESPACE_URI);
     }
@@ -234,7 +235,7 @@ final class PlantCommand implements Callable<Integer> {
           t.name(),
           modbus,
           t.modbusType().name().toLowerCase(Locale.ROOT),
-          opcUaType(t),
+          opcUaType(t, plant.layout()),
           t.unit(),
           t.writable() ? "read/write" : "read-only");
     }
@@ -245,7 +246,10 @@ final class PlantCommand implements Callable<Integer> {
     out.println();
   }
 
-  private static String opcUaType(PlantTag t) {
+  private static String opcUaType(PlantTag t, PlantLayout layout) {
+    if (layout.opcUaNode(t).dateTime()) {
+      return "DateTime";
+    }
     return switch (t.opcUaType()) {
       case FLOAT64 -> "Double";
       case INT32 -> "Int32";

@@ -36,7 +36,7 @@ import org.safeloop.env.Quality;
  *  "proposed":{"Tc":300.2},
  *  "shield":{"action":{"Tc":300.0},"verdict":"REPAIRED","reason":"RATE_LIMIT Tc: ...",
  *            "layers":["RATE_LIMIT"],"fallback":false},
- *  "writes":{"Tc_sp":300.0,"adv":1.0}}
+ *  "writes":{"Tc_sp":300.0,"adv":1.0},"text_writes":{"advisory.reason":"RATE_LIMIT Tc: ..."}}
  * {"seq":42,...,"type":"writes","ts":"2025-06-02T08:00:00.104Z","cycle":12,"ok":false,
  *  "error":"timeout","refused":false,"latency_us":4120}
  * {"seq":43,...,"type":"event","ts":"2025-06-02T08:00:01Z","kind":"DEMOTION","reason":"...",
@@ -47,8 +47,10 @@ import org.safeloop.env.Quality;
  * JSON numbers written with Java's shortest round-trip form, so they read back bit for bit;
  * non-finite numbers, which JSON cannot express, are the strings {@code "NaN"}, {@code "Infinity"}
  * and {@code "-Infinity"} (as Python's and JavaScript's conversions name them). A missing source
- * timestamp or write error is an absent field. Readers ignore fields they do not know, so fields
- * may be added later without breaking old readers.
+ * timestamp or write error is an absent field, and so is {@code text_writes} when the cycle writes
+ * no text (a string tag's write is recorded there as the text the PLC receives, not in {@code
+ * writes}). Readers ignore fields they do not know, so fields may be added later without breaking
+ * old readers.
  */
 final class AuditJson {
   static final String CYCLE = "cycle";
@@ -143,6 +145,14 @@ final class AuditJson {
     g.writeBooleanField("fallback", s.fallback());
     g.writeEndObject();
     writeDoubles(g, "writes", c.writes());
+    // Only when there is text, so that records without it keep their bytes (and hashes).
+    if (!c.textWrites().isEmpty()) {
+      g.writeObjectFieldStart("text_writes");
+      for (Map.Entry<String, String> e : c.textWrites().entrySet()) {
+        g.writeStringField(e.getKey(), e.getValue());
+      }
+      g.writeEndObject();
+    }
   }
 
   private static void writeWrites(JsonGenerator g, WriteRecord w) throws IOException {
@@ -302,7 +312,12 @@ final class AuditJson {
             layers,
             fallback.booleanValue());
     Map<String, Double> writes = doubles(root, "writes", "writes");
-    return new CycleRecord(timestamp, cycle, mode, inputs, proposed, shield, writes, latencyMicros);
+    Map<String, String> textWrites =
+        root.has("text_writes")
+            ? map(root, "text_writes", (node, path) -> textValue(node, path))
+            : Map.of();
+    return new CycleRecord(
+        timestamp, cycle, mode, inputs, proposed, shield, writes, latencyMicros, textWrites);
   }
 
   private static WriteRecord readWrites(JsonNode root) {

@@ -22,10 +22,12 @@ import org.safeloop.env.Quality;
  * @param inputs every signal read, by logical signal name
  * @param proposedAction the policy's proposal per action name, in engineering units
  * @param shield the shield's decision
- * @param writes every value the cycle writes (after this record is logged), by tag name, in
- *     engineering units (NaN for a text tag); empty in shadow mode
+ * @param writes every number the cycle writes (after this record is logged), by tag name, in
+ *     engineering units; empty in shadow mode
  * @param latencyMicros time from the start of the read to the decision (this record), in
  *     microseconds; the writes' time is in the {@link WriteRecord}
+ * @param textWrites every text the cycle writes to a string tag (the advisory reason on OPC UA), by
+ *     tag name, exactly as the PLC receives it; a tag is in {@code writes} or here, never in both
  */
 public record CycleRecord(
     Instant timestamp,
@@ -35,7 +37,8 @@ public record CycleRecord(
     Map<String, Double> proposedAction,
     ShieldOutcome shield,
     Map<String, Double> writes,
-    long latencyMicros)
+    long latencyMicros,
+    Map<String, String> textWrites)
     implements AuditRecord {
 
   /**
@@ -86,6 +89,37 @@ public record CycleRecord(
     proposedAction = copy(proposedAction, "proposedAction");
     Objects.requireNonNull(shield, "shield");
     writes = copy(writes, "writes");
+    textWrites = copy(textWrites, "textWrites");
+    for (String tag : textWrites.keySet()) {
+      if (writes.containsKey(tag)) {
+        throw new IllegalArgumentException(
+            "tag " + tag + " is in both writes and textWrites; a write is a number or a text");
+      }
+    }
+  }
+
+  /**
+   * A cycle record that writes no text.
+   *
+   * @param timestamp when the cycle started
+   * @param cycle the cycle number
+   * @param mode the mode the cycle ran in
+   * @param inputs every signal read
+   * @param proposedAction the policy's proposal per action name
+   * @param shield the shield's decision
+   * @param writes every number the cycle writes, by tag name
+   * @param latencyMicros time from the start of the read to the decision, in microseconds
+   */
+  public CycleRecord(
+      Instant timestamp,
+      long cycle,
+      String mode,
+      Map<String, Input> inputs,
+      Map<String, Double> proposedAction,
+      ShieldOutcome shield,
+      Map<String, Double> writes,
+      long latencyMicros) {
+    this(timestamp, cycle, mode, inputs, proposedAction, shield, writes, latencyMicros, Map.of());
   }
 
   /** An unmodifiable copy in the same order; no null keys or values. */

@@ -33,8 +33,8 @@ import org.slf4j.LoggerFactory;
  * left behind.
  *
  * <p>Requests for another unit id are answered with exception 11 (gateway target device failed to
- * respond). Addresses outside the image size are answered with exception 2 (illegal data address).
- * Thread-safe.
+ * respond). Addresses outside the image size, or outside the entries declared with {@link #map}
+ * once any are, are answered with exception 2 (illegal data address). Thread-safe.
  */
 public final class PlantModbusSlave implements AutoCloseable {
 
@@ -119,6 +119,21 @@ public final class PlantModbusSlave implements AutoCloseable {
    */
   public int unitId() {
     return unitId;
+  }
+
+  /**
+   * Declares entries a master may read and write, as a PLC program defines its addresses. Until the
+   * first call every entry of the image is served; from then on a request touching an entry that no
+   * call declared (in any table) is answered with exception 2 (illegal data address), and a write
+   * to it changes nothing.
+   *
+   * @param table the table
+   * @param offset the first 0-based offset
+   * @param count how many registers or bits, from {@code offset}
+   * @throws IllegalArgumentException if the entries are outside the image
+   */
+  public void map(ModbusTable table, int offset, int count) {
+    image.map(table, offset, count);
   }
 
   /**

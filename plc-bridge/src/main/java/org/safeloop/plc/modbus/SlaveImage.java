@@ -26,6 +26,9 @@ final class SlaveImage implements ProcessImage {
   private final long[] holdingWrites;
   private final long[] coilWrites;
 
+  /** Per table, the entries a master may use; null while every entry of the image is mapped. */
+  private java.util.EnumMap<ModbusTable, java.util.BitSet> mapped;
+
   SlaveImage(int size) {
     holding = new int[size];
     input = new int[size];
@@ -94,8 +97,27 @@ final class SlaveImage implements ProcessImage {
     }
   }
 
-  private void require(int offset, int count) {
+  /**
+   * Restricts masters to mapped entries: once called, a request that touches an entry of any table
+   * not mapped answers exception 2 (illegal data address), as a PLC does for an address its program
+   * does not define.
+   */
+  synchronized void map(ModbusTable table, int offset, int count) {
+    check(offset, count, size(), table);
+    if (mapped == null) {
+      mapped = new java.util.EnumMap<>(ModbusTable.class);
+      for (ModbusTable t : ModbusTable.values()) {
+        mapped.put(t, new java.util.BitSet(size()));
+      }
+    }
+    mapped.get(table).set(offset, offset + count);
+  }
+
+  private void require(ModbusTable table, int offset, int count) {
     if (offset < 0 || count < 1 || offset + count > size()) {
+      throw new IllegalAddressException();
+    }
+    if (mapped != null && mapped.get(table).nextClearBit(offset) < offset + count) {
       throw new IllegalAddressException();
     }
   }
@@ -104,7 +126,7 @@ final class SlaveImage implements ProcessImage {
 
   @Override
   public synchronized DigitalOut[] getDigitalOutRange(int offset, int count) {
-    require(offset, count);
+    require(ModbusTable.COIL, offset, count);
     DigitalOut[] out = new DigitalOut[count];
     for (int i = 0; i < count; i++) {
       out[i] = new Coil(offset + i);
@@ -114,7 +136,7 @@ final class SlaveImage implements ProcessImage {
 
   @Override
   public synchronized DigitalOut getDigitalOut(int ref) {
-    require(ref, 1);
+    require(ModbusTable.COIL, ref, 1);
     return new Coil(ref);
   }
 
@@ -125,7 +147,7 @@ final class SlaveImage implements ProcessImage {
 
   @Override
   public synchronized DigitalIn[] getDigitalInRange(int offset, int count) {
-    require(offset, count);
+    require(ModbusTable.DISCRETE_INPUT, offset, count);
     DigitalIn[] out = new DigitalIn[count];
     for (int i = 0; i < count; i++) {
       out[i] = new SimpleDigitalIn(discretes[offset + i]);
@@ -135,7 +157,7 @@ final class SlaveImage implements ProcessImage {
 
   @Override
   public synchronized DigitalIn getDigitalIn(int ref) {
-    require(ref, 1);
+    require(ModbusTable.DISCRETE_INPUT, ref, 1);
     return new SimpleDigitalIn(discretes[ref]);
   }
 
@@ -146,7 +168,7 @@ final class SlaveImage implements ProcessImage {
 
   @Override
   public synchronized InputRegister[] getInputRegisterRange(int offset, int count) {
-    require(offset, count);
+    require(ModbusTable.INPUT_REGISTER, offset, count);
     InputRegister[] out = new InputRegister[count];
     for (int i = 0; i < count; i++) {
       out[i] = new SimpleInputRegister(input[offset + i]);
@@ -156,7 +178,7 @@ final class SlaveImage implements ProcessImage {
 
   @Override
   public synchronized InputRegister getInputRegister(int ref) {
-    require(ref, 1);
+    require(ModbusTable.INPUT_REGISTER, ref, 1);
     return new SimpleInputRegister(input[ref]);
   }
 
@@ -167,7 +189,7 @@ final class SlaveImage implements ProcessImage {
 
   @Override
   public synchronized Register[] getRegisterRange(int offset, int count) {
-    require(offset, count);
+    require(ModbusTable.HOLDING_REGISTER, offset, count);
     Register[] out = new Register[count];
     for (int i = 0; i < count; i++) {
       out[i] = new Holding(offset + i);
@@ -177,7 +199,7 @@ final class SlaveImage implements ProcessImage {
 
   @Override
   public synchronized Register getRegister(int ref) {
-    require(ref, 1);
+    require(ModbusTable.HOLDING_REGISTER, ref, 1);
     return new Holding(ref);
   }
 

@@ -31,6 +31,7 @@ import org.eclipse.milo.opcua.sdk.client.identity.AnonymousProvider;
 import org.eclipse.milo.opcua.sdk.client.identity.UsernameProvider;
 import org.eclipse.milo.opcua.sdk.client.subscriptions.OpcUaMonitoredItem;
 import org.eclipse.milo.opcua.sdk.client.subscriptions.OpcUaSubscription;
+import org.eclipse.milo.opcua.sdk.core.AccessLevel;
 import org.eclipse.milo.opcua.stack.core.AttributeId;
 import org.eclipse.milo.opcua.stack.core.StatusCodes;
 import org.eclipse.milo.opcua.stack.core.UaException;
@@ -46,6 +47,7 @@ import org.eclipse.milo.opcua.stack.core.types.builtin.Variant;
 import org.eclipse.milo.opcua.stack.core.types.builtin.unsigned.UInteger;
 import org.eclipse.milo.opcua.stack.core.types.builtin.unsigned.UShort;
 import org.eclipse.milo.opcua.stack.core.types.enumerated.MessageSecurityMode;
+import org.eclipse.milo.opcua.stack.core.types.enumerated.NodeClass;
 import org.eclipse.milo.opcua.stack.core.types.enumerated.TimestampsToReturn;
 import org.eclipse.milo.opcua.stack.core.types.structured.EndpointDescription;
 import org.eclipse.milo.opcua.stack.core.types.structured.ReadValueId;
@@ -78,6 +80,18 @@ final class OpcUaConnection implements PlcConnection {
 
   /** Status delivered to subscribers while the session is down. */
   private static final long BAD_NO_COMMUNICATION = StatusCodes.Bad_NoCommunication;
+
+  /** First pause between start-up attempts, in ms; doubled after each failed attempt. */
+  private static final long FIRST_RETRY_MILLIS = 100;
+
+  /** Longest pause between start-up attempts, in ms. */
+  private static final long MAX_RETRY_MILLIS = 2000;
+
+  /** Shortest time one start-up attempt is given, in ms, even just before the deadline. */
+  private static final long MIN_ATTEMPT_MILLIS = 200;
+
+  /** Target time between a subscription's keep-alives, in ms, when nothing changes. */
+  private static final double KEEP_ALIVE_MILLIS = 1000.0;
 
   private final PlcConnectionConfig config;
   private final OpcUaClient client;
@@ -125,20 +139,78 @@ final class OpcUaConnection implements PlcConnection {
         });
   }
 
-  /** Discovers the endpoint, builds the client and connects, within the connect timeout. */
+  /**
+   * Connects within the start-up time, retrying with back-off while the server does not answer (not
+   * listening yet, or no answer within the connect timeout), then checks the required tags. A
+   * refusal (certificate, user, no matching endpoint) ends the attempts at once.
+   */
   static OpcUaConnection open(PlcConnectionConfig config, Clock clock)
       throws PlcException, InterruptedException {
     if (!(config.options() instanceof OpcUaOptions options)) {
       throw new IllegalArgumentException(
           "opcua connection needs OpcUaOptions, got " + config.options().getClass().getName());
     }
-    String url = "opc.tcp://" + config.host() + ":" + config.port() + options.endpointPath();
     String name = "opcua://" + config.host() + ":" + config.port() + options.endpointPath();
-    long connectMillis = config.connectTimeout().toMillis();
+    Pki.requireBouncyCastle();
+    long deadline = System.nanoTime() + config.startupTimeout().toNanos();
+    long backoffMillis = FIRST_RETRY_MILLIS;
+    int attempts = 0;
+    while (true) {
+      attempts++;
+      long remaining = deadline - System.nanoTime();
+      Duration attemptTimeout =
+          Duration.ofNanos(
+              Math.max(
+                  Math.min(config.connectTimeout().toNanos(), remaining),
+                  TimeUnit.MILLISECONDS.toNanos(MIN_ATTEMPT_MILLIS)));
+      OpcUaConnection connection;
+      try {
+        connection = connectOnce(config, options, clock, name, attemptTimeout);
+      } catch (PlcException e) {
+        boolean noAnswer = e.reason() == Reason.CONNECTION || e.reason() == Reason.TIMEOUT;
+        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+        if (!noAnswer || left <= 0) {
+          if (!noAnswer || attempts == 1) {
+            throw e;
+          }
+          throw new PlcException(
+              e.reason(),
+              e.code(),
+              name
+                  + ": no connection within the start-up time of "
+                  + config.startupTimeout().toMillis()
+                  + " ms ("
+                  + attempts
+                  + " attempts; raise connection.startup_timeout_ms if the server needs longer"
+                  + " to start); last: "
+                  + e.getMessage(),
+              e);
+        }
+        LOG.info("{}: attempt {} failed ({}); retrying", name, attempts, e.getMessage());
+        Thread.sleep(Math.min(backoffMillis, left));
+        backoffMillis = Math.min(MAX_RETRY_MILLIS, backoffMillis * 2);
+        continue;
+      }
+      try {
+        connection.checkRequiredTags(config.requiredTags());
+      } catch (PlcException | InterruptedException | RuntimeException e) {
+        connection.close();
+        throw e;
+      }
+      return connection;
+    }
+  }
+
+  /** Discovers the endpoint, builds the client and connects, within {@code timeout}. */
+  private static OpcUaConnection connectOnce(
+      PlcConnectionConfig config, OpcUaOptions options, Clock clock, String name, Duration timeout)
+      throws PlcException, InterruptedException {
+    String url = "opc.tcp://" + config.host() + ":" + config.port() + options.endpointPath();
+    long connectMillis = timeout.toMillis();
     List<EndpointDescription> endpoints =
         await(
             DiscoveryClient.getEndpoints(url, t -> t.setConnectTimeout(uint(connectMillis))),
-            config.connectTimeout(),
+            timeout,
             name + ": discovering endpoints");
     EndpointDescription endpoint = select(endpoints, options, name);
     endpoint = EndpointUtil.updateUrl(endpoint, config.host(), config.port());
@@ -185,7 +257,7 @@ final class OpcUaConnection implements PlcConnection {
     }
     OpcUaConnection connection = new OpcUaConnection(config, client, trustList, clock, name);
     try {
-      await(client.connectAsync(), config.connectTimeout(), name + ": connecting");
+      await(client.connectAsync(), timeout, name + ": connecting");
     } catch (PlcException | InterruptedException | RuntimeException e) {
       connection.close();
       throw e;
@@ -198,9 +270,12 @@ final class OpcUaConnection implements PlcConnection {
   private static EndpointDescription select(
       List<EndpointDescription> endpoints, OpcUaOptions options, String name) throws PlcException {
     SecurityPolicy policy =
-        options.securityPolicy() == OpcUaOptions.SecurityPolicy.NONE
-            ? SecurityPolicy.None
-            : SecurityPolicy.Basic256Sha256;
+        switch (options.securityPolicy()) {
+          case NONE -> SecurityPolicy.None;
+          case BASIC256SHA256 -> SecurityPolicy.Basic256Sha256;
+          case AES128_SHA256_RSAOAEP -> SecurityPolicy.Aes128_Sha256_RsaOaep;
+          case AES256_SHA256_RSAPSS -> SecurityPolicy.Aes256_Sha256_RsaPss;
+        };
     MessageSecurityMode mode =
         switch (options.securityMode()) {
           case NONE -> MessageSecurityMode.None;
@@ -440,6 +515,166 @@ final class OpcUaConnection implements PlcConnection {
     }
     checkTags(tags);
     return List.copyOf(writes);
+  }
+
+  /**
+   * Checks, in one read, that every required tag's node exists, is a variable, holds a DataType the
+   * tag can carry, and is readable (and writable unless the tag is read-only) by this session;
+   * refuses naming every tag and node that is not.
+   */
+  private void checkRequiredTags(List<Tag> required) throws PlcException, InterruptedException {
+    if (required.isEmpty()) {
+      return;
+    }
+    List<Tag> tags = checkTags(required);
+    List<String> problems = new ArrayList<>();
+    long firstCode = 0;
+    Reason firstReason = null;
+    List<Tag> resolvedTags = new ArrayList<>();
+    List<ReadValueId> reads = new ArrayList<>();
+    for (Tag tag : tags) {
+      NodeId nodeId;
+      try {
+        nodeId = resolve(List.of(tag)).get(0);
+      } catch (PlcException e) {
+        if (e.reason() != Reason.NOT_FOUND) {
+          throw e;
+        }
+        problems.add(describe(tag) + ": the server has no namespace " + namespaceOf(tag));
+        firstReason = firstReason == null ? Reason.NOT_FOUND : firstReason;
+        firstCode = firstCode == 0 ? e.code() : firstCode;
+        continue;
+      }
+      resolvedTags.add(tag);
+      for (AttributeId attribute : CHECKED_ATTRIBUTES) {
+        reads.add(new ReadValueId(nodeId, attribute.uid(), null, QualifiedName.NULL_VALUE));
+      }
+    }
+    if (!reads.isEmpty()) {
+      DataValue[] results =
+          await(
+                  client.readAsync(0.0, TimestampsToReturn.Neither, reads),
+                  callTimeout(),
+                  name + ": checking the plant file's nodes")
+              .getResults();
+      for (int i = 0; i < resolvedTags.size(); i++) {
+        Tag tag = resolvedTags.get(i);
+        int at = i * CHECKED_ATTRIBUTES.size();
+        NodeCheck problem =
+            checkNode(tag, results[at], results[at + 1], results[at + 2], results[at + 3]);
+        if (problem != null) {
+          problems.add(describe(tag) + ": " + problem.message());
+          if (firstReason == null) {
+            firstReason = problem.reason();
+            firstCode = problem.code();
+          }
+        }
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new PlcException(
+          firstReason,
+          firstCode,
+          name
+              + ": the server does not serve "
+              + (problems.size() == 1 ? "a tag" : problems.size() + " tags")
+              + " of the plant file as it says: "
+              + String.join("; ", problems)
+              + ". Fix the address, type or access in the plant file, or the server's"
+              + " configuration",
+          null);
+    }
+    LOG.info("{}: all {} tags of the plant file found on the server", name, tags.size());
+  }
+
+  /** The attributes read per node by {@link #checkRequiredTags}, in this order. */
+  private static final List<AttributeId> CHECKED_ATTRIBUTES =
+      List.of(
+          AttributeId.NodeClass,
+          AttributeId.DataType,
+          AttributeId.AccessLevel,
+          AttributeId.UserAccessLevel);
+
+  /** What is wrong with a node, as the exception will say it. */
+  private record NodeCheck(Reason reason, long code, String message) {}
+
+  private static NodeCheck checkNode(
+      Tag tag, DataValue nodeClass, DataValue dataType, DataValue access, DataValue userAccess) {
+    StatusCode classStatus = nodeClass.statusCode();
+    if (classStatus != null && !classStatus.isGood()) {
+      long code = classStatus.value();
+      return new NodeCheck(
+          reasonFor(code),
+          code,
+          (code & 0xFFFF_0000L) == StatusCodes.Bad_NodeIdUnknown
+              ? "no such node on the server (" + OpcUaValues.statusName(code) + ")"
+              : "cannot read the node (" + OpcUaValues.statusName(code) + ")");
+    }
+    Object kind = nodeClass.value() == null ? null : nodeClass.value().value();
+    int kindValue =
+        kind instanceof NodeClass nc ? nc.getValue() : kind instanceof Number n ? n.intValue() : -1;
+    if (kindValue != NodeClass.Variable.getValue()) {
+      NodeClass actual = NodeClass.from(kindValue);
+      return new NodeCheck(
+          Reason.NOT_FOUND,
+          StatusCodes.Bad_NodeClassInvalid,
+          "the node is "
+              + (actual == null ? "not a variable" : "an " + actual + " node, not a variable")
+              + "; a tag must name a variable");
+    }
+    Object type = dataType.value() == null ? null : dataType.value().value();
+    String typeProblem = OpcUaValues.typeProblem(tag, type instanceof NodeId id ? id : null);
+    if (typeProblem != null) {
+      return new NodeCheck(Reason.TYPE_MISMATCH, StatusCodes.Bad_TypeMismatch, typeProblem);
+    }
+    int level = accessBits(access);
+    int userLevel = accessBits(userAccess);
+    if ((level & AccessLevel.CurrentRead.getValue()) == 0) {
+      return new NodeCheck(
+          Reason.ACCESS_DENIED, StatusCodes.Bad_NotReadable, "the node is not readable");
+    }
+    if ((userLevel & AccessLevel.CurrentRead.getValue()) == 0) {
+      return new NodeCheck(
+          Reason.ACCESS_DENIED,
+          StatusCodes.Bad_UserAccessDenied,
+          "this user may not read the node");
+    }
+    if (!tag.readOnly()) {
+      if ((level & AccessLevel.CurrentWrite.getValue()) == 0) {
+        return new NodeCheck(
+            Reason.ACCESS_DENIED,
+            StatusCodes.Bad_NotWritable,
+            "the bridge writes this tag, but the node is not writable (AccessLevel "
+                + AccessLevel.fromValue(level)
+                + ")");
+      }
+      if ((userLevel & AccessLevel.CurrentWrite.getValue()) == 0) {
+        return new NodeCheck(
+            Reason.ACCESS_DENIED,
+            StatusCodes.Bad_UserAccessDenied,
+            "the bridge writes this tag, but this user may not write the node (UserAccessLevel "
+                + AccessLevel.fromValue(userLevel)
+                + ")");
+      }
+    }
+    return null;
+  }
+
+  /** An AccessLevel attribute's bits; 0 when it could not be read. */
+  private static int accessBits(DataValue value) {
+    if (value.statusCode() != null && !value.statusCode().isGood()) {
+      return 0;
+    }
+    Object bits = value.value() == null ? null : value.value().value();
+    return bits instanceof Number n ? n.intValue() : 0;
+  }
+
+  private static String describe(Tag tag) {
+    return "tag " + tag.name() + " (" + tag.address() + ")";
+  }
+
+  private static String namespaceOf(Tag tag) {
+    return ((OpcUaAddress) tag.address()).namespaceUri();
   }
 
   /** Resolves namespace URIs to the server's current indexes. */
@@ -690,6 +925,8 @@ final class OpcUaConnection implements PlcConnection {
     private final List<Tag> tags;
     private final Duration samplingInterval;
     private final Consumer<TagValue> listener;
+    private final Map<String, TagValue> latest = new ConcurrentHashMap<>();
+    private final Map<OpcUaMonitoredItem, Tag> itemTags = new ConcurrentHashMap<>();
     private volatile OpcUaSubscription current;
     private volatile boolean stopped;
     private long retryDelayMillis;
@@ -705,6 +942,11 @@ final class OpcUaConnection implements PlcConnection {
       List<NodeId> nodeIds = resolve(tags);
       double intervalMillis = samplingInterval.toNanos() / 1e6;
       OpcUaSubscription subscription = new OpcUaSubscription(client, intervalMillis);
+      // Keep-alives confirm unchanged values (see confirmUnchanged); Milo's default of one per
+      // 10 s would let a constant value age past any sensible stale limit between them.
+      long keepAliveCount = Math.max(1, Math.round(KEEP_ALIVE_MILLIS / intervalMillis));
+      subscription.setMaxKeepAliveCount(uint(keepAliveCount));
+      subscription.setLifetimeCount(uint(Math.min(0xFFFF_FFFFL, 5 * keepAliveCount)));
       subscription.setSubscriptionListener(
           new OpcUaSubscription.SubscriptionListener() {
             @Override
@@ -717,6 +959,20 @@ final class OpcUaConnection implements PlcConnection {
             }
 
             @Override
+            public void onKeepAliveReceived(OpcUaSubscription alive) {
+              // Nothing changed, and the server says so: every value is confirmed current.
+              confirmUnchanged(List.of());
+            }
+
+            @Override
+            public void onDataReceived(
+                OpcUaSubscription notified,
+                List<OpcUaMonitoredItem> changed,
+                List<DataValue> values) {
+              confirmUnchanged(changed);
+            }
+
+            @Override
             public void onStatusChanged(OpcUaSubscription changed, StatusCode status) {
               if (status.value() == StatusCodes.Bad_Timeout) {
                 LOG.info("{}: subscription timed out on the server; creating it again", name);
@@ -725,6 +981,7 @@ final class OpcUaConnection implements PlcConnection {
             }
           });
       List<OpcUaMonitoredItem> items = new ArrayList<>();
+      itemTags.clear();
       for (int i = 0; i < tags.size(); i++) {
         Tag tag = tags.get(i);
         OpcUaMonitoredItem item = OpcUaMonitoredItem.newDataItem(nodeIds.get(i));
@@ -732,6 +989,7 @@ final class OpcUaConnection implements PlcConnection {
         item.setQueueSize(uint(1));
         item.setDataValueListener((monitored, value) -> deliver(tag, value));
         items.add(item);
+        itemTags.put(item, tag);
       }
       subscription.addMonitoredItems(items);
       try {
@@ -762,10 +1020,47 @@ final class OpcUaConnection implements PlcConnection {
       if (stopped) {
         return;
       }
+      TagValue tagValue = OpcUaValues.toTagValue(tag, value, clock.instant());
+      latest.put(tag.name(), tagValue);
+      accept(tagValue);
+    }
+
+    /**
+     * Delivers again, confirmed now, the values a publish of the subscription left unchanged; at
+     * most once per sampling interval per tag, and never a value that a loss of communication made
+     * BAD.
+     */
+    private void confirmUnchanged(List<OpcUaMonitoredItem> changed) {
+      if (stopped || !sessionActive) {
+        return;
+      }
+      java.time.Instant now = clock.instant();
+      Set<String> skip = new java.util.HashSet<>();
+      for (OpcUaMonitoredItem item : changed) {
+        Tag tag = itemTags.get(item);
+        if (tag != null) {
+          skip.add(tag.name());
+        }
+      }
+      for (Tag tag : tags) {
+        TagValue last = latest.get(tag.name());
+        if (last == null
+            || skip.contains(tag.name())
+            || last.statusCode() == BAD_NO_COMMUNICATION
+            || last.confirmedTime().plus(samplingInterval).isAfter(now)) {
+          continue;
+        }
+        TagValue confirmed = last.confirmedAt(now);
+        latest.put(tag.name(), confirmed);
+        accept(confirmed);
+      }
+    }
+
+    private void accept(TagValue value) {
       try {
-        listener.accept(OpcUaValues.toTagValue(tag, value, clock.instant()));
+        listener.accept(value);
       } catch (RuntimeException e) {
-        LOG.warn("{}: subscription listener failed on {}", name, tag.name(), e);
+        LOG.warn("{}: subscription listener failed on {}", name, value.tag(), e);
       }
     }
 
@@ -774,13 +1069,11 @@ final class OpcUaConnection implements PlcConnection {
         if (stopped) {
           return;
         }
-        try {
-          listener.accept(
-              TagValue.numeric(
-                  tag.name(), Double.NaN, Quality.BAD, clock.instant(), BAD_NO_COMMUNICATION));
-        } catch (RuntimeException e) {
-          LOG.warn("{}: subscription listener failed on {}", name, tag.name(), e);
-        }
+        TagValue lost =
+            TagValue.numeric(
+                tag.name(), Double.NaN, Quality.BAD, clock.instant(), BAD_NO_COMMUNICATION);
+        latest.put(tag.name(), lost);
+        accept(lost);
       }
     }
 

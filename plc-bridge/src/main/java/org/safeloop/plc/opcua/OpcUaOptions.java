@@ -18,8 +18,8 @@ import org.safeloop.plc.ProtocolOptions;
  * pki/rejected/             server certificates the client refused, for an engineer to review
  * </pre>
  *
- * @param securityPolicy NONE or BASIC256SHA256
- * @param securityMode NONE with policy NONE; SIGN or SIGN_AND_ENCRYPT with BASIC256SHA256
+ * @param securityPolicy NONE, BASIC256SHA256, AES128_SHA256_RSAOAEP or AES256_SHA256_RSAPSS
+ * @param securityMode NONE with policy NONE; SIGN or SIGN_AND_ENCRYPT with any other policy
  * @param pkiDirectory the client's PKI directory; required unless the policy is NONE
  * @param username user name for username authentication, or null for anonymous
  * @param password the user's password; required with a username
@@ -42,9 +42,68 @@ public record OpcUaOptions(
   /** The security policies supported. */
   public enum SecurityPolicy {
     /** No security: for test benches and isolated networks only. */
-    NONE,
-    /** Basic256Sha256 (RSA 2048+, SHA-256, AES-256). */
-    BASIC256SHA256
+    NONE("none", "http://opcfoundation.org/UA/SecurityPolicy#None"),
+    /** Basic256Sha256 (RSA 2048+, SHA-256, AES-256, RSA-OAEP with SHA-1). */
+    BASIC256SHA256("basic256sha256", "http://opcfoundation.org/UA/SecurityPolicy#Basic256Sha256"),
+    /** Aes128_Sha256_RsaOaep (RSA 2048+, SHA-256, AES-128, RSA-OAEP with SHA-1). */
+    AES128_SHA256_RSAOAEP(
+        "aes128_sha256_rsaoaep",
+        "http://opcfoundation.org/UA/SecurityPolicy#Aes128_Sha256_RsaOaep"),
+    /** Aes256_Sha256_RsaPss (RSA 2048+, SHA-256, AES-256, RSA-OAEP with SHA-256, RSA-PSS). */
+    AES256_SHA256_RSAPSS(
+        "aes256_sha256_rsapss", "http://opcfoundation.org/UA/SecurityPolicy#Aes256_Sha256_RsaPss");
+
+    private final String label;
+    private final String uri;
+
+    SecurityPolicy(String label, String uri) {
+      this.label = label;
+      this.uri = uri;
+    }
+
+    /**
+     * The policy's name in plant files.
+     *
+     * @return e.g. {@code aes128_sha256_rsaoaep}
+     */
+    public String label() {
+      return label;
+    }
+
+    /**
+     * The policy's URI, as servers list it in their endpoints.
+     *
+     * @return e.g. {@code http://opcfoundation.org/UA/SecurityPolicy#Aes128_Sha256_RsaOaep}
+     */
+    public String uri() {
+      return uri;
+    }
+
+    /**
+     * The policy with this plant-file name.
+     *
+     * @param label e.g. {@code basic256sha256}
+     * @return the policy
+     * @throws IllegalArgumentException naming the policies there are
+     */
+    public static SecurityPolicy fromLabel(String label) {
+      for (SecurityPolicy policy : values()) {
+        if (policy.label.equals(label)) {
+          return policy;
+        }
+      }
+      throw new IllegalArgumentException(
+          "unknown security policy '" + label + "'; use one of " + labels());
+    }
+
+    /**
+     * Every policy's plant-file name.
+     *
+     * @return e.g. {@code [none, basic256sha256, ...]}
+     */
+    public static java.util.List<String> labels() {
+      return java.util.Arrays.stream(values()).map(SecurityPolicy::label).toList();
+    }
   }
 
   /** The message security modes. */
@@ -67,7 +126,7 @@ public record OpcUaOptions(
               + securityMode
               + " does not go with securityPolicy "
               + securityPolicy
-              + " (NONE goes with NONE; BASIC256SHA256 with SIGN or"
+              + " (NONE goes with NONE; every other policy with SIGN or"
               + " SIGN_AND_ENCRYPT)");
     }
     if (securityPolicy != SecurityPolicy.NONE && pkiDirectory == null) {
@@ -110,8 +169,21 @@ public record OpcUaOptions(
    * @return the options
    */
   public static OpcUaOptions secure(SecurityMode mode, Path pkiDirectory, String endpointPath) {
-    return new OpcUaOptions(
-        SecurityPolicy.BASIC256SHA256, mode, pkiDirectory, null, null, null, endpointPath);
+    return secure(SecurityPolicy.BASIC256SHA256, mode, pkiDirectory, endpointPath);
+  }
+
+  /**
+   * Secure options with a given policy, anonymous until {@link #withUser(String, String)}.
+   *
+   * @param policy any policy but NONE
+   * @param mode SIGN or SIGN_AND_ENCRYPT
+   * @param pkiDirectory the client's PKI directory
+   * @param endpointPath the endpoint path
+   * @return the options
+   */
+  public static OpcUaOptions secure(
+      SecurityPolicy policy, SecurityMode mode, Path pkiDirectory, String endpointPath) {
+    return new OpcUaOptions(policy, mode, pkiDirectory, null, null, null, endpointPath);
   }
 
   /**

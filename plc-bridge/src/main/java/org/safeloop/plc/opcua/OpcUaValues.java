@@ -28,7 +28,9 @@ final class OpcUaValues {
           NodeIds.UInt16, "UInt16",
           NodeIds.UInt32, "UInt32",
           NodeIds.Boolean, "Boolean",
-          NodeIds.String, "String");
+          NodeIds.String, "String",
+          NodeIds.DateTime, "DateTime",
+          NodeIds.Int64, "Int64");
 
   private OpcUaValues() {}
 
@@ -40,7 +42,12 @@ final class OpcUaValues {
     return status.isUncertain() ? Quality.UNCERTAIN : Quality.BAD;
   }
 
-  /** A read or notified value as a tag value in engineering units. */
+  /**
+   * A read or notified value as a tag value in engineering units.
+   *
+   * @param fallbackTime when the answer arrived: the source time of a value without timestamps, and
+   *     the confirmed time of one without a server timestamp
+   */
   static TagValue toTagValue(Tag tag, DataValue dataValue, Instant fallbackTime) {
     StatusCode status = dataValue.statusCode() == null ? StatusCode.GOOD : dataValue.statusCode();
     Object raw = dataValue.value() == null ? null : dataValue.value().value();
@@ -52,6 +59,10 @@ final class OpcUaValues {
       value = tag.dataType() == DataType.BOOLEAN ? number.doubleValue() : scale(tag, number);
     } else if (raw instanceof String string) {
       text = Optional.of(string);
+    } else if (raw instanceof DateTime time && time.isValid()) {
+      // A time reads as epoch seconds, as the bridge writes it.
+      java.time.Instant instant = time.getJavaInstant();
+      value = tag.scaling().toEngineering(instant.getEpochSecond() + instant.getNano() * 1e-9);
     }
     return new TagValue(
         tag.name(),
@@ -59,7 +70,21 @@ final class OpcUaValues {
         text,
         quality(status),
         timestamp(dataValue, fallbackTime),
-        status.value());
+        status.value(),
+        confirmed(dataValue, fallbackTime));
+  }
+
+  /**
+   * When the server last knew the value to be accurate: its server timestamp, or the time the
+   * answer arrived from a server that gives none. Not the source timestamp, which many servers set
+   * only when the value changes.
+   */
+  private static Instant confirmed(DataValue dataValue, Instant arrival) {
+    DateTime server = dataValue.serverTime();
+    if (server != null && server.isValid() && !server.isNull()) {
+      return server.getJavaInstant();
+    }
+    return arrival;
   }
 
   private static double scale(Tag tag, Number number) {
@@ -127,12 +152,74 @@ final class OpcUaValues {
     if (NodeIds.Boolean.equals(dataType)) {
       return DataType.BOOLEAN.fitRaw(raw, tag.name()) != 0.0;
     }
+    if (NodeIds.DateTime.equals(dataType)) {
+      // A number written to a time is epoch seconds (the advisory timestamp).
+      double seconds = DataType.FLOAT64.fitRaw(raw, tag.name());
+      return new DateTime(java.time.Instant.ofEpochMilli(Math.round(seconds * 1000.0)));
+    }
     throw new UnsupportedOperationException(
         "node of tag "
             + tag.name()
             + " has DataType "
             + typeName(dataType)
-            + "; the bridge writes Double, Float, Int16, Int32, UInt16, UInt32, Boolean and String");
+            + "; the bridge writes Double, Float, Int16, Int32, UInt16, UInt32, Boolean, DateTime"
+            + " and String");
+  }
+
+  /** The DataTypes the bridge writes as numbers (see {@link #toNodeValue}). */
+  private static final java.util.Set<NodeId> WRITABLE_NUMBERS =
+      java.util.Set.of(
+          NodeIds.Double,
+          NodeIds.Float,
+          NodeIds.Int16,
+          NodeIds.Int32,
+          NodeIds.UInt16,
+          NodeIds.UInt32,
+          NodeIds.Boolean,
+          NodeIds.DateTime);
+
+  /** The DataTypes the bridge reads as numbers: any built-in number, a Boolean or a DateTime. */
+  private static final java.util.Set<NodeId> READABLE_NUMBERS =
+      java.util.Set.of(
+          NodeIds.Double,
+          NodeIds.Float,
+          NodeIds.SByte,
+          NodeIds.Byte,
+          NodeIds.Int16,
+          NodeIds.Int32,
+          NodeIds.Int64,
+          NodeIds.UInt16,
+          NodeIds.UInt32,
+          NodeIds.UInt64,
+          NodeIds.Boolean,
+          NodeIds.DateTime);
+
+  /**
+   * Why a node of {@code dataType} cannot carry the tag, or null when it can: a string tag needs a
+   * String node; a numeric or boolean tag a number or Boolean node (one the bridge writes, if it
+   * writes the tag). The node's exact number type may differ from the tag's: writes use the node's.
+   */
+  static String typeProblem(Tag tag, NodeId dataType) {
+    if (dataType == null) {
+      return "the node's DataType cannot be read";
+    }
+    if (tag.dataType() == DataType.STRING) {
+      return NodeIds.String.equals(dataType)
+          ? null
+          : "the plant file says string, but the node holds " + typeName(dataType);
+    }
+    java.util.Set<NodeId> accepted = tag.readOnly() ? READABLE_NUMBERS : WRITABLE_NUMBERS;
+    if (accepted.contains(dataType)) {
+      return null;
+    }
+    return "the plant file says "
+        + tag.dataType().name().toLowerCase(java.util.Locale.ROOT)
+        + ", but the node holds "
+        + typeName(dataType)
+        + (tag.readOnly()
+            ? "; the bridge reads numbers, Booleans and DateTimes"
+            : "; the bridge writes Double, Float, Int16, Int32, UInt16, UInt32, Boolean and"
+                + " DateTime (epoch seconds)");
   }
 
   static String typeName(NodeId dataType) {

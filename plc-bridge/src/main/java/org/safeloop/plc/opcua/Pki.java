@@ -46,6 +46,19 @@ final class Pki {
   private Pki() {}
 
   /**
+   * Registers Bouncy Castle (a dependency of Milo) as a security provider once: Milo's
+   * Aes256_Sha256_RsaPss signs with {@code SHA256withRSA/PSS}, which only Bouncy Castle names so.
+   * Idempotent and thread-safe.
+   */
+  static synchronized void requireBouncyCastle() {
+    if (java.security.Security.getProvider(
+            org.bouncycastle.jce.provider.BouncyCastleProvider.PROVIDER_NAME)
+        == null) {
+      java.security.Security.addProvider(new org.bouncycastle.jce.provider.BouncyCastleProvider());
+    }
+  }
+
+  /**
    * Loads {@code own/<name>.pfx}, or creates a 2048-bit RSA key and a self-signed certificate for
    * {@code applicationUri} (with "localhost" and 127.0.0.1 as alternative names) and stores both,
    * plus {@code own/<name>.der} with the certificate alone.

@@ -10,6 +10,7 @@ import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -56,13 +57,14 @@ import org.slf4j.LoggerFactory;
  * Good_LocalOverride} when an operator takes over), sees how often clients wrote each one, and may
  * veto client writes.
  *
- * <p>Endpoints: {@code opc.tcp://127.0.0.1:<port>/safeloop} with security None, and Basic256Sha256
- * with Sign and with SignAndEncrypt, plus {@code /safeloop/discovery}. The server always has a
- * certificate (Milo needs one even for None, e.g. to encrypt passwords). Its PKI directory has the
- * layout described in {@link OpcUaOptions}: a client certificate is trusted once a DER file of it
- * sits in {@code trusted/certs} (the directory is watched, no restart needed); refused client
- * certificates land in {@code rejected/}. Identities: anonymous (unless disabled) and the
- * configured user names with passwords.
+ * <p>Endpoints: {@code opc.tcp://127.0.0.1:<port>/safeloop} with security None, and Basic256Sha256,
+ * Aes128_Sha256_RsaOaep and Aes256_Sha256_RsaPss each with Sign and with SignAndEncrypt (or the
+ * policies {@link Builder#securityPolicies} names), plus {@code /safeloop/discovery} with None. The
+ * server always has a certificate (Milo needs one even for None, e.g. to encrypt passwords). Its
+ * PKI directory has the layout described in {@link OpcUaOptions}: a client certificate is trusted
+ * once a DER file of it sits in {@code trusted/certs} (the directory is watched, no restart
+ * needed); refused client certificates land in {@code rejected/}. Identities: anonymous (unless
+ * disabled) and the configured user names with passwords.
  *
  * <p>Thread-safe. Close it to unbind the port and release the trust-list watcher.
  */
@@ -81,6 +83,89 @@ public final class PlantOpcUaServer implements AutoCloseable {
   public static final long GOOD = 0L;
 
   private static final Logger LOG = LoggerFactory.getLogger(PlantOpcUaServer.class);
+
+  /**
+   * The MinimumSamplingInterval of every variable, in ms: values change at most once per plant scan
+   * (tens of ms) and per process step, so faster sampling only costs the server.
+   */
+  public static final double MINIMUM_SAMPLING_INTERVAL_MILLIS = 100.0;
+
+  /**
+   * What an HMI sees of a variable besides its value: a description, whether clients may write it
+   * (its AccessLevel), for an analog value its engineering unit and range (AnalogItemType with
+   * EngineeringUnits and EURange), for a state its names (MultiStateDiscreteType with EnumStrings),
+   * and whether it holds a time (DateTime). Immutable.
+   *
+   * @param description a sentence for the HMI engineer
+   * @param writable whether clients may write the value (AccessLevel CurrentWrite)
+   * @param engineeringUnit the unit of an analog value, e.g. "K"; null for a non-analog value
+   * @param euLow the low end of the analog value's range (EURange); NaN for none
+   * @param euHigh the high end of the range; NaN for none
+   * @param states the names of the values 0, 1, ... of a state; empty for none
+   * @param dateTime the node is a DateTime; numbers set or written are epoch seconds
+   */
+  public record NodeInfo(
+      String description,
+      boolean writable,
+      String engineeringUnit,
+      double euLow,
+      double euHigh,
+      List<String> states,
+      boolean dateTime) {
+
+    /** Checks the description and copies the state names. */
+    public NodeInfo {
+      Objects.requireNonNull(description, "description");
+      states = List.copyOf(states);
+      if (engineeringUnit != null && !states.isEmpty()) {
+        throw new IllegalArgumentException("a variable is analog or a state, not both");
+      }
+    }
+
+    /**
+     * A plain variable.
+     *
+     * @param description a sentence for the HMI engineer
+     * @param writable whether clients may write it
+     * @return the info
+     */
+    public static NodeInfo of(String description, boolean writable) {
+      return new NodeInfo(description, writable, null, Double.NaN, Double.NaN, List.of(), false);
+    }
+
+    /**
+     * Returns a copy that is an analog value (AnalogItemType).
+     *
+     * @param unit the engineering unit
+     * @param low the low end of its range
+     * @param high the high end of its range
+     * @return the info
+     */
+    public NodeInfo analog(String unit, double low, double high) {
+      return new NodeInfo(
+          description, writable, Objects.requireNonNull(unit, "unit"), low, high, states, dateTime);
+    }
+
+    /**
+     * Returns a copy that is a state with these names for 0, 1, ... (EnumStrings).
+     *
+     * @param names the names
+     * @return the info
+     */
+    public NodeInfo states(String... names) {
+      return new NodeInfo(
+          description, writable, engineeringUnit, euLow, euHigh, List.of(names), dateTime);
+    }
+
+    /**
+     * Returns a copy whose node holds a DateTime (numbers are epoch seconds).
+     *
+     * @return the info
+     */
+    public NodeInfo asDateTime() {
+      return new NodeInfo(description, writable, engineeringUnit, euLow, euHigh, states, true);
+    }
+  }
 
   /** Decides whether a client write to a variable is accepted. */
   @FunctionalInterface
@@ -142,6 +227,8 @@ public final class PlantOpcUaServer implements AutoCloseable {
     private String applicationUri = "urn:safeloop:virtual-plant:server";
     private boolean anonymous = true;
     private final Map<String, String> users = new LinkedHashMap<>();
+    private Set<OpcUaOptions.SecurityPolicy> policies =
+        java.util.EnumSet.allOf(OpcUaOptions.SecurityPolicy.class);
 
     private Builder(Path pkiDirectory) {
       this.pkiDirectory = Objects.requireNonNull(pkiDirectory, "pkiDirectory");
@@ -191,6 +278,23 @@ public final class PlantOpcUaServer implements AutoCloseable {
     }
 
     /**
+     * The security policies of the session endpoints (default all: None, Basic256Sha256,
+     * Aes128_Sha256_RsaOaep and Aes256_Sha256_RsaPss, each secure one with Sign and with
+     * SignAndEncrypt). The discovery endpoint {@code /safeloop/discovery} always has None, as
+     * clients need it to find the others.
+     *
+     * @param offered at least one policy
+     * @return this builder
+     */
+    public Builder securityPolicies(OpcUaOptions.SecurityPolicy... offered) {
+      if (offered == null || offered.length == 0) {
+        throw new IllegalArgumentException("securityPolicies: offer at least one policy");
+      }
+      this.policies = java.util.EnumSet.copyOf(java.util.List.of(offered));
+      return this;
+    }
+
+    /**
      * Whether anonymous sessions are accepted (default true).
      *
      * @param allowed true to accept anonymous sessions
@@ -236,6 +340,7 @@ public final class PlantOpcUaServer implements AutoCloseable {
 
   private static PlantOpcUaServer start(Builder builder, int port)
       throws IOException, InterruptedException {
+    Pki.requireBouncyCastle();
     Pki.Identity identity =
         Pki.loadOrCreate(builder.pkiDirectory, "server", builder.applicationUri);
     FileBasedTrustListManager trustList = Pki.trustList(builder.pkiDirectory);
@@ -333,21 +438,27 @@ public final class PlantOpcUaServer implements AutoCloseable {
       base.addTokenPolicy(OpcUaServerConfig.USER_TOKEN_POLICY_USERNAME);
     }
     Set<EndpointConfig> endpoints = new LinkedHashSet<>();
-    endpoints.add(
-        base.copy()
-            .setSecurityPolicy(SecurityPolicy.None)
-            .setSecurityMode(MessageSecurityMode.None)
-            .build());
-    endpoints.add(
-        base.copy()
-            .setSecurityPolicy(SecurityPolicy.Basic256Sha256)
-            .setSecurityMode(MessageSecurityMode.Sign)
-            .build());
-    endpoints.add(
-        base.copy()
-            .setSecurityPolicy(SecurityPolicy.Basic256Sha256)
-            .setSecurityMode(MessageSecurityMode.SignAndEncrypt)
-            .build());
+    for (OpcUaOptions.SecurityPolicy offered : builder.policies) {
+      if (offered == OpcUaOptions.SecurityPolicy.NONE) {
+        endpoints.add(
+            base.copy()
+                .setSecurityPolicy(SecurityPolicy.None)
+                .setSecurityMode(MessageSecurityMode.None)
+                .build());
+        continue;
+      }
+      SecurityPolicy policy =
+          switch (offered) {
+            case BASIC256SHA256 -> SecurityPolicy.Basic256Sha256;
+            case AES128_SHA256_RSAOAEP -> SecurityPolicy.Aes128_Sha256_RsaOaep;
+            case AES256_SHA256_RSAPSS -> SecurityPolicy.Aes256_Sha256_RsaPss;
+            case NONE -> throw new AssertionError();
+          };
+      for (MessageSecurityMode mode :
+          List.of(MessageSecurityMode.Sign, MessageSecurityMode.SignAndEncrypt)) {
+        endpoints.add(base.copy().setSecurityPolicy(policy).setSecurityMode(mode).build());
+      }
+    }
     endpoints.add(
         base.copy()
             .setPath(PATH + "/discovery")
@@ -438,8 +549,24 @@ public final class PlantOpcUaServer implements AutoCloseable {
    * @return the variable's address for clients
    */
   public OpcUaAddress addVariable(String identifier, DataType type, Object initialValue) {
+    return addVariable(identifier, type, initialValue, NodeInfo.of(identifier, true));
+  }
+
+  /**
+   * Adds a variable with a string node id (also its browse name) in the plant namespace, described
+   * for HMIs.
+   *
+   * @param identifier the string identifier, e.g. "TIC101.PV"
+   * @param type the variable's DataType (ignored for {@link NodeInfo#dateTime()} nodes)
+   * @param initialValue the initial value
+   * @param info description, access, unit and range, state names
+   * @return the variable's address for clients
+   */
+  public OpcUaAddress addVariable(
+      String identifier, DataType type, Object initialValue, NodeInfo info) {
     NodeId nodeId = namespace.stringNodeId(identifier);
-    namespace.add(nodeId, identifier, dataTypeId(type), toNodeValue(type, initialValue));
+    namespace.add(
+        nodeId, identifier, nodeType(type, info), nodeValue(type, info, initialValue), info);
     return OpcUaAddress.string(namespaceUri, identifier);
   }
 
@@ -455,15 +582,33 @@ public final class PlantOpcUaServer implements AutoCloseable {
   public OpcUaAddress addVariable(
       long identifier, String browseName, DataType type, Object initialValue) {
     NodeId nodeId = namespace.numericNodeId(identifier);
-    namespace.add(nodeId, browseName, dataTypeId(type), toNodeValue(type, initialValue));
+    NodeInfo info = NodeInfo.of(browseName, true);
+    namespace.add(
+        nodeId, browseName, nodeType(type, info), nodeValue(type, info, initialValue), info);
     return OpcUaAddress.numeric(namespaceUri, identifier);
+  }
+
+  private static NodeId nodeType(DataType type, NodeInfo info) {
+    return info.dateTime() ? NodeIds.DateTime : dataTypeId(type);
+  }
+
+  /** A value for a node: epoch seconds become a DateTime on DateTime nodes. */
+  private static Object nodeValue(DataType type, NodeInfo info, Object value) {
+    if (info.dateTime()) {
+      if (!(value instanceof Number seconds)) {
+        throw new IllegalArgumentException("a DateTime variable needs epoch seconds, not " + value);
+      }
+      return new DateTime(Instant.ofEpochMilli(Math.round(seconds.doubleValue() * 1000.0)));
+    }
+    return toNodeValue(type, value);
   }
 
   /**
    * The variable's current value as a plain Java value.
    *
    * @param address the variable
-   * @return Double, Float, Short, Integer, Long (UInt32), Boolean or String; null if none
+   * @return Double, Float, Short, Integer, Long (UInt32, and epoch seconds of a DateTime), Boolean
+   *     or String; null if none
    */
   public Object value(OpcUaAddress address) {
     DataValue value = variable(address).node.getValue();
@@ -492,14 +637,15 @@ public final class PlantOpcUaServer implements AutoCloseable {
   }
 
   /**
-   * Sets the variable's value and status code with the current time as source timestamp.
+   * Sets the variable's value and status code with the current time as source timestamp; reads
+   * carry the time of the read as server timestamp (the server holds the live value).
    *
    * @param address the variable
    * @param value the value
    * @param statusCode the status, e.g. 0x00960000 (Good_LocalOverride) or 0x80000000 (Bad)
    */
   public void setValue(OpcUaAddress address, Object value, long statusCode) {
-    setValue(address, value, statusCode, DateTime.now());
+    setValue(address, value, statusCode, DateTime.now(), null);
   }
 
   /**
@@ -510,18 +656,48 @@ public final class PlantOpcUaServer implements AutoCloseable {
    * @param value the value (a Float or Double variable also takes NaN, as a failed transmitter
    *     reports it)
    * @param statusCode the status code
-   * @param sourceTime the source timestamp clients see
+   * @param sourceTime the source timestamp clients see, and their server timestamp until the next
+   *     update: the server knew the value accurate then, as a PLC's cache of a measurement does (a
+   *     measurement that stops updating goes stale by both timestamps)
    */
   public void setValue(OpcUaAddress address, Object value, long statusCode, Instant sourceTime) {
-    setValue(address, value, statusCode, new DateTime(sourceTime));
+    DateTime time = new DateTime(sourceTime);
+    setValue(address, value, statusCode, time, time);
   }
 
-  private void setValue(OpcUaAddress address, Object value, long statusCode, DateTime sourceTime) {
+  /**
+   * Sets the variable's value and status code with a source timestamp and a server timestamp of
+   * their own, as a server does that sets the source timestamp only when the value changes.
+   *
+   * @param address the variable
+   * @param value the value
+   * @param statusCode the status code
+   * @param sourceTime the source timestamp clients see (e.g. the last change, long ago)
+   * @param serverTime when the server last knew the value to be accurate; null to answer every read
+   *     (and stamp every notification) with the time the server answers, as a server holding a live
+   *     value does
+   */
+  public void setValue(
+      OpcUaAddress address, Object value, long statusCode, Instant sourceTime, Instant serverTime) {
+    setValue(
+        address,
+        value,
+        statusCode,
+        new DateTime(sourceTime),
+        serverTime == null ? null : new DateTime(serverTime));
+  }
+
+  private void setValue(
+      OpcUaAddress address, Object value, long statusCode, DateTime sourceTime, DateTime pinned) {
     PlantNamespace.Variable variable = variable(address);
-    DataType type = dataType(variable.node.getDataType());
+    NodeId nodeType = variable.node.getDataType();
+    Object nodeValue =
+        NodeIds.DateTime.equals(nodeType)
+            ? nodeValue(DataType.UINT32, NodeInfo.of("", false).asDateTime(), value)
+            : toNodeValue(dataType(nodeType), value);
+    variable.serverTime = pinned;
     variable.node.setValue(
-        new DataValue(
-            new Variant(toNodeValue(type, value)), new StatusCode(statusCode), sourceTime));
+        new DataValue(new Variant(nodeValue), new StatusCode(statusCode), sourceTime));
   }
 
   /**
@@ -533,6 +709,7 @@ public final class PlantOpcUaServer implements AutoCloseable {
   public void setStatus(OpcUaAddress address, long statusCode) {
     PlantNamespace.Variable variable = variable(address);
     DataValue current = variable.node.getValue();
+    variable.serverTime = null;
     variable.node.setValue(
         new DataValue(current.value(), new StatusCode(statusCode), DateTime.now()));
   }
@@ -654,6 +831,9 @@ public final class PlantOpcUaServer implements AutoCloseable {
   }
 
   static Object plainValue(Object value) {
+    if (value instanceof DateTime time) {
+      return time.getJavaInstant().getEpochSecond();
+    }
     if (value instanceof UShort unsigned) {
       return unsigned.intValue();
     }

@@ -46,8 +46,34 @@ public final class PlantFile {
    * @param tag the tag (engineering unit and scaling included)
    * @param rangeLow low end of the instrument range (engineering units), -infinity if none
    * @param rangeHigh high end, +infinity if none
+   * @param staleAfter how long after the PLC last confirmed the value current it counts as stale
+   *     (the tag's {@code stale_after_ms}, else {@code demotion.stale_after_ms}); null when the
+   *     plant file turns the check off for this tag ({@code stale_after_ms: 0})
    */
-  public record SignalTag(String signal, Tag tag, double rangeLow, double rangeHigh) {}
+  public record SignalTag(
+      String signal, Tag tag, double rangeLow, double rangeHigh, Duration staleAfter) {
+
+    /**
+     * A signal tag that is never stale.
+     *
+     * @param signal the policy's signal name
+     * @param tag the tag
+     * @param rangeLow low end of the instrument range
+     * @param rangeHigh high end of the instrument range
+     */
+    public SignalTag(String signal, Tag tag, double rangeLow, double rangeHigh) {
+      this(signal, tag, rangeLow, rangeHigh, null);
+    }
+
+    /**
+     * The stale limit in seconds.
+     *
+     * @return {@link #staleAfter()} in seconds, +infinity when the check is off
+     */
+    public double staleAfterSeconds() {
+      return staleAfter == null ? Double.POSITIVE_INFINITY : staleAfter.toNanos() * 1e-9;
+    }
+  }
 
   /**
    * When closed loop steps back.
@@ -87,11 +113,14 @@ public final class PlantFile {
     this.doc = doc;
     this.file = file;
     PlantSpec s = doc.value();
-    this.connection = connection(s.connection(), file);
+    PlcConnectionConfig reach = connection(s.connection(), file);
     this.cyclePeriod = Duration.ofMillis(s.cyclePeriodMs());
     this.timeScale = s.timeScale();
-    this.observations = signals("observations", s.observations(), true);
-    this.actions = signals("actions", s.actions(), false);
+    PlantSpec.DemotionSpec d = s.demotion();
+    Duration staleAfter =
+        Duration.ofMillis(d.staleAfterMs() != null ? d.staleAfterMs() : 5L * s.cyclePeriodMs());
+    this.observations = signals("observations", s.observations(), true, staleAfter);
+    this.actions = signals("actions", s.actions(), false, null);
     this.currentSetpoints = tags("current_setpoints", s.currentSetpoints(), true);
     PlantSpec.ModeSpec mode = s.operatorMode();
     this.operatorMode =
@@ -107,16 +136,19 @@ public final class PlantFile {
     this.timestamp = optional("advisory.timestamp", a.timestamp());
     this.advisoryHeartbeat = optional("advisory.heartbeat", a.heartbeat());
     this.heartbeat = optional("heartbeat", s.heartbeat());
-    PlantSpec.DemotionSpec d = s.demotion();
     this.demotion =
         new Demotion(
             d.to().equals("shadow"),
             d.badInputCycles(),
-            Duration.ofMillis(d.staleAfterMs() != null ? d.staleAfterMs() : 5L * s.cyclePeriodMs()),
+            staleAfter,
             d.maxFallbackRate(),
             d.fallbackWindow());
     this.tagMap = tagMap(s);
     new TagMapChecks(doc).check(tagMap, remoteValue);
+    // Opening checks every tag on the device (where the protocol can), before the first cycle.
+    List<Tag> required = new ArrayList<>();
+    tagMap.forEach(m -> required.add(m.tag()));
+    this.connection = reach.withRequiredTags(required);
   }
 
   /** Every tag in file order, with what the bridge does with it. */
@@ -201,7 +233,10 @@ public final class PlantFile {
                 : OpcUaOptions.SecurityMode.SIGN_AND_ENCRYPT;
         o =
             OpcUaOptions.secure(
-                mode, source.getParent().resolve(c.pkiDirectory()).normalize(), c.endpointPath());
+                OpcUaOptions.SecurityPolicy.fromLabel(c.securityPolicy()),
+                mode,
+                source.getParent().resolve(c.pkiDirectory()).normalize(),
+                c.endpointPath());
       }
       if (c.username() != null) {
         String password = System.getenv(c.passwordEnv());
@@ -220,14 +255,20 @@ public final class PlantFile {
           c.port(),
           Duration.ofMillis(c.connectTimeoutMs()),
           Duration.ofMillis(c.requestTimeoutMs()),
-          options);
+          options,
+          Duration.ofMillis(c.startupTimeoutMs()),
+          List.of());
     } catch (IllegalArgumentException e) {
       throw doc.error("connection", e.getMessage());
     }
   }
 
+  /** The signals of a section; observations take their stale limit, actions have none. */
   private List<SignalTag> signals(
-      String section, Map<String, PlantSpec.TagSpec> specs, boolean readOnly) {
+      String section,
+      Map<String, PlantSpec.TagSpec> specs,
+      boolean readOnly,
+      Duration defaultStaleAfter) {
     List<SignalTag> out = new ArrayList<>();
     for (Map.Entry<String, PlantSpec.TagSpec> e : specs.entrySet()) {
       String field = section + "." + e.getKey();
@@ -235,7 +276,11 @@ public final class PlantFile {
       Tag tag = tag(field, e.getKey(), t, readOnly);
       double low = t.range() == null ? Double.NEGATIVE_INFINITY : t.range().get(0);
       double high = t.range() == null ? Double.POSITIVE_INFINITY : t.range().get(1);
-      out.add(new SignalTag(e.getKey(), tag, low, high));
+      Duration staleAfter = defaultStaleAfter;
+      if (t.staleAfterMs() != null) {
+        staleAfter = t.staleAfterMs() == 0 ? null : Duration.ofMillis(t.staleAfterMs());
+      }
+      out.add(new SignalTag(e.getKey(), tag, low, high, staleAfter));
     }
     return List.copyOf(out);
   }
@@ -256,6 +301,11 @@ public final class PlantFile {
   }
 
   private Tag tag(String field, String name, PlantSpec.TagSpec t, boolean readOnly) {
+    if (t.staleAfterMs() != null && !field.startsWith("observations.")) {
+      throw doc.error(
+          field + ".stale_after_ms",
+          "only observations are checked for staleness; remove stale_after_ms here");
+    }
     DataType type = dataType(field, t.type());
     TagAddress address = address(field, t);
     try {

@@ -102,12 +102,16 @@ public record PlantSpec(
    *     offset, e.g. {@code holding:0}) or {@code modicon} (1-based references, e.g. {@code
    *     40001}); every address must be written that way; default {@code zero-based}
    * @param endpointPath OPC UA endpoint path, default {@code /safeloop}
-   * @param securityPolicy OPC UA: {@code none} or {@code basic256sha256}, default none
+   * @param securityPolicy OPC UA: {@code none}, {@code basic256sha256}, {@code
+   *     aes128_sha256_rsaoaep} or {@code aes256_sha256_rsapss}, default none
    * @param securityMode OPC UA: {@code none}, {@code sign} or {@code sign-and-encrypt}
    * @param pkiDirectory OPC UA: folder of the client certificate and trust lists, relative to the
    *     plant file
    * @param username OPC UA user name (anonymous when absent)
    * @param passwordEnv the environment variable holding the password (never the password itself)
+   * @param startupTimeoutMs how long the first connection is retried, with back-off, while the PLC
+   *     does not answer (OPC UA; a Modbus connection retries on its own), default 30000 and at
+   *     least {@code connectTimeoutMs}
    */
   public record ConnectionSpec(
       String protocol,
@@ -122,7 +126,11 @@ public record PlantSpec(
       String securityMode,
       String pkiDirectory,
       String username,
-      String passwordEnv) {
+      String passwordEnv,
+      Integer startupTimeoutMs) {
+
+    /** Default of {@code startup_timeout_ms}: a PLC or OPC UA server that is still starting. */
+    public static final int DEFAULT_STARTUP_TIMEOUT_MS = 30_000;
 
     /** Validates and fills defaults. */
     public ConnectionSpec {
@@ -137,6 +145,14 @@ public record PlantSpec(
       requestTimeoutMs = requestTimeoutMs == null ? 500 : requestTimeoutMs;
       FieldException.require(connectTimeoutMs >= 1, "connect_timeout_ms", "must be positive");
       FieldException.require(requestTimeoutMs >= 1, "request_timeout_ms", "must be positive");
+      startupTimeoutMs =
+          startupTimeoutMs == null
+              ? Math.max(DEFAULT_STARTUP_TIMEOUT_MS, connectTimeoutMs)
+              : startupTimeoutMs;
+      FieldException.require(
+          startupTimeoutMs >= connectTimeoutMs,
+          "startup_timeout_ms",
+          "must be at least connect_timeout_ms (" + connectTimeoutMs + ")");
       unitId = unitId == null ? 1 : unitId;
       FieldException.require(unitId >= 0 && unitId <= 255, "unit_id", "must be in 0..255");
       addressing = addressing == null ? "zero-based" : addressing;
@@ -147,9 +163,12 @@ public record PlantSpec(
       endpointPath = endpointPath == null ? "/safeloop" : endpointPath;
       securityPolicy = securityPolicy == null ? "none" : securityPolicy;
       FieldException.require(
-          securityPolicy.equals("none") || securityPolicy.equals("basic256sha256"),
+          org.safeloop.plc.opcua.OpcUaOptions.SecurityPolicy.labels().contains(securityPolicy),
           "security_policy",
-          "must be none or basic256sha256, got " + securityPolicy);
+          "must be one of "
+              + org.safeloop.plc.opcua.OpcUaOptions.SecurityPolicy.labels()
+              + ", got "
+              + securityPolicy);
       securityMode =
           securityMode == null
               ? (securityPolicy.equals("none") ? "none" : "sign-and-encrypt")
@@ -187,6 +206,9 @@ public record PlantSpec(
    * @param offset (default 0)
    * @param range the instrument range in engineering units {@code [low, high]}: a reading outside
    *     it is bad quality
+   * @param staleAfterMs observations only: how old the value may be, by the time the PLC last
+   *     confirmed it current, before it is stale; 0 turns the check off for this tag (a setpoint
+   *     that stays constant for hours); default {@code demotion.stale_after_ms}
    */
   public record TagSpec(
       String address,
@@ -195,7 +217,30 @@ public record PlantSpec(
       String unit,
       Double scale,
       Double offset,
-      List<Double> range) {
+      List<Double> range,
+      Integer staleAfterMs) {
+
+    /**
+     * A tag without its own stale limit.
+     *
+     * @param address the address
+     * @param type the data type
+     * @param wordOrder Modbus word order, or null
+     * @param unit engineering unit
+     * @param scale raw to engineering scale, or null for 1
+     * @param offset raw to engineering offset, or null for 0
+     * @param range instrument range, or null
+     */
+    public TagSpec(
+        String address,
+        String type,
+        String wordOrder,
+        String unit,
+        Double scale,
+        Double offset,
+        List<Double> range) {
+      this(address, type, wordOrder, unit, scale, offset, range, null);
+    }
 
     /** Validates and fills defaults. */
     public TagSpec {
@@ -214,6 +259,10 @@ public record PlantSpec(
             "write [low, high] with low < high");
         range = List.copyOf(range);
       }
+      FieldException.require(
+          staleAfterMs == null || staleAfterMs >= 0,
+          "stale_after_ms",
+          "must be positive, or 0 to turn the stale check off for this tag");
     }
   }
 
@@ -258,8 +307,10 @@ public record PlantSpec(
    * @param to {@code advisory} (default) or {@code shadow}
    * @param badInputCycles consecutive cycles with a bad, NaN, frozen or stale input before
    *     demotion, default 3
-   * @param staleAfterMs an input older than this (by its source timestamp) is stale, default 5
-   *     cycles
+   * @param staleAfterMs an input whose value the PLC last confirmed current longer ago than this is
+   *     stale (OPC UA: by the server timestamp of the read, not the source timestamp, which many
+   *     servers set only on change), default 5 cycles; a tag's own {@code stale_after_ms} overrides
+   *     it
    * @param maxFallbackRate demote when the shield fell back on more than this fraction of the last
    *     {@code fallbackWindow} cycles, default 0.2
    * @param fallbackWindow cycles over which the fallback rate is measured, default 20

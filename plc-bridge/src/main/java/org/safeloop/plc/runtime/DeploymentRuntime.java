@@ -402,13 +402,18 @@ public final class DeploymentRuntime implements AutoCloseable {
     double[] stamps = new double[n];
     Map<String, CycleRecord.Input> inputs = new LinkedHashMap<>();
     List<String> problems = new ArrayList<>();
-    double staleSeconds = plant.demotion().staleAfter().toNanos() * 1e-9;
     for (int i = 0; i < n; i++) {
       PlantFile.SignalTag st = observationTags.get(i);
+      double staleSeconds = st.staleAfterSeconds();
       TagValue v = read.get(st.tag().name());
       double value = v == null ? Double.NaN : v.value();
       Quality q = v == null ? Quality.BAD : v.quality();
-      double stamp = v == null ? Double.NaN : seconds(v.sourceTime());
+      // Age by when the PLC last confirmed the value (not its on-change source timestamp); a tag
+      // whose stale check is off is as fresh as this cycle, for the shield too.
+      double stamp =
+          v == null
+              ? Double.NaN
+              : Double.isInfinite(staleSeconds) ? seconds(now) : seconds(v.confirmedTime());
       String problem = null;
       if (v == null) {
         problem = "missing";
@@ -534,8 +539,13 @@ public final class DeploymentRuntime implements AutoCloseable {
     // Record the decision before anything is written: a decision that cannot be recorded must not
     // act on the plant.
     Map<String, Double> planned = new LinkedHashMap<>();
+    Map<String, String> plannedText = new LinkedHashMap<>();
     for (TagWrite w : batch) {
-      planned.put(w.tag().name(), w.isText() ? Double.NaN : w.value());
+      if (w.isText()) {
+        plannedText.put(w.tag().name(), w.text());
+      } else {
+        planned.put(w.tag().name(), w.value());
+      }
     }
     Map<String, Double> proposal = new LinkedHashMap<>();
     Map<String, Double> finalAction = new LinkedHashMap<>();
@@ -574,7 +584,8 @@ public final class DeploymentRuntime implements AutoCloseable {
                     layers,
                     fallback),
                 planned,
-                (System.nanoTime() - started) / 1000));
+                (System.nanoTime() - started) / 1000,
+                plannedText));
     if (!recorded && demotion == null && modeBeforeRecord != Mode.SHADOW) {
       demotion = "audit log not writable";
     }

@@ -47,8 +47,17 @@ import org.safeloop.plc.opcua.PlantOpcUaServer;
  *   <tr><td>{@code Advisory.Heartbeat}</td>
  *       <td>holding 3, uint16</td><td>UInt16</td><td>the agent in advisory</td></tr>
  *   <tr><td>{@code Advisory.Timestamp}: epoch seconds of the recommendation</td>
- *       <td>holding 4-5, uint32</td><td>UInt32</td><td>the agent in advisory</td></tr>
+ *       <td>holding 4-5, uint32</td><td>DateTime (epoch seconds in plant files)</td>
+ *       <td>the agent in advisory</td></tr>
+ *   <tr><td>{@code Diagnostics.WatchdogSheds}, {@code Diagnostics.RefusedWrites}: counters</td>
+ *       <td>none</td><td>UInt32</td><td>the plant (read-only)</td></tr>
  * </table>
+ *
+ * <p>On OPC UA every node has a Description; process values and setpoints are AnalogItemType with
+ * EngineeringUnits and EURange, {@code Loop.Mode} is a MultiStateDiscreteType with EnumStrings (its
+ * DataType stays Int32, which plant files name), and AccessLevel is read-write exactly for the tags
+ * clients may write ({@link #opcUaNode}). On Modbus, registers outside the layout answer exception
+ * 2 (illegal data address).
  *
  * <p>For the constrained CSTR (observations Ca, T, Ca_setpoint; action Tc): {@code Ca.PV} input
  * 0-1, {@code T.PV} input 2-3, {@code Ca_setpoint.PV} input 4-5, {@code Tc.RemoteSP} holding
@@ -416,6 +425,81 @@ public final class PlantLayout {
    */
   public SignalSpace actions() {
     return actions;
+  }
+
+  /**
+   * How the OPC UA server describes a tag to an HMI: a description, the access clients have, for
+   * setpoints and process values an AnalogItemType with the signal's unit and range (an
+   * observation's physical bounds, an action's hard limits), the operator mode's state names, and
+   * the advisory timestamp as a DateTime.
+   *
+   * @param tag a tag of this layout
+   * @return the node's description
+   */
+  public PlantOpcUaServer.NodeInfo opcUaNode(PlantTag tag) {
+    SignalSpec signal =
+        switch (tag.role()) {
+          case OBSERVATION -> observations.get(observations.indexOf(tag.signal()));
+          case REMOTE_SETPOINT, SETPOINT_IN_FORCE, LOCAL_SETPOINT, RECOMMENDED_SETPOINT ->
+              actions.get(actions.indexOf(tag.signal()));
+          default -> null;
+        };
+    String unit = signal == null ? "" : " in " + signal.unit();
+    String limits =
+        signal == null
+            ? ""
+            : String.format(
+                java.util.Locale.ROOT, " [%s, %s] %s", signal.min(), signal.max(), signal.unit());
+    String description =
+        switch (tag.role()) {
+          case OBSERVATION ->
+              tag.signal()
+                  + unit
+                  + ": the measurement (or scheduled setpoint) the agent observes; written by the"
+                  + " plant only";
+          case REMOTE_SETPOINT ->
+              "Remote setpoint of "
+                  + tag.signal()
+                  + unit
+                  + ", written by the agent in closed loop; in force while Loop.Mode is 1"
+                  + " (remote/auto); a value outside the hard limits"
+                  + limits
+                  + " is refused";
+          case SETPOINT_IN_FORCE ->
+              "Setpoint of "
+                  + tag.signal()
+                  + " the process receives"
+                  + unit
+                  + ": the remote setpoint in remote/auto, the local one in local/manual (status"
+                  + " Good_LocalOverride); written by the plant only";
+          case LOCAL_SETPOINT ->
+              "Operator's local setpoint of "
+                  + tag.signal()
+                  + unit
+                  + "; writing it switches the loop to local/manual with this setpoint; limits"
+                  + limits;
+          case RECOMMENDED_SETPOINT ->
+              "Setpoint of " + tag.signal() + unit + " the agent recommends in advisory mode";
+          case OPERATOR_MODE ->
+              "Loop mode: 1 remote/auto (the agent's remote setpoints are in force), 0"
+                  + " local/manual; the watchdog sets 0 when the agent heartbeat stops";
+          case AGENT_HEARTBEAT ->
+              "Agent heartbeat counter (0..65535), written every cycle in advisory and closed loop;"
+                  + " in remote/auto the watchdog sheds to local/manual when it stops changing";
+          case ADVISORY_REASON ->
+              "The shield's verdict on the recommendation and its reasons, as text";
+          case ADVISORY_HEARTBEAT -> "Advisory heartbeat counter (0..65535) of the agent";
+          case ADVISORY_TIMESTAMP -> "Time of the agent's latest recommendation";
+        };
+    PlantOpcUaServer.NodeInfo info = PlantOpcUaServer.NodeInfo.of(description, tag.writable());
+    if (signal != null) {
+      info = info.analog(signal.unit(), signal.min(), signal.max());
+    } else if (tag.role() == Role.OPERATOR_MODE) {
+      info = info.states("Local/manual", "Remote/auto");
+    } else if (tag.role() == Role.ADVISORY_TIMESTAMP) {
+      info = info.asDateTime();
+    }
+    return info;
   }
 
   private static void requireSignal(SignalSpace space, String name, String kind) {

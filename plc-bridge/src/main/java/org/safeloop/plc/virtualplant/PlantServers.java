@@ -33,15 +33,30 @@ final class PlantServers {
 
   private static final int TABLE_SIZE = 1000;
 
+  /** OPC UA id of the diagnostic counter of watchdog sheds. */
+  static final String WATCHDOG_SHEDS = "Diagnostics.WatchdogSheds";
+
+  /** OPC UA id of the diagnostic counter of refused client writes. */
+  static final String REFUSED_WRITES = "Diagnostics.RefusedWrites";
+
   private final Set<Protocol> protocols;
+  private final PlantLayout layout;
   private final Path pkiDirectory;
+  private long shedsShown = -1;
+  private long refusedShown = -1;
   private int modbusPort;
   private int opcUaPort;
   private PlantModbusSlave slave;
   private PlantOpcUaServer server;
 
-  PlantServers(Set<Protocol> protocols, Path pkiDirectory, int modbusPort, int opcUaPort) {
+  PlantServers(
+      Set<Protocol> protocols,
+      PlantLayout layout,
+      Path pkiDirectory,
+      int modbusPort,
+      int opcUaPort) {
     this.protocols = protocols;
+    this.layout = layout;
     this.pkiDirectory = pkiDirectory;
     this.modbusPort = modbusPort;
     this.opcUaPort = opcUaPort;
@@ -54,6 +69,13 @@ final class PlantServers {
       if (protocols.contains(Protocol.MODBUS)) {
         slave = PlantModbusSlave.start(modbusPort, VirtualPlant.MODBUS_UNIT_ID, TABLE_SIZE);
         modbusPort = slave.port();
+        // Only the layout's registers exist: anything else answers exception 2.
+        for (TagState s : states) {
+          slave.map(
+              s.tag.modbusAddress().table(),
+              s.tag.modbusAddress().offset(),
+              s.tag.modbusAddress().table().isBitTable() ? 1 : s.tag.modbusType().registerCount());
+        }
       }
       if (protocols.contains(Protocol.OPCUA)) {
         server =
@@ -69,9 +91,27 @@ final class PlantServers {
                 case STRING -> "";
                 default -> 0;
               };
-          server.addVariable(s.tag.name(), s.tag.opcUaType(), initial);
+          server.addVariable(s.tag.name(), s.tag.opcUaType(), initial, layout.opcUaNode(s.tag));
           server.onWrite(s.tag.opcUaAddress(), value -> writes.onWrite(s, value));
         }
+        server.addVariable(
+            WATCHDOG_SHEDS,
+            DataType.UINT32,
+            0,
+            PlantOpcUaServer.NodeInfo.of(
+                "How often the watchdog shed the loop to local/manual because the agent"
+                    + " heartbeat stopped changing",
+                false));
+        server.addVariable(
+            REFUSED_WRITES,
+            DataType.UINT32,
+            0,
+            PlantOpcUaServer.NodeInfo.of(
+                "Client writes the plant refused (outside the limits, not a number, wrong type,"
+                    + " or to a read-only tag), both protocols",
+                false));
+        shedsShown = -1;
+        refusedShown = -1;
       }
     } catch (IOException | InterruptedException | RuntimeException e) {
       stop(states);
@@ -85,6 +125,32 @@ final class PlantServers {
       } else {
         showReadOnly(s);
       }
+    }
+  }
+
+  /** Shows the diagnostic counters on OPC UA when they changed. */
+  void showDiagnostics(long watchdogSheds, long refusedWrites) {
+    if (server == null) {
+      return;
+    }
+    java.time.Instant now = java.time.Instant.now();
+    if (watchdogSheds != shedsShown) {
+      server.setValue(
+          org.safeloop.plc.opcua.OpcUaAddress.string(server.namespaceUri(), WATCHDOG_SHEDS),
+          watchdogSheds,
+          PlantOpcUaServer.GOOD,
+          now,
+          null);
+      shedsShown = watchdogSheds;
+    }
+    if (refusedWrites != refusedShown) {
+      server.setValue(
+          org.safeloop.plc.opcua.OpcUaAddress.string(server.namespaceUri(), REFUSED_WRITES),
+          refusedWrites,
+          PlantOpcUaServer.GOOD,
+          now,
+          null);
+      refusedShown = refusedWrites;
     }
   }
 

@@ -186,7 +186,7 @@ public final class VirtualPlant implements AutoCloseable {
     this.ownsPkiDirectory = ownsPki;
     this.clock = b.clock;
     this.plantName = b.plantName != null ? b.plantName : defaultPlantName(scenario);
-    this.servers = new PlantServers(protocols, pki, b.modbusPort, b.opcUaPort);
+    this.servers = new PlantServers(protocols, layout, pki, b.modbusPort, b.opcUaPort);
     this.environment = scenario.createEnvironment(realism, null);
 
     Instant now = clock.instant();
@@ -457,6 +457,7 @@ public final class VirtualPlant implements AutoCloseable {
       try {
         synchronized (plant) {
           plant.servers.start(plant.states.values(), plant::onOpcUaWrite);
+          plant.showDiagnostics();
           // An agent cannot beat before the servers are up (the OPC UA server takes seconds).
           plant.lastHeartbeatChange = plant.clock.instant();
         }
@@ -638,6 +639,15 @@ public final class VirtualPlant implements AutoCloseable {
       switchMode(false, now);
     }
     servers.reconcileOpcUa(states.values());
+    showDiagnostics();
+  }
+
+  private void showDiagnostics() {
+    long refused = 0;
+    for (TagState s : states.values()) {
+      refused += s.rejected.get();
+    }
+    servers.showDiagnostics(sheds.get(), refused);
   }
 
   /**
@@ -845,6 +855,7 @@ public final class VirtualPlant implements AutoCloseable {
     requireOpen();
     servers.stop(states.values());
     servers.start(states.values(), this::onOpcUaWrite);
+    showDiagnostics();
     LOG.info("virtual plant {}: servers restarted", plantName);
   }
 
@@ -1115,7 +1126,8 @@ public final class VirtualPlant implements AutoCloseable {
   }
 
   /**
-   * How often the watchdog shed the loop to local.
+   * How often the watchdog shed the loop to local; also the OPC UA node {@code
+   * Diagnostics.WatchdogSheds}.
    *
    * @return the shed count
    */
@@ -1125,7 +1137,8 @@ public final class VirtualPlant implements AutoCloseable {
 
   /**
    * Client writes received for a tag from both servers, accepted or refused (Modbus counts each
-   * write of the tag's first register; writes to read-only OPC UA nodes count too).
+   * write of the tag's first register). Writes to read-only OPC UA nodes never reach the plant: the
+   * server refuses them by their access level (Bad_UserAccessDenied).
    *
    * @param tagName a layout tag name
    * @return the count, kept across server restarts
@@ -1151,8 +1164,8 @@ public final class VirtualPlant implements AutoCloseable {
   }
 
   /**
-   * Client writes the plant refused for a tag: out of range or not a number, wrong type, or to a
-   * read-only node.
+   * Client writes the plant refused for a tag: out of range or not a number, or of the wrong type.
+   * Their sum over all tags is the OPC UA node {@code Diagnostics.RefusedWrites}.
    *
    * @param tagName a layout tag name
    * @return the count, both protocols

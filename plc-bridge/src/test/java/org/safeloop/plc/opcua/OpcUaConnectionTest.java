@@ -310,12 +310,12 @@ class OpcUaConnectionTest {
 
   @Test
   void aNodeTypeTheBridgeCannotWriteAndAnUnknownNodeAreRefusals() throws Exception {
-    // ServerStatus.CurrentTime is a DateTime: the bridge has no number for it.
+    // ServerStatus.State is a ServerState enumeration: the bridge does not write enumerations.
     Tag clock =
         Tag.of(
-            "CurrentTime",
+            "State",
             "",
-            OpcUaAddress.numeric("http://opcfoundation.org/UA/", 2258),
+            OpcUaAddress.numeric("http://opcfoundation.org/UA/", 2259),
             DataType.FLOAT64);
     PlcException type =
         assertThrows(PlcException.class, () -> connection.write(List.of(TagWrite.of(clock, 1))));

@@ -285,7 +285,9 @@ class VirtualPlantTest {
             false);
     PlcException refused =
         assertThrows(PlcException.class, () -> write(opcUa, writableByMistake, 330.0));
-    assertEquals(VirtualPlant.BAD_NOT_WRITABLE, refused.code() & 0xFFFF_0000L);
+    // The node is read-only (AccessLevel CurrentRead): the server refuses before the plant sees it.
+    assertEquals(0x801F_0000L, refused.code() & 0xFFFF_0000L, "Bad_UserAccessDenied");
+    assertTrue(refused.refused(), refused.toString());
     step(1);
 
     assertEquals(2, plant.writeCount(heartbeat.name(), Protocol.MODBUS));
@@ -293,8 +295,8 @@ class VirtualPlantTest {
     assertEquals(5, plant.writeCount(heartbeat.name()));
     assertEquals(5.0, plant.value(heartbeat.name()));
     assertEquals(5.0, read(modbus, heartbeat, Protocol.MODBUS), "mirrored to Modbus");
-    assertEquals(1, plant.writeCount(temperature.name()));
-    assertEquals(1, plant.rejectedWrites(temperature.name()));
+    assertEquals(0, plant.writeCount(temperature.name()));
+    assertEquals(0, plant.rejectedWrites(temperature.name()));
     assertEquals(0, plant.writeCount(layout.remoteSetpoint("Tc").name()));
   }
 
