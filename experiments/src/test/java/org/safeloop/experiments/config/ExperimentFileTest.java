@@ -135,7 +135,31 @@ class ExperimentFileTest {
         new Mistake(
             "zero evaluation episodes", "episodes: 2", "episodes: 0", "evaluation.episodes", 9),
         new Mistake(
-            "shield for another model", "seeds: [3]", "shield: cstr-constrained", "shield", 10));
+            "shield for another model", "seeds: [3]", "shield: cstr-constrained", "shield", 10),
+        new Mistake(
+            "residual on an unknown base",
+            "steps: 1024",
+            "steps: 1024\n  residual:\n    base: mpc\n    bound: {u: 0.5}",
+            "training.residual.base",
+            9),
+        new Mistake(
+            "residual bound of an action the scenario lacks",
+            "steps: 1024",
+            "steps: 1024\n  residual:\n    base: pid\n    bound: {u: 0.5, v: 1.0}",
+            "training.residual.bound.v",
+            10),
+        new Mistake(
+            "residual bound wider than the action",
+            "steps: 1024",
+            "steps: 1024\n  residual:\n    base: pid\n    bound: {u: 50.0}",
+            "training.residual.bound.u",
+            10),
+        new Mistake(
+            "negative residual bound",
+            "steps: 1024",
+            "steps: 1024\n  residual:\n    base: pid\n    bound: {u: -0.5}",
+            "training.residual.bound.u",
+            10));
   }
 
   @ParameterizedTest

@@ -108,6 +108,32 @@ class TrainerTest {
         "the resolved config keeps the shaping");
   }
 
+  @Test
+  void aResidualRunRecordsItsBaseAndBoundAndIsDeterministic() throws IOException {
+    String residual =
+        PPO.replace(
+            "training: {steps: 1024, checkpoint_every: 512}",
+            "training: {steps: 1024, checkpoint_every: 512,"
+                + " residual: {base: pid, bound: {u: 0.25}}}");
+    Path run = dir.resolve("residual");
+    Path again = dir.resolve("residual-again");
+    Trainer.Result r =
+        Trainer.run(Experiment.parse(residual, "r.yaml"), 5, run, false, new AtomicBoolean());
+    Trainer.run(Experiment.parse(residual, "r.yaml"), 5, again, false, new AtomicBoolean());
+
+    assertEquals("completed", r.info().status());
+    PolicyBundle bundle = PolicyBundles.load(run.resolve(RunDirectory.POLICY));
+    assertEquals("pid", bundle.residualBase());
+    assertEquals(0.25, bundle.residualBound()[0], 0.0);
+    Experiment e = Experiment.parse(residual, "r.yaml");
+    assertEquals(e.scenario().actionSpace().signals(), bundle.actions(), "the actuators' space");
+    assertEquals(-0.25, bundle.networkActions().get(0).min(), 0.0);
+    assertEquals(episodeReturns(run), episodeReturns(again), "same config and seed, same metrics");
+    assertTrue(
+        Files.readString(run.resolve(RunDirectory.CONFIG)).contains("residual:"),
+        "the resolved config keeps the residual");
+  }
+
   private static List<String> episodeReturns(Path run) throws IOException {
     return Files.readAllLines(run.resolve(RunDirectory.METRICS)).stream()
         .filter(l -> l.startsWith("episode,"))
