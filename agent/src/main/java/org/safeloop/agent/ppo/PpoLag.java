@@ -1,5 +1,7 @@
 package org.safeloop.agent.ppo;
 
+import static org.safeloop.agent.nn.DjlRuntime.constant;
+
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -31,8 +33,9 @@ import org.safeloop.policy.PolicyBundle;
  * <p>The agent acts on the environment's normalised view (actions in [-1, 1]) with running
  * observation normalisation. Every random draw comes from the seed (network initialisation,
  * exploration noise, minibatch order, episode seeds), so one seed gives one run. Each step's arrays
- * live in a sub-manager closed at the end of the step. Not thread-safe; one per thread, and only
- * one trains at a time in a process (DJL allows one gradient collector).
+ * live in a sub-manager closed at the end of the step, and the constants the loss's gradient passes
+ * through are arrays of it ({@link org.safeloop.agent.nn.DjlRuntime#constant}). Not thread-safe;
+ * one per thread, and only one trains at a time in a process (DJL allows one gradient collector).
  */
 public final class PpoLag extends DjlAgent {
   private static final double LOG_2PI = Math.log(2 * Math.PI);
@@ -246,7 +249,11 @@ public final class PpoLag extends DjlAgent {
             NDArray mean = actor.forward(x, true);
             NDArray z = a.sub(mean).div(logStd.exp());
             NDArray logp =
-                z.square().mul(-0.5f).sub(logStd).sub((float) (0.5 * LOG_2PI)).sum(new int[] {-1});
+                z.square()
+                    .mul(constant(s, -0.5f))
+                    .sub(logStd)
+                    .sub((float) (0.5 * LOG_2PI))
+                    .sum(new int[] {-1});
             NDArray logRatio = logp.sub(oldLp);
             NDArray ratio = logRatio.exp();
             NDArray surrogate =
@@ -258,14 +265,14 @@ public final class PpoLag extends DjlAgent {
                             .mul(advantage));
             NDArray pgLoss = surrogate.mean().neg();
             NDArray v = critic.forward(x, true).reshape(n);
-            NDArray vLoss = v.sub(returns).square().mean().mul(0.5f);
+            NDArray vLoss = v.sub(returns).square().mean().mul(constant(s, 0.5f));
             NDArray vc = costCritic.forward(x, true).reshape(n);
-            NDArray vcLoss = vc.sub(costReturns).square().mean().mul(0.5f);
+            NDArray vcLoss = vc.sub(costReturns).square().mean().mul(constant(s, 0.5f));
             NDArray entropy = logStd.add((float) (0.5 * (1 + LOG_2PI))).sum();
             NDArray loss =
                 pgLoss
-                    .sub(entropy.mul((float) config.entCoef()))
-                    .add(vLoss.add(vcLoss).mul((float) config.vfCoef()));
+                    .sub(entropy.mul(constant(s, (float) config.entCoef())))
+                    .add(vLoss.add(vcLoss).mul(constant(s, (float) config.vfCoef())));
             collector.backward(loss);
             policyLoss += pgLoss.getFloat();
             valueLoss += vLoss.getFloat();

@@ -1,5 +1,7 @@
 package org.safeloop.agent.sac;
 
+import static org.safeloop.agent.nn.DjlRuntime.constant;
+
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -44,8 +46,10 @@ import org.safeloop.policy.PolicyBundle;
  * before normalisation and each batch is normalised with the current statistics. Every random draw
  * comes from the seed (network initialisation, warm-up actions, exploration and reparameterisation
  * noise, replay sampling, episode seeds), so one seed gives one run. Each update's arrays live in a
- * sub-manager closed at its end. Not thread-safe; one per thread, and only one trains at a time in
- * a process (DJL allows one gradient collector).
+ * sub-manager closed at its end, and the constants its gradients pass through are arrays of that
+ * sub-manager ({@link DjlRuntime#constant}: a plain {@code mul(float)} lets the backward pass read
+ * freed memory). Not thread-safe; one per thread, and only one trains at a time in a process (DJL
+ * allows one gradient collector).
  */
 public final class SacLag extends DjlAgent {
   private static final float HALF_LOG_2PI = (float) (0.5 * Math.log(2 * Math.PI));
@@ -236,18 +240,19 @@ public final class SacLag extends DjlAgent {
   /**
    * Draws {@code a = tanh(u)}, {@code u = mu + sigma eps}, for a batch and returns {@code log pi(a)
    * = log N(u; mu, sigma) - sum log(1 - tanh(u)^2)}, the correction in its stable form {@code 2
-   * (log 2 - u - softplus(-2u))} (the paper's appendix C).
+   * (log 2 - u - softplus(-2u))} (the paper's appendix C). Constants are arrays of {@code s}.
    */
-  private Squashed squashedSample(NDArray x, NDArray eps, boolean training) {
+  private Squashed squashedSample(NDManager s, NDArray x, NDArray eps, boolean training) {
     NDList parts = actor.forward(x, training).split(2, 1);
     NDArray mean = parts.get(0);
     float min = (float) config.logStdMin();
     float max = (float) config.logStdMax();
-    NDArray logStd = parts.get(1).tanh().add(1f).mul(0.5f * (max - min)).add(min);
+    NDArray logStd = parts.get(1).tanh().add(1f).mul(constant(s, 0.5f * (max - min))).add(min);
     NDArray u = mean.add(logStd.exp().mul(eps));
     // (u - mu) / sigma is eps itself.
-    NDArray gaussian = eps.square().mul(-0.5f).sub(logStd).sub(HALF_LOG_2PI);
-    NDArray logJacobian = Activation.softPlus(u.mul(-2f)).add(u).neg().add(LOG_2).mul(2f);
+    NDArray gaussian = eps.square().mul(constant(s, -0.5f)).sub(logStd).sub(HALF_LOG_2PI);
+    NDArray logJacobian =
+        Activation.softPlus(u.mul(constant(s, -2f))).add(u).neg().add(LOG_2).mul(constant(s, 2f));
     NDArray logProbability = gaussian.sub(logJacobian).sum(new int[] {1});
     return new Squashed(u.tanh(), logProbability);
   }
@@ -283,7 +288,7 @@ public final class SacLag extends DjlAgent {
       NDArray epsNow = s.create(eps, new Shape(n, actions)).duplicate();
 
       // Soft Bellman targets, outside any gradient collector (autograd is off on this thread).
-      Squashed next = squashedSample(x2, epsNext, false);
+      Squashed next = squashedSample(s, x2, epsNext, false);
       NDArray minQfNextTarget =
           q(qf1Target, x2, next.action(), false)
               .minimum(q(qf2Target, x2, next.action(), false))
@@ -315,11 +320,11 @@ public final class SacLag extends DjlAgent {
       double actorLoss;
       double meanLogProbability;
       try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-        Squashed pi = squashedSample(x, epsNow, true);
+        Squashed pi = squashedSample(s, x, epsNow, true);
         NDArray minQfPi = q(qf1, x, pi.action(), true).minimum(q(qf2, x, pi.action(), true));
-        NDArray objective = pi.logProbability().mul(alpha).sub(minQfPi);
+        NDArray objective = pi.logProbability().mul(constant(s, alpha)).sub(minQfPi);
         if (config.lagrangian()) {
-          objective = objective.add(q(qfCost, x, pi.action(), true).mul(lambda));
+          objective = objective.add(q(qfCost, x, pi.action(), true).mul(constant(s, lambda)));
         }
         NDArray loss = objective.mean();
         collector.backward(loss);
@@ -337,8 +342,8 @@ public final class SacLag extends DjlAgent {
       // Temperature: alpha rises while the entropy is below the target, falls while above.
       if (config.autotune()) {
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-          NDArray alphaLoss =
-              logAlpha.exp().mul((float) -(meanLogProbability + targetEntropy)).sum();
+          float entropyGap = (float) -(meanLogProbability + targetEntropy);
+          NDArray alphaLoss = logAlpha.exp().mul(constant(s, entropyGap)).sum();
           collector.backward(alphaLoss);
         }
         alphaOptimisation.step(s);
