@@ -28,7 +28,6 @@ import org.safeloop.env.SignalSpec;
 import org.safeloop.env.config.ConfigException;
 import org.safeloop.env.config.YamlConfig;
 import org.safeloop.env.control.ResidualEnvironment;
-import org.safeloop.env.scenario.ConstraintBackoff;
 import org.safeloop.env.scenario.PotentialShaping;
 import org.safeloop.env.scenario.Scenario;
 import org.safeloop.env.scenario.Scenarios;
@@ -345,11 +344,6 @@ public final class Experiment {
    * scenario's own reward.
    */
   public ProcessEnvironment agentView(ProcessEnvironment environment) {
-    if (spec.training().constraintBackoff() > 0) {
-      // The agent's costs count from tightened bounds; the monitor inside reports the scenario's.
-      environment =
-          new ConstraintBackoff(environment, scenario, spec.training().constraintBackoff());
-    }
     if (spec.training().residual() != null) {
       // The agent's action is the correction; the base controller's move is added inside.
       environment =

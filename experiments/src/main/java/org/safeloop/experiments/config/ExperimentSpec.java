@@ -213,17 +213,13 @@ public record ExperimentSpec(
    * @param shaping potential-based reward shaping of the agent's training reward; absent for none
    * @param residual the agent learns a bounded correction on top of a base controller; absent for a
    *     policy that sets the actions on its own
-   * @param constraintBackoff the agent's constraint costs count from each bound tightened by this
-   *     much, in the constrained variable's unit ({@code ConstraintBackoff} in environments); at
-   *     least 0, default 0 (the scenario's bounds)
    */
   public record TrainingSpec(
       Long steps,
       Boolean realism,
       Long checkpointEvery,
       ShapingSpec shaping,
-      ResidualSpec residual,
-      Double constraintBackoff) {
+      ResidualSpec residual) {
 
     /** Validates and fills defaults. */
     public TrainingSpec {
@@ -240,21 +236,11 @@ public record ExperimentSpec(
       }
       FieldException.require(
           checkpointEvery >= 1, "checkpoint_every", "must be at least 1, got " + checkpointEvery);
-      constraintBackoff = constraintBackoff == null ? 0.0 : constraintBackoff;
-      FieldException.require(
-          constraintBackoff >= 0 && Double.isFinite(constraintBackoff),
-          "constraint_backoff",
-          "must be 0 or more, in the constrained variables' units, got " + constraintBackoff);
     }
 
     TrainingSpec withSteps(long newSteps) {
       return new TrainingSpec(
-          newSteps,
-          realism,
-          Math.min(checkpointEvery, newSteps),
-          shaping,
-          residual,
-          constraintBackoff);
+          newSteps, realism, Math.min(checkpointEvery, newSteps), shaping, residual);
     }
   }
 
