@@ -25,6 +25,8 @@ import org.safeloop.agent.nn.Mlp;
  * @param costLimit episode cost the multiplier keeps the policy under, 0
  * @param multiplierRate step size of the multiplier's dual ascent, 0.05
  * @param multiplierInitial starting multiplier, 0
+ * @param learnFromApplied learn from the action the plant received (after a shield's repair, an
+ *     actuator's clip) instead of the one sampled, false (see {@code PpoLag})
  */
 public record PpoConfig(
     int stepsPerUpdate,
@@ -43,7 +45,8 @@ public record PpoConfig(
     boolean lagrangian,
     double costLimit,
     double multiplierRate,
-    double multiplierInitial) {
+    double multiplierInitial,
+    boolean learnFromApplied) {
 
   /** Largest rollout, in environment steps (the published default is 2048). */
   public static final int MAX_STEPS_PER_UPDATE = 1_000_000;
@@ -99,7 +102,8 @@ public record PpoConfig(
         false,
         0.0,
         0.05,
-        0.0);
+        0.0,
+        false);
   }
 
   @Override
@@ -126,7 +130,8 @@ public record PpoConfig(
         lagrangian,
         costLimit,
         multiplierRate,
-        multiplierInitial);
+        multiplierInitial,
+        learnFromApplied);
   }
 
   /** Returns a copy with another learning rate and discount. */
@@ -148,7 +153,8 @@ public record PpoConfig(
         lagrangian,
         costLimit,
         multiplierRate,
-        multiplierInitial);
+        multiplierInitial,
+        learnFromApplied);
   }
 
   /** Returns a copy with the Lagrangian on, for the given episode cost limit. */
@@ -170,6 +176,30 @@ public record PpoConfig(
         true,
         limit,
         rate,
-        multiplierInitial);
+        multiplierInitial,
+        learnFromApplied);
+  }
+
+  /** Returns a copy that learns from the applied action ({@code learn_from_applied}). */
+  public PpoConfig withLearnFromApplied(boolean fromApplied) {
+    return new PpoConfig(
+        stepsPerUpdate,
+        epochs,
+        minibatchSize,
+        learningRate,
+        gamma,
+        gaeLambda,
+        clipCoef,
+        entCoef,
+        vfCoef,
+        maxGradNorm,
+        hidden,
+        initialLogStd,
+        observationClip,
+        lagrangian,
+        costLimit,
+        multiplierRate,
+        multiplierInitial,
+        fromApplied);
   }
 }

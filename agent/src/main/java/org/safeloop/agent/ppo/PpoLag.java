@@ -30,6 +30,12 @@ import org.safeloop.policy.PolicyBundle;
  * lambda A_c) / (1 + lambda)}, the value and cost-value losses and the entropy bonus, clipping the
  * global gradient norm. With the Lagrangian off it is plain PPO.
  *
+ * <p>Which action a transition holds: the one sampled (the default, the textbook algorithm) or,
+ * with {@code learn_from_applied}, the one the plant received after a shield's repair or an
+ * actuator's clip ({@link ProcessEnvironment#lastAppliedAction}), with its log density under the
+ * sampling Gaussian. The first learns what it asked for and pays the shield's penalty; the second
+ * learns what was done, which pulls the mean inside what the shield accepts.
+ *
  * <p>The agent acts on the environment's normalised view (actions in [-1, 1]) with running
  * observation normalisation. Every random draw comes from the seed (network initialisation,
  * exploration noise, minibatch order, episode seeds), so one seed gives one run. Each step's arrays
@@ -160,6 +166,18 @@ public final class PpoLag extends DjlAgent {
         // A time limit is not a failure: bootstrap from the value of the state reached.
         reward += config.gamma() * valueOf(r.observation(), critic);
         cost += config.gamma() * valueOf(r.observation(), costCritic);
+      }
+      if (config.learnFromApplied()) {
+        // Learn from what the plant received: the shield's repair of the sample (or the actuator's
+        // clip), scored under the same Gaussian. The surrogate then moves the mean toward moves
+        // the shield accepts, at the price of learning from actions the policy did not sample.
+        double[] applied = env.lastAppliedAction();
+        logp = 0;
+        for (int a = 0; a < actions; a++) {
+          action[a] = Math.max(-1.0, Math.min(1.0, applied[a]));
+          double z = (action[a] - mean[a]) / std[a];
+          logp += -0.5 * z * z - Math.log(std[a]) - 0.5 * LOG_2PI;
+        }
       }
       b.add(x, action, logp, reward, cost, done, value, costValue);
       observation = r.observation();

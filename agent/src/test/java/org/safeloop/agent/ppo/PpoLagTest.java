@@ -82,6 +82,66 @@ class PpoLagTest {
     }
   }
 
+  /** The target task behind a cap at 0.3 (a shield's repair, without a penalty). */
+  static final class Capped extends org.safeloop.env.ForwardingEnvironment {
+    Capped() {
+      super(new TargetEnvironment());
+    }
+
+    @Override
+    public org.safeloop.env.StepResult step(double[] action) {
+      return super.step(new double[] {Math.min(0.3, action[0])});
+    }
+  }
+
+  /** Mean amount by which the deterministic policy asks for more than the cap lets through. */
+  static double excessOverCap(PpoLag agent) {
+    double sum = 0;
+    int n = 0;
+    for (int i = 0; i <= 80; i++) {
+      double target = -0.8 + 1.6 * i / 80.0;
+      sum +=
+          Math.max(
+              0.0, agent.deterministicAction(Observation.good(new double[] {target}))[0] - 0.3);
+      n++;
+    }
+    return sum / n;
+  }
+
+  @Test
+  void learningFromTheAppliedActionKeepsProposalsInsideWhatTheRepairLetsThrough() {
+    // Above the cap every proposal earns the same reward: learning from the sample gives no
+    // reason to stop asking for the target, learning from the applied action pulls the mean to
+    // the cap.
+    double fromSample;
+    double fromApplied;
+    try (PpoLag agent = new PpoLag(new Capped(), fast(), 4)) {
+      agent.train(10_240, m -> {});
+      fromSample = excessOverCap(agent);
+    }
+    try (PpoLag agent = new PpoLag(new Capped(), fast().withLearnFromApplied(true), 4)) {
+      agent.train(10_240, m -> {});
+      fromApplied = excessOverCap(agent);
+    }
+    assertTrue(
+        fromApplied < 0.5 * fromSample,
+        "excess over the cap: from the sample " + fromSample + ", from the applied " + fromApplied);
+  }
+
+  @Test
+  void learningFromTheAppliedActionIsDeterministic() {
+    PpoConfig config = PpoConfig.defaults().withBatch(256, 4, 64).withLearnFromApplied(true);
+    List<UpdateMetrics> a;
+    List<UpdateMetrics> b;
+    try (PpoLag agent = new PpoLag(new Capped(), config, 42)) {
+      a = agent.train(768, m -> {});
+    }
+    try (PpoLag agent = new PpoLag(new Capped(), config, 42)) {
+      b = agent.train(768, m -> {});
+    }
+    assertEquals(a, b);
+  }
+
   @Test
   void thePureJavaPolicyAgreesWithDjlWithin1e5() {
     ProcessEnvironment env = new TargetEnvironment();

@@ -22,6 +22,7 @@ public final class ResidualEnvironment extends ForwardingEnvironment {
   private final double[] bound;
   private final SignalSpace correctionSpace;
   private Observation last;
+  private double[] lastBaseMove;
 
   /**
    * Wraps {@code inner}.
@@ -47,7 +48,24 @@ public final class ResidualEnvironment extends ForwardingEnvironment {
   public Observation reset(long seed) {
     base.reset();
     last = super.reset(seed);
+    lastBaseMove = null;
     return last;
+  }
+
+  /**
+   * Returns the correction the plant received: the applied action minus the base's move (zero
+   * before the first step), in the correction space.
+   */
+  @Override
+  public double[] lastAppliedAction() {
+    double[] applied = super.lastAppliedAction();
+    double[] out = new double[applied.length];
+    if (lastBaseMove != null) {
+      for (int i = 0; i < out.length; i++) {
+        out[i] = applied[i] - lastBaseMove[i];
+      }
+    }
+    return out;
   }
 
   @Override
@@ -55,7 +73,8 @@ public final class ResidualEnvironment extends ForwardingEnvironment {
     if (last == null) {
       throw new IllegalStateException("reset the environment before the first step");
     }
-    double[] move = ResidualPolicy.combine(base.act(last), correction, actuators, bound);
+    lastBaseMove = base.act(last);
+    double[] move = ResidualPolicy.combine(lastBaseMove, correction, actuators, bound);
     StepResult r = super.step(move);
     base.applied(r.info().appliedAction());
     last = r.observation();
