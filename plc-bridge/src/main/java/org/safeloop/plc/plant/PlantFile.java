@@ -81,15 +81,8 @@ public final class PlantFile {
    * @param toShadow demote to shadow (true) or to advisory (false)
    * @param badInputCycles consecutive cycles with a bad input before demotion
    * @param staleAfter an input older than this is stale
-   * @param maxFallbackRate shield fallback rate that demotes
-   * @param fallbackWindow cycles over which the rate is measured
    */
-  public record Demotion(
-      boolean toShadow,
-      int badInputCycles,
-      Duration staleAfter,
-      double maxFallbackRate,
-      int fallbackWindow) {}
+  public record Demotion(boolean toShadow, int badInputCycles, Duration staleAfter) {}
 
   private final YamlConfig.Document<PlantSpec> doc;
   private final Path file;
@@ -136,13 +129,7 @@ public final class PlantFile {
     this.timestamp = optional("advisory.timestamp", a.timestamp());
     this.advisoryHeartbeat = optional("advisory.heartbeat", a.heartbeat());
     this.heartbeat = optional("heartbeat", s.heartbeat());
-    this.demotion =
-        new Demotion(
-            d.to().equals("shadow"),
-            d.badInputCycles(),
-            staleAfter,
-            d.maxFallbackRate(),
-            d.fallbackWindow());
+    this.demotion = new Demotion(d.to().equals("shadow"), d.badInputCycles(), staleAfter);
     this.tagMap = tagMap(s);
     new TagMapChecks(doc).check(tagMap, remoteValue);
     // Opening checks every tag on the device (where the protocol can), before the first cycle.

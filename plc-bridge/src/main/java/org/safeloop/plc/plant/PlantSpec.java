@@ -311,9 +311,9 @@ public record PlantSpec(
    *     stale (OPC UA: by the server timestamp of the read, not the source timestamp, which many
    *     servers set only on change), default 5 cycles; a tag's own {@code stale_after_ms} overrides
    *     it
-   * @param maxFallbackRate demote when the shield fell back on more than this fraction of the last
-   *     {@code fallbackWindow} cycles, default 0.2
-   * @param fallbackWindow cycles over which the fallback rate is measured, default 20
+   * @param maxFallbackRate no longer accepted: the shield alone keeps the fallback window (its
+   *     file's {@code degraded_when}), and closed loop demotes when it reports itself degraded
+   * @param fallbackWindow no longer accepted, as {@code maxFallbackRate}
    */
   public record DemotionSpec(
       String to,
@@ -333,11 +333,17 @@ public record PlantSpec(
       FieldException.require(badInputCycles >= 1, "bad_input_cycles", "must be at least 1");
       FieldException.require(
           staleAfterMs == null || staleAfterMs >= 1, "stale_after_ms", "must be positive");
-      maxFallbackRate = maxFallbackRate == null ? 0.2 : maxFallbackRate;
+      // One fallback window, the shield's: two that disagreed let one be silently ignored.
       FieldException.require(
-          maxFallbackRate >= 0 && maxFallbackRate <= 1, "max_fallback_rate", "must be in [0, 1]");
-      fallbackWindow = fallbackWindow == null ? 20 : fallbackWindow;
-      FieldException.require(fallbackWindow >= 1, "fallback_window", "must be at least 1");
+          maxFallbackRate == null,
+          "max_fallback_rate",
+          "moved to the shield file: degraded_when: {fallback_fraction: ..., window: ...}; closed"
+              + " loop demotes when the shield reports itself degraded");
+      FieldException.require(
+          fallbackWindow == null,
+          "fallback_window",
+          "moved to the shield file: degraded_when: {fallback_fraction: ..., window: ...}; closed"
+              + " loop demotes when the shield reports itself degraded");
     }
   }
 }

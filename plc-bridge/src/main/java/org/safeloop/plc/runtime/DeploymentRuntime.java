@@ -2,10 +2,8 @@ package org.safeloop.plc.runtime;
 
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Deque;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -58,13 +56,13 @@ import org.slf4j.LoggerFactory;
  * failed or timed-out read or write; bad, NaN, out-of-range or stale inputs (or the shield's
  * input-validity layer acting) for the configured number of consecutive cycles; the operator
  * switching to local/manual, changing the setpoint since our last write, or a Good_LocalOverride
- * status; the shield's fallback rate over its window above the limit; the approval expiring; the
- * policy throwing; a write the PLC refuses ({@code WRITE_REFUSED}); the heartbeat tag reading a
- * value this bridge did not write (another writer on the plant). The demotion happens before the
- * cycle's writes, so nothing is written after it. An audit log that cannot take a record steps back
- * to shadow, whatever the plant file's demotion mode, and a start whose first record cannot be
- * written is refused. Promotion back only through {@link #promote}; never automatic, and never
- * while the audit log holds unwritten records.
+ * status; the shield reporting itself degraded (fallbacks above its file's {@code degraded_when});
+ * the approval expiring; the policy throwing; a write the PLC refuses ({@code WRITE_REFUSED}); the
+ * heartbeat tag reading a value this bridge did not write (another writer on the plant). The
+ * demotion happens before the cycle's writes, so nothing is written after it. An audit log that
+ * cannot take a record steps back to shadow, whatever the plant file's demotion mode, and a start
+ * whose first record cannot be written is refused. Promotion back only through {@link #promote};
+ * never automatic, and never while the audit log holds unwritten records.
  *
  * <p>Not thread-safe: one thread runs the cycles ({@link #run} or {@link #runCycle}); {@link
  * #requestStop()} may be called from any thread.
@@ -119,8 +117,6 @@ public final class DeploymentRuntime implements AutoCloseable {
   private boolean connectionLost;
   private double[] lastWritten;
   private double[] lastApplied;
-  private final Deque<Boolean> fallbacks = new ArrayDeque<>();
-  private int fallbacksInWindow;
   private volatile boolean stopRequested;
 
   /**
@@ -481,7 +477,6 @@ public final class DeploymentRuntime implements AutoCloseable {
     lastApplied = applied;
     policy.applied(applied);
     boolean fallback = decision.verdict() == Verdict.FALLBACK;
-    recordFallback(fallback);
     // The input-validity layer also checks the proposal; only its verdicts on measurements
     // (stale, frozen, out of range) count as bad inputs. A bad proposal is a fallback.
     boolean inputLayerActed =
@@ -498,7 +493,14 @@ public final class DeploymentRuntime implements AutoCloseable {
       demotion =
           anotherWriter != null
               ? anotherWriter
-              : demotionReason(remote, localOverride, inForce, problems, policyFailure, now);
+              : demotionReason(
+                  remote,
+                  localOverride,
+                  inForce,
+                  problems,
+                  policyFailure,
+                  decision.degraded(),
+                  now);
       if (demotion != null) {
         demote(demotion);
       }
@@ -664,6 +666,7 @@ public final class DeploymentRuntime implements AutoCloseable {
       double[] inForce,
       List<String> problems,
       String policyFailure,
+      boolean shieldDegraded,
       Instant now) {
     if (!remote) {
       return "operator override: the mode tag says local/manual";
@@ -690,15 +693,10 @@ public final class DeploymentRuntime implements AutoCloseable {
           + " cycles"
           + (problems.isEmpty() ? " (the shield's input check)" : ": " + problems);
     }
-    int window = plant.demotion().fallbackWindow();
-    // Counted over the window from the first cycle on: early fallbacks weigh fully.
-    if ((double) fallbacksInWindow / window > plant.demotion().maxFallbackRate()) {
-      return String.format(
-          Locale.ROOT,
-          "shield fallback rate %d/%d above the limit %.2f",
-          fallbacksInWindow,
-          window,
-          plant.demotion().maxFallbackRate());
+    if (shieldDegraded) {
+      // The shield alone keeps the fallback window (its file's degraded_when).
+      return "shield degraded: it fell back more often than its degraded_when allows over its"
+          + " window of recent decisions";
     }
     if (authority != null && !now.isBefore(authority.validUntil())) {
       return "approval expired at " + authority.validUntil();
@@ -757,18 +755,6 @@ public final class DeploymentRuntime implements AutoCloseable {
       t[k] = stamps[shieldIndex[k]];
     }
     return new PlantSnapshot(seconds(now), v, q, t);
-  }
-
-  private void recordFallback(boolean fallback) {
-    fallbacks.addLast(fallback);
-    if (fallback) {
-      fallbacksInWindow++;
-    }
-    if (fallbacks.size() > plant.demotion().fallbackWindow()) {
-      if (fallbacks.removeFirst()) {
-        fallbacksInWindow--;
-      }
-    }
   }
 
   private CycleOutcome communicationFailure(String why, Instant now, long started) {

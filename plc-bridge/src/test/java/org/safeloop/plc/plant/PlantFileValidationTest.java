@@ -166,6 +166,16 @@ class PlantFileValidationTest {
   }
 
   @Test
+  void thePlantFileNoLongerKeepsASecondFallbackWindow() {
+    for (String key : new String[] {"max_fallback_rate: 0.2", "fallback_window: 20"}) {
+      String text = MODBUS + "demotion: {" + key + "}\n";
+      ConfigException e =
+          refused(text, "demotion." + key.substring(0, key.indexOf(':')), "demotion: {");
+      assertMentions(e, "degraded_when");
+    }
+  }
+
+  @Test
   void aTimeScaleThatIsNotPositiveIsRefused() {
     for (String scale : new String[] {"0", "-2", "1e999"}) {
       String text =

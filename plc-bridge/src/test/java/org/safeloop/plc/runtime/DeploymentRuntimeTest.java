@@ -481,8 +481,9 @@ class DeploymentRuntimeTest {
     try (DeploymentRuntime r =
         runtime(
             Mode.CLOSED_LOOP, approval(clock.instant().plusSeconds(3600), clock), clock, lost)) {
-      // The default limit is 20 % of a 20-cycle window: the fifth fallback crosses it.
-      for (int i = 1; i <= 4; i++) {
+      // The shield's degraded_when (cstr-constrained: more than 20 % of its last 50 decisions) is
+      // the only fallback window: the eleventh fallback crosses it.
+      for (int i = 1; i <= 10; i++) {
         plcScan();
         DeploymentRuntime.CycleOutcome o = r.runCycle();
         assertEquals("FALLBACK", o.decision().verdict().name());
@@ -491,7 +492,8 @@ class DeploymentRuntimeTest {
       plcScan();
       DeploymentRuntime.CycleOutcome o = r.runCycle();
       assertEquals(Mode.ADVISORY, o.mode());
-      assertTrue(o.demotion().contains("fallback rate 5/20"), o.demotion());
+      assertTrue(o.demotion().startsWith("shield degraded"), o.demotion());
+      assertTrue(o.decision().degraded(), "the shield says so in its decision");
     }
   }
 

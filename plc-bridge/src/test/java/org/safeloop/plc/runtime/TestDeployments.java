@@ -7,6 +7,7 @@ import java.security.KeyPair;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.ZoneOffset;
+import java.util.function.UnaryOperator;
 import org.safeloop.env.control.Policy;
 import org.safeloop.env.scenario.Scenario;
 import org.safeloop.plc.approval.ApprovalKeys;
@@ -36,8 +37,22 @@ public final class TestDeployments {
   public static Deployment.Builder builder(
       Path dir, Path plantFile, Scenario scenario, Policy policy, Mode mode, Clock clock)
       throws IOException {
+    return builder(dir, plantFile, scenario, policy, mode, clock, UnaryOperator.identity());
+  }
+
+  /** As above, with the built-in shield's text edited by {@code shieldEdit} first. */
+  public static Deployment.Builder builder(
+      Path dir,
+      Path plantFile,
+      Scenario scenario,
+      Policy policy,
+      Mode mode,
+      Clock clock,
+      UnaryOperator<String> shieldEdit)
+      throws IOException {
     String stem = plantFile.getFileName().toString().replaceAll("\\.yaml$", "");
     Path shieldFile = ShieldFiles.writeBuiltIn(dir.resolve("shield.yaml"));
+    Files.writeString(shieldFile, shieldEdit.apply(Files.readString(shieldFile)));
     Deployment.Builder builder =
         Deployment.builder(plantFile)
             .shield(shieldFile.toString())

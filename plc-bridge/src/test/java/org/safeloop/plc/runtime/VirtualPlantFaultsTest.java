@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -96,6 +97,18 @@ class VirtualPlantFaultsTest {
         int port,
         Clock clock)
         throws IOException {
+      this(protocol, mode, policy, edit, port, clock, UnaryOperator.identity());
+    }
+
+    Deployment(
+        Protocol protocol,
+        Mode mode,
+        Policy policy,
+        Consumer<StringBuilder> edit,
+        int port,
+        Clock clock,
+        UnaryOperator<String> shieldEdit)
+        throws IOException {
       StringBuilder text =
           new StringBuilder(
               plant
@@ -112,7 +125,7 @@ class VirtualPlantFaultsTest {
       plant.step(); // the tags show the cleared values from this scan on
       auditFile = dir.resolve(protocol.label() + "-plant-audit.jsonl");
       org.safeloop.plc.runtime.Deployment.Builder builder =
-          TestDeployments.builder(dir, file, SCENARIO, policy, mode, clock);
+          TestDeployments.builder(dir, file, SCENARIO, policy, mode, clock, shieldEdit);
       deployment = builder.build();
       plantFile = deployment.plant();
       runtime = deployment.runtime();
@@ -173,9 +186,8 @@ class VirtualPlantFaultsTest {
           return a;
         };
     // The scenario's setpoints put the reactor close to its temperature limits, where the shield
-    // holds (falls back) on some proposals; half of a window is allowed before demotion here.
-    assertInsideLimits(
-        protocol, exploring, t -> t.append("demotion: {max_fallback_rate: 0.5}\n"), 600);
+    // holds (falls back) on some proposals; half of its window is allowed before demotion here.
+    assertInsideLimits(protocol, exploring, degradedAbove(0.5), 600);
   }
 
   @ParameterizedTest
@@ -184,16 +196,34 @@ class VirtualPlantFaultsTest {
     // Always the hottest jacket: unshielded, the reactor runs away to about 384 K. The shield then
     // falls back often, which would demote; that limit is lifted here to watch the shield alone.
     Policy hot = observation -> new double[] {310.0};
-    assertInsideLimits(protocol, hot, t -> t.append("demotion: {max_fallback_rate: 1.0}\n"), 400);
+    assertInsideLimits(protocol, hot, degradedAbove(1.0), 400);
+  }
+
+  /** Edits the shield's degraded_when to another fallback fraction. */
+  static UnaryOperator<String> degradedAbove(double fraction) {
+    return text -> {
+      String edited =
+          text.replace("fallback_fraction: 0.2 ", "fallback_fraction: " + fraction + " ");
+      assertTrue(!edited.equals(text), "the built-in shield has fallback_fraction: 0.2");
+      return edited;
+    };
   }
 
   void assertInsideLimits(
-      Protocol protocol, Policy policy, Consumer<StringBuilder> edit, int cycles)
+      Protocol protocol, Policy policy, UnaryOperator<String> shieldEdit, int cycles)
       throws IOException {
     int t = SCENARIO.stateSpace().indexOf("T");
     double lowest = Double.MAX_VALUE;
     double highest = -Double.MAX_VALUE;
-    try (Deployment d = new Deployment(protocol, Mode.CLOSED_LOOP, policy, edit)) {
+    try (Deployment d =
+        new Deployment(
+            protocol,
+            Mode.CLOSED_LOOP,
+            policy,
+            x -> {},
+            plant.port(protocol),
+            Clock.systemUTC(),
+            shieldEdit)) {
       for (int i = 0; i < cycles; i++) {
         DeploymentRuntime.CycleOutcome o = d.cycle();
         assertEquals(Mode.CLOSED_LOOP, o.mode(), "cycle " + i + ": " + o.demotion());
