@@ -91,6 +91,7 @@ public final class Trainer {
         new RunInfo(
             experiment.spec().name(),
             experiment.scenario().name(),
+            experiment.spec().scenario(),
             experiment.algorithm().algorithmName(),
             seed,
             experiment.shielded(),
@@ -298,6 +299,8 @@ public final class Trainer {
       Experiment experiment, DjlAgent agent, Progress state, long steps) {
     Map<String, Object> config = new LinkedHashMap<>(experiment.resolvedHyperparameters());
     config.put("scenario", experiment.scenario().name());
+    // Built-in name or file path; environmentHash is the SHA-256 of its bytes.
+    config.put(PolicyBundle.SCENARIO_SOURCE, experiment.spec().scenario());
     config.put("config_hash", experiment.configHash());
     List<String> derived = experiment.scenario().observationDesign().derivedSignals();
     if (!derived.isEmpty()) {

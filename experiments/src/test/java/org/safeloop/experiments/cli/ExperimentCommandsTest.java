@@ -141,4 +141,64 @@ class ExperimentCommandsTest {
     assertTrue(e.err().contains("does not fit scenario cstr-tracking"), e.err());
     assertTrue(e.err().contains("'u' in the bundle but 'Tc'"), e.err());
   }
+
+  @Test
+  void aBundleTrainedOnAScenarioFileIsEvaluatedOnThatFileAndRefusedWhenItChangesOrIsGone()
+      throws IOException {
+    String scenarioText;
+    try (var in = getClass().getClassLoader().getResourceAsStream("scenarios/fopdt.yaml")) {
+      scenarioText = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+    Path scenarioFile = dir.resolve("my-loop.yaml");
+    Files.writeString(scenarioFile, scenarioText.replace("name: fopdt", "name: my-loop"));
+    Path config = dir.resolve("experiment.yaml");
+    Files.writeString(
+        config,
+        "scenario: my-loop.yaml\nalgorithm: ppo\nhyperparameters: {steps_per_update: 64,"
+            + " minibatch_size: 32, epochs: 1, hidden: [4]}\ntraining: {steps: 64}\n"
+            + "evaluation: {episodes: 1}\n");
+    Path run = dir.resolve("run");
+    assertEquals(
+        0,
+        run("train", config.toString(), "--run-dir", run.toString(), "--no-progress").exitCode());
+    RunInfo info = RunDirectory.info(run);
+    assertEquals(scenarioFile.toAbsolutePath().normalize().toString(), info.scenarioSource());
+    String bundle = run.resolve(RunDirectory.POLICY).toString();
+
+    Run e =
+        run(
+            "evaluate",
+            "--policy",
+            bundle,
+            "--episodes",
+            "1",
+            "--out",
+            dir.resolve("e1").toString());
+    assertEquals(0, e.exitCode(), e.err());
+    assertTrue(e.out().contains("ppo on my-loop, 1 episodes"), e.out());
+
+    String trainedHash = info.scenarioHash();
+    Files.writeString(
+        scenarioFile, scenarioText.replace("name: fopdt", "name: my-loop") + "\n# edited\n");
+    Run changed = run("evaluate", "--policy", bundle, "--episodes", "1");
+    assertEquals(2, changed.exitCode(), changed.out());
+    assertTrue(
+        changed.err().contains("scenario file " + scenarioFile.toAbsolutePath().normalize()),
+        changed.err());
+    assertTrue(changed.err().contains("sha256 at training " + trainedHash), changed.err());
+    assertTrue(changed.err().contains(", now "), changed.err());
+    assertTrue(!changed.err().contains("unknown scenario"), changed.err());
+
+    Files.delete(scenarioFile);
+    Run gone = run("evaluate", "--policy", bundle, "--episodes", "1");
+    assertEquals(2, gone.exitCode(), gone.out());
+    assertTrue(
+        gone.err()
+            .contains(
+                scenarioFile.toAbsolutePath().normalize()
+                    + " (sha256 "
+                    + trainedHash
+                    + "), which no longer exists"),
+        gone.err());
+  }
 }
