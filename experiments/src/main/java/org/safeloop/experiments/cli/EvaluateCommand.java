@@ -123,6 +123,7 @@ final class EvaluateCommand implements Callable<Integer> {
         String.format(
             Locale.ROOT,
             "%s on %s, %d episodes (realism %s%s): return mean %.3f, median %.3f, MAD %.3f%n",
+            // NaN when every episode failed: there is no return to show
             s.policy(),
             s.scenario(),
             s.episodes(),
@@ -156,6 +157,17 @@ final class EvaluateCommand implements Callable<Integer> {
             100 * s.interventionRate(),
             s.interventionsByLayer(),
             s.actuatorTravel()));
+    if (s.failedEpisodes() > 0) {
+      b.append(
+          String.format(
+              Locale.ROOT,
+              "%n  FAILED episodes %d of %d (no return; the figures above are over the others):",
+              s.failedEpisodes(),
+              s.episodes()));
+      for (String failure : s.failures()) {
+        b.append(String.format(Locale.ROOT, "%n    %s", failure));
+      }
+    }
     return b.toString();
   }
 }

@@ -201,4 +201,81 @@ class ExperimentCommandsTest {
                     + "), which no longer exists"),
         gone.err());
   }
+
+  /** The heated tank with a division by zero at the scenario's level of 1 m, in dT/dt. */
+  private Path singularTankScenario() throws IOException {
+    String model;
+    try (var in = getClass().getClassLoader().getResourceAsStream("models/heated-tank.yaml")) {
+      model = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+    Files.writeString(
+        dir.resolve("singular-tank.yaml"),
+        model
+            .replace("name: heated-tank", "name: singular-tank")
+            .replace("initial: 1.0,", "initial: 0.5,")
+            .replace(
+                "T: F_in / V * (T_in - T) + Q / (rho * cp * V)",
+                "T: F_in / V * (T_in - T) + Q / (rho * cp * V) + 1 / (h - 1.0)"));
+    Path scenario = dir.resolve("singular.yaml");
+    Files.writeString(
+        scenario,
+        """
+        name: singular
+        process: singular-tank.yaml
+        steps: 20
+        time_step: 3
+        initial_state: {h: 1.0}
+        initial_input: {F_in: 0.002, Q: 60}
+        setpoints:
+          h: [{value: 1.0}]
+        reward:
+          tracking:
+            h: {weight: 1.0}
+        controller:
+          - {process_variable: h, input: F_in, kp: 0.001, ti: 100}
+        """);
+    return scenario;
+  }
+
+  @Test
+  void aModelFailureFailsSimulateAndCountsAsAFailedEpisodeInEvaluateNamingTheEquationAndStep()
+      throws IOException {
+    Path scenario = singularTankScenario();
+    Run sim =
+        run(
+            "simulate",
+            scenario.toString(),
+            "--realism",
+            "off",
+            "-o",
+            dir.resolve("t.csv").toString());
+    assertEquals(1, sim.exitCode(), sim.out() + sim.err());
+    assertTrue(sim.err().contains("FAILED after 1 steps: state T (equation dT/dt)"), sim.err());
+    assertTrue(sim.err().contains("during step 0"), sim.err());
+    assertTrue(!sim.out().contains("return"), "no return printed: " + sim.out());
+
+    Path out = dir.resolve("eval");
+    Run e =
+        run(
+            "evaluate",
+            "--policy",
+            "pid",
+            "--scenario",
+            scenario.toString(),
+            "--episodes",
+            "2",
+            "--out",
+            out.toString());
+    assertEquals(0, e.exitCode(), e.err());
+    assertTrue(e.out().contains("FAILED episodes 2 of 2"), e.out());
+    assertTrue(e.out().contains("state T (equation dT/dt)"), e.out());
+    EvaluationSummary summary =
+        RunDirectory.readJson(out.resolve("summary.json"), EvaluationSummary.class);
+    assertEquals(2, summary.failedEpisodes());
+    assertEquals(0, summary.returns().length, "a failed episode has no return");
+    assertEquals(2, summary.failures().size());
+    assertTrue(
+        summary.failures().get(0).startsWith("seed 1000000: state T"),
+        summary.failures().toString());
+  }
 }
