@@ -68,7 +68,7 @@ public abstract class DjlAgent implements AutoCloseable {
   }
 
   /**
-   * Trains for at least {@code steps} more environment steps and returns the metrics, also given to
+   * Trains for exactly {@code steps} more environment steps and returns the metrics, also given to
    * {@code listener} as they come.
    */
   public abstract List<UpdateMetrics> train(long steps, Consumer<UpdateMetrics> listener);

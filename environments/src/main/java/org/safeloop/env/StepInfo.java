@@ -17,6 +17,10 @@ import java.util.Objects;
  * @param setpoints setpoints in force during the step, in the order of {@code setpointNames}
  * @param parameters parameter values during the step (after uncertainty and disturbances)
  * @param diagnostics named numbers added by wrappers, e.g. {@code shield_intervened}; may be empty
+ * @param failure empty, or why the step failed: the model's state became non-finite, naming the
+ *     state (its equation) and the step, e.g. {@code state h (equation dh/dt) became NaN during
+ *     step 0 (t = 0 to 1 s)}; such a step terminates the episode with {@link
+ *     org.safeloop.env.scenario.Scenario#failureReward} as its reward
  */
 public record StepInfo(
     int step,
@@ -27,10 +31,36 @@ public record StepInfo(
     boolean actionLimited,
     double[] setpoints,
     double[] parameters,
-    Map<String, Double> diagnostics) {
+    Map<String, Double> diagnostics,
+    String failure) {
+
+  /** Diagnostics of a step that did not fail. */
+  public StepInfo(
+      int step,
+      double time,
+      double[] state,
+      double[] requestedAction,
+      double[] appliedAction,
+      boolean actionLimited,
+      double[] setpoints,
+      double[] parameters,
+      Map<String, Double> diagnostics) {
+    this(
+        step,
+        time,
+        state,
+        requestedAction,
+        appliedAction,
+        actionLimited,
+        setpoints,
+        parameters,
+        diagnostics,
+        "");
+  }
 
   /** Copies the arrays. */
   public StepInfo {
+    failure = failure == null ? "" : failure;
     state = Objects.requireNonNull(state, "state").clone();
     requestedAction = Objects.requireNonNull(requestedAction, "requestedAction").clone();
     appliedAction = Objects.requireNonNull(appliedAction, "appliedAction").clone();
@@ -52,7 +82,13 @@ public record StepInfo(
         actionLimited,
         setpoints,
         parameters,
-        merged);
+        merged,
+        failure);
+  }
+
+  /** Returns true when the step failed (see {@link #failure()}). */
+  public boolean failed() {
+    return !failure.isEmpty();
   }
 
   @Override

@@ -146,6 +146,24 @@ public record PolicyBundle(
   }
 
   /**
+   * Key of {@link #config()} saying where the scenario the policy was trained on came from: a
+   * built-in scenario name (e.g. {@code cstr-tracking}) or the absolute path of the scenario file.
+   * {@link #environmentHash()} is the SHA-256 of that source's bytes, so an evaluation can tell
+   * whether the file is still the one trained on.
+   */
+  public static final String SCENARIO_SOURCE = "scenario_source";
+
+  /**
+   * Returns where the training scenario came from (a built-in name or a file path), or null for
+   * bundles from before the record, which name only the scenario ({@code
+   * config().get("scenario")}).
+   */
+  public String scenarioSource() {
+    Object source = config.get(SCENARIO_SOURCE);
+    return source == null ? null : source.toString();
+  }
+
+  /**
    * Key of {@link #config()} listing the observations the policy reads that are computed from
    * others (tracking errors, error integrals, filters, previous actions, setpoint previews; see
    * {@code ObservationDesign}) rather than measured: a plant has no tags for them.

@@ -92,8 +92,12 @@ public final class PpoLag extends DjlAgent {
   }
 
   /**
-   * Trains for at least {@code totalSteps} environment steps (whole updates) and returns the
-   * metrics of every update, also given to {@code listener} as they come.
+   * Trains for exactly {@code totalSteps} environment steps and returns the metrics of every
+   * update, also given to {@code listener} as they come. Each update collects {@code
+   * stepsPerUpdate} steps, except the last one when the budget is not a multiple of it: that one
+   * collects only the steps left (its minibatches are at most that long), so a budget below one
+   * rollout runs what was asked and no more. The split depends only on the budget, so training
+   * stays deterministic per seed.
    */
   public List<UpdateMetrics> train(long totalSteps, Consumer<UpdateMetrics> listener) {
     List<UpdateMetrics> all = new ArrayList<>();
@@ -103,7 +107,7 @@ public final class PpoLag extends DjlAgent {
     }
     long target = steps + totalSteps;
     while (steps < target) {
-      collect(batch);
+      collect(batch, (int) Math.min(config.stepsPerUpdate(), target - steps));
       if (config.lagrangian()) {
         multiplier.update(batch.meanEpisodeCost());
       }
@@ -118,9 +122,9 @@ public final class PpoLag extends DjlAgent {
     return episodeSeed(episodes);
   }
 
-  /** Collects one batch with the stochastic policy. */
-  private void collect(Rollout b) {
-    b.clear();
+  /** Collects one batch of {@code length} steps with the stochastic policy. */
+  private void collect(Rollout b, int length) {
+    b.clear(length);
     double[] raw = new double[observations];
     double[] x = new double[observations];
     // Exponentiate in Java: an op on the long-lived logStd would leave its result on the agent's
@@ -221,10 +225,9 @@ public final class PpoLag extends DjlAgent {
     int minibatches = 0;
     for (int epoch = 0; epoch < config.epochs(); epoch++) {
       shuffle(order);
-      for (int start = 0;
-          start + config.minibatchSize() <= b.size;
-          start += config.minibatchSize()) {
-        int n = config.minibatchSize();
+      // A short last batch still gets at least one minibatch.
+      int n = Math.min(config.minibatchSize(), b.size);
+      for (int start = 0; start + n <= b.size; start += n) {
         float[] obs = new float[n * observations];
         float[] act = new float[n * actions];
         float[] oldLogp = new float[n];

@@ -5,7 +5,9 @@ package org.safeloop.agent.ppo;
  * for the reward and for the cost. Package-private: a PPO implementation detail.
  */
 final class Rollout {
-  final int size;
+  /** Steps in the current batch: the capacity, or fewer for the last batch of a budget. */
+  int size;
+
   final double[][] observations;
   final double[][] actions;
   final double[] logProbabilities;
@@ -37,7 +39,13 @@ final class Rollout {
     costAdvantages = new double[size];
   }
 
-  void clear() {
+  /** Empties the batch for {@code length} steps (at most the capacity given at construction). */
+  void clear(int length) {
+    if (length < 1 || length > observations.length) {
+      throw new IllegalArgumentException(
+          "a batch holds 1.." + observations.length + " steps, asked " + length);
+    }
+    size = length;
     filled = 0;
     returnSum = 0;
     costSum = 0;

@@ -65,6 +65,29 @@ class PpoLagTest {
   }
 
   @Test
+  void aBudgetThatIsNotAWholeNumberOfRolloutsRunsExactlyTheStepsAskedAndStaysDeterministic() {
+    PpoConfig config = PpoConfig.defaults().withBatch(256, 2, 64);
+    List<UpdateMetrics> a;
+    List<UpdateMetrics> b;
+    try (PpoLag agent = new PpoLag(new TargetEnvironment(), config, 7)) {
+      a = agent.train(100, m -> {});
+      // Below one rollout: one short update of the 100 steps asked, not a whole rollout of 256.
+      assertEquals(1, a.size());
+      assertEquals(100, a.get(0).environmentSteps());
+      a = new java.util.ArrayList<>(a);
+      a.addAll(agent.train(300, m -> {}));
+      assertEquals(
+          List.of(100L, 356L, 400L), a.stream().map(UpdateMetrics::environmentSteps).toList());
+    }
+    try (PpoLag agent = new PpoLag(new TargetEnvironment(), config, 7)) {
+      b = new java.util.ArrayList<>(agent.train(100, m -> {}));
+      b.addAll(agent.train(300, m -> {}));
+    }
+    assertEquals(a, b);
+    assertTrue(a.stream().allMatch(m -> Double.isFinite(m.policyLoss())), a.toString());
+  }
+
+  @Test
   void theLagrangianKeepsTheEpisodeCostNearItsLimit() {
     // Targets above 0.5 tempt the policy into a cost; with a limit of 0.05 per episode the
     // multiplier must rise and the policy give up tracking there.

@@ -53,6 +53,11 @@ public final class ProcessSimulator {
   private long splits;
   private final int maxSplit;
 
+  /** While diagnosing: the first state whose derivative or value went non-finite, else -1. */
+  private int firstNonFinite = -1;
+
+  private boolean diagnosing;
+
   /** Creates a simulator for {@code model} with the given integrator. */
   public ProcessSimulator(ProcessModel model, IntegratorSpec spec) {
     this(model, spec, MAX_SPLIT);
@@ -128,6 +133,46 @@ public final class ProcessSimulator {
   }
 
   /**
+   * Replays {@link #advance} from {@code state} (not modified) and returns the index of the first
+   * state whose right-hand side evaluated non-finite from a finite state, or whose value
+   * overflowed, or -1 when the interval stays finite. Called after an interval that ended
+   * non-finite, to name the equation that failed; the replay repeats the same arithmetic, so it
+   * finds the same failure.
+   */
+  public int firstNonFiniteState(
+      double[] state, double[] input, double[] parameters, double duration) {
+    long splitsBefore = splits;
+    diagnosing = true;
+    firstNonFinite = -1;
+    try {
+      advance(state.clone(), input, parameters, duration);
+    } catch (RuntimeException e) {
+      // An adaptive integrator may give up on a non-finite error estimate; the culprit is known.
+    } finally {
+      diagnosing = false;
+      splits = splitsBefore;
+    }
+    return firstNonFinite;
+  }
+
+  private void watch(double[] point, double[] values) {
+    if (!diagnosing || firstNonFinite >= 0) {
+      return;
+    }
+    for (double p : point) {
+      if (!Double.isFinite(p)) {
+        return; // propagated from an earlier failure, not the cause
+      }
+    }
+    for (int i = 0; i < values.length; i++) {
+      if (!Double.isFinite(values[i])) {
+        firstNonFinite = i;
+        return;
+      }
+    }
+  }
+
+  /**
    * One RK4 step of length h, in place on y, split in halves while it is too stiff for h. Uses
    * Hipparchus' Butcher tableau of the classical method with preallocated stages, so the fast path
    * allocates nothing.
@@ -135,6 +180,7 @@ public final class ProcessSimulator {
   private void rk4Step(double[] y, double h, int split) {
     int n = y.length;
     model.derivatives(y, ode.input, ode.parameters, stages[0]);
+    watch(y, stages[0]);
     for (int k = 1; k < 4; k++) {
       for (int i = 0; i < n; i++) {
         double sum = 0;
@@ -144,6 +190,7 @@ public final class ProcessSimulator {
         stageState[i] = y[i] + h * sum;
       }
       model.derivatives(stageState, ode.input, ode.parameters, stages[k]);
+      watch(stageState, stages[k]);
     }
     if (split < maxSplit && tooStiff(h)) {
       splits++;
@@ -156,7 +203,11 @@ public final class ProcessSimulator {
       for (int l = 0; l < 4; l++) {
         sum += B[l] * stages[l][i];
       }
+      double before = y[i];
       y[i] += h * sum;
+      if (diagnosing && firstNonFinite < 0 && Double.isFinite(before) && !Double.isFinite(y[i])) {
+        firstNonFinite = i; // finite stages whose sum overflowed
+      }
     }
     model.projectState(y, ode.parameters);
   }
@@ -190,7 +241,7 @@ public final class ProcessSimulator {
   }
 
   /** The model with inputs and parameters frozen over one interval, as Hipparchus sees it. */
-  private static final class HeldInputOde implements OrdinaryDifferentialEquation {
+  private final class HeldInputOde implements OrdinaryDifferentialEquation {
     private final ProcessModel model;
     private final int dimension;
     double[] input;
@@ -210,6 +261,7 @@ public final class ProcessSimulator {
     public double[] computeDerivatives(double t, double[] y) {
       double[] yDot = new double[dimension];
       model.derivatives(y, input, parameters, yDot);
+      watch(y, yDot);
       return yDot;
     }
   }

@@ -542,6 +542,38 @@ public final class Scenario {
   }
 
   /**
+   * Returns the reward of a step whose state is not finite (the model failed, see {@link
+   * org.safeloop.env.StepInfo#failure()}): the reward of the worst state inside the declared state
+   * ranges, each tracked variable at the end of its range farther from the set point, with the move
+   * penalty of the applied action. It is finite and no better than any step that stays in range, so
+   * a failed episode neither earns a sentinel nor wrecks the learning statistics.
+   */
+  public double failureReward(int step, double[] applied, double[] previousApplied) {
+    List<SignalSpec> states = model().states();
+    double[] worst = initialState();
+    for (int k = 0; k < trackedStates.length; k++) {
+      SignalSpec range = states.get(trackedStates[k]);
+      double target = setpoint(k, step);
+      worst[trackedStates[k]] =
+          Math.abs(range.min() - target) > Math.abs(range.max() - target)
+              ? range.min()
+              : range.max();
+    }
+    return reward(step, worst, applied, previousApplied);
+  }
+
+  /**
+   * Returns the cost of constraint {@code c} on a step whose state is not finite: its violation at
+   * the end of the constrained state's declared range that violates it more (finite, unlike the
+   * violation of a NaN state).
+   */
+  public double failureCost(int c) {
+    SignalSpec range = model().states().get(constraintStates()[c]);
+    ConstraintSpec constraint = constraints().get(c);
+    return Math.max(constraint.violation(range.min()), constraint.violation(range.max()));
+  }
+
+  /**
    * Returns the tracking part of the reward's penalty for {@code state} against the setpoints in
    * force at {@code step}: the weighted sum of squared scaled errors (0 on target, positive
    * otherwise). Used by reward shaping as a potential.

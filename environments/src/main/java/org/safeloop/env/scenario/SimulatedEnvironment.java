@@ -227,6 +227,7 @@ final class SimulatedEnvironment implements ProcessEnvironment {
     double t0 = step * dt;
     updateParameters(t0);
     double[] stepParameters = parameters.clone();
+    double[] before = state.clone();
     simulator.advance(state, acting, parameters, dt);
     int stepIndex = step;
     step++;
@@ -241,22 +242,68 @@ final class SimulatedEnvironment implements ProcessEnvironment {
     for (int c = 0; c < costs.length; c++) {
       costs[c] = constraints.get(c).violation(state[constrained[c]]);
     }
+    double[] previousApplied = lastApplied.clone();
     System.arraycopy(applied, 0, lastApplied, 0, applied.length);
 
     boolean terminated = !allFinite(state);
+    String failure = "";
     if (terminated) {
-      // The state left the model's domain (e.g. a blow-up); report the worst reward and end.
-      reward = Double.isFinite(reward) ? reward : -Double.MAX_VALUE;
+      // The model failed (a division by zero, a blow-up): the episode ends, and the step earns
+      // the worst reward and cost a state inside its declared ranges could, finite so that
+      // returns and learning statistics stay numbers; the failure says which equation and when.
+      failure = describeFailure(before, acting, stepParameters, dt, stepIndex);
+      reward = scenario.failureReward(stepIndex, applied, previousApplied);
       for (int c = 0; c < costs.length; c++) {
-        costs[c] = Double.isFinite(costs[c]) ? costs[c] : Double.MAX_VALUE;
+        costs[c] = scenario.failureCost(c);
       }
     }
     boolean truncated = !terminated && step >= scenario.episodeSteps();
     running = !(terminated || truncated);
     StepInfo info =
         new StepInfo(
-            step, step * dt, state, action, applied, limited, setpoints, stepParameters, Map.of());
+            step,
+            step * dt,
+            state,
+            action,
+            applied,
+            limited,
+            setpoints,
+            stepParameters,
+            Map.of(),
+            failure);
     return new StepResult(observe(), reward, costs, terminated, truncated, info);
+  }
+
+  /**
+   * Names the state (and so the equation) that first became non-finite during step {@code
+   * stepIndex}, replaying the interval from {@code before}, and what it became.
+   */
+  private String describeFailure(
+      double[] before, double[] acting, double[] stepParameters, double dt, int stepIndex) {
+    int culprit = simulator.firstNonFiniteState(before, acting, stepParameters, dt);
+    if (culprit < 0) {
+      for (int i = 0; i < state.length && culprit < 0; i++) {
+        culprit = Double.isFinite(state[i]) ? -1 : i;
+      }
+    }
+    String name = scenario.model().states().get(culprit).name();
+    String unit = scenario.model().timeUnit().symbol();
+    return String.format(
+        java.util.Locale.ROOT,
+        "state %s (equation d%s/dt) became non-finite during step %d (t = %s to %s %s) of model"
+            + " %s",
+        name,
+        name,
+        stepIndex,
+        trim(stepIndex * dt),
+        trim((stepIndex + 1) * dt),
+        unit,
+        scenario.model().name());
+  }
+
+  private static String trim(double time) {
+    String text = String.format(java.util.Locale.ROOT, "%.6g", time);
+    return text.contains(".") ? text.replaceAll("0+$", "").replaceAll("\\.$", "") : text;
   }
 
   private void actionSpaceCheck(double[] action) {

@@ -14,6 +14,7 @@ import org.safeloop.experiments.evaluate.EvaluationSummary;
 import org.safeloop.experiments.evaluate.Evaluator;
 import org.safeloop.experiments.evaluate.PolicySource;
 import org.safeloop.experiments.run.RunDirectory;
+import org.safeloop.policy.PolicyBundles;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -40,7 +41,9 @@ final class EvaluateCommand implements Callable<Integer> {
   @Option(
       names = "--scenario",
       paramLabel = "NAME|FILE",
-      description = "Scenario (default: the one a bundle was trained on).")
+      description =
+          "Scenario (default: the one a bundle was trained on: its built-in name, or its"
+              + " scenario file if unchanged since training).")
   String scenario;
 
   @Option(
@@ -81,20 +84,16 @@ final class EvaluateCommand implements Callable<Integer> {
       throw new IllegalArgumentException(
           "--episodes must be between 1 and " + ExperimentSpec.MAX_EPISODES + ", got " + episodes);
     }
-    String scenarioName = scenario;
-    if (scenarioName == null) {
+    Scenario resolved;
+    if (scenario != null) {
+      resolved = Scenarios.load(scenario);
+    } else {
       if (PolicySource.BASELINES.contains(policy) || !Files.isRegularFile(Path.of(policy))) {
         throw new IllegalArgumentException("--scenario is required with --policy " + policy);
       }
-      Object trained =
-          org.safeloop.policy.PolicyBundles.load(Path.of(policy)).config().get("scenario");
-      if (trained == null) {
-        throw new IllegalArgumentException(
-            "the bundle does not say which scenario it was trained on; give --scenario");
-      }
-      scenarioName = trained.toString();
+      Path bundleFile = Path.of(policy);
+      resolved = PolicySource.trainedScenario(PolicyBundles.load(bundleFile), bundleFile);
     }
-    Scenario resolved = Scenarios.load(scenarioName);
     PolicySource source = PolicySource.of(policy, resolved);
     Path dir =
         out != null
@@ -124,6 +123,7 @@ final class EvaluateCommand implements Callable<Integer> {
         String.format(
             Locale.ROOT,
             "%s on %s, %d episodes (realism %s%s): return mean %.3f, median %.3f, MAD %.3f%n",
+            // NaN when every episode failed: there is no return to show
             s.policy(),
             s.scenario(),
             s.episodes(),
@@ -157,6 +157,17 @@ final class EvaluateCommand implements Callable<Integer> {
             100 * s.interventionRate(),
             s.interventionsByLayer(),
             s.actuatorTravel()));
+    if (s.failedEpisodes() > 0) {
+      b.append(
+          String.format(
+              Locale.ROOT,
+              "%n  FAILED episodes %d of %d (no return; the figures above are over the others):",
+              s.failedEpisodes(),
+              s.episodes()));
+      for (String failure : s.failures()) {
+        b.append(String.format(Locale.ROOT, "%n    %s", failure));
+      }
+    }
     return b.toString();
   }
 }

@@ -138,6 +138,17 @@ final class SimulateCommand implements Callable<Integer> {
               r -> recorder.record(r, decisions == null ? null : decisions.lastDecision()));
     }
     PrintWriter out = spec.commandLine().getOut();
+    if (summary.failed()) {
+      // No return: the episode did not run to its end, and its last reward is a stand-in.
+      spec.commandLine()
+          .getErr()
+          .printf(
+              "%s: FAILED after %d steps: %s; no return is reported. Trajectory up to the failure:"
+                  + " %s%n",
+              s.name(), summary.steps(), summary.failure(), file);
+      spec.commandLine().getErr().flush();
+      return 1;
+    }
     out.printf(
         "%s: %d steps, return %.4f, constraint-violating steps %d (total cost %.4g), "
             + "actuator-limited steps %d%s%n",

@@ -45,6 +45,8 @@ public final class Comparison {
    * @param madReturn median absolute deviation across seeds (baselines: across episodes)
    * @param gapPerStep {@code (oracle median - this median) / episode steps}; NaN without an oracle
    * @param violatingSteps evaluation steps with a constraint violated, summed over runs
+   * @param failedEpisodes evaluation episodes whose model state became non-finite, summed over
+   *     runs; they have no return, so the medians are over the other episodes
    * @param interventionRate median over runs of the evaluation intervention rate
    * @param wallSeconds median training wall-clock seconds per run (0 for baselines)
    * @param runDirs the runs aggregated, for provenance
@@ -61,6 +63,7 @@ public final class Comparison {
       double madReturn,
       double gapPerStep,
       long violatingSteps,
+      long failedEpisodes,
       double interventionRate,
       double wallSeconds,
       List<String> runDirs,
@@ -183,6 +186,7 @@ public final class Comparison {
                 Stats.mad(medians),
                 (oracleMedian - median) / steps,
                 group.stream().mapToLong(r -> r.evaluation().violatingSteps()).sum(),
+                group.stream().mapToLong(r -> r.evaluation().failedEpisodes()).sum(),
                 Stats.median(
                     group.stream().mapToDouble(r -> r.evaluation().interventionRate()).toArray()),
                 Stats.median(group.stream().mapToDouble(r -> r.info().wallSeconds()).toArray()),
@@ -206,6 +210,7 @@ public final class Comparison {
                 s.returnMad(),
                 (oracleMedian - s.returnMedian()) / steps,
                 s.violatingSteps(),
+                s.failedEpisodes(),
                 s.interventionRate(),
                 0,
                 List.of(),
@@ -322,7 +327,7 @@ public final class Comparison {
     StringBuilder out =
         new StringBuilder(
             "scenario,policy,baseline,runs,median_return,mad_return,gap_per_step,violating_steps,"
-                + "intervention_rate,wall_seconds,seeds,config_hashes,code_versions\n");
+                + "failed_episodes,intervention_rate,wall_seconds,seeds,config_hashes,code_versions\n");
     for (Row r : rows) {
       out.append(
           String.join(
@@ -335,6 +340,7 @@ public final class Comparison {
               Double.toString(r.madReturn()),
               Double.toString(r.gapPerStep()),
               Long.toString(r.violatingSteps()),
+              Long.toString(r.failedEpisodes()),
               Double.toString(r.interventionRate()),
               Double.toString(r.wallSeconds()),
               quote(r.seeds().toString()),
@@ -367,6 +373,7 @@ public final class Comparison {
           "MAD",
           "gap/step",
           "violating steps",
+          "failed episodes",
           "interventions",
           "wall time"
         });
@@ -380,6 +387,7 @@ public final class Comparison {
             fmt("%.2f", r.madReturn()),
             fmt("%.3f", r.gapPerStep()),
             Long.toString(r.violatingSteps()),
+            Long.toString(r.failedEpisodes()),
             fmt("%.1f %%", 100 * r.interventionRate()),
             r.baseline() ? "-" : fmt("%.0f s", r.wallSeconds())
           });

@@ -13,10 +13,10 @@ import java.util.Map;
  * @param realism whether sensor effects, disturbances and parameter uncertainty were on
  * @param shielded whether the policy acted through the shield
  * @param episodeSteps control steps per episode (the scenario's length)
- * @param returnMean mean episode return
+ * @param returnMean mean return of the completed episodes (failed ones have none), NaN if none
  * @param returnMedian median episode return
  * @param returnMad median absolute deviation of the episode returns
- * @param returns every episode's return, in episode order
+ * @param returns every completed episode's return, in episode order (failed episodes left out)
  * @param tracking per tracked variable: IAE and ISE (mean over episodes) and the set-point steps'
  *     overshoot and settling time
  * @param violatingSteps steps with a constraint violated, over all episodes
@@ -28,6 +28,9 @@ import java.util.Map;
  * @param actuatorTravel per input: mean over episodes of the total variation of the applied input
  *     (sum of absolute moves), in the input's unit
  * @param secondsPerEpisode mean wall-clock seconds per episode
+ * @param failedEpisodes episodes in which the model's state became non-finite: they have no return
+ *     and no tracking figures (which are over the completed episodes)
+ * @param failures one line per failed episode: its seed, the state (equation) and the step
  */
 public record EvaluationSummary(
     String policy,
@@ -48,11 +51,14 @@ public record EvaluationSummary(
     double interventionRate,
     Map<String, Long> interventionsByLayer,
     Map<String, Double> actuatorTravel,
-    double secondsPerEpisode) {
+    double secondsPerEpisode,
+    int failedEpisodes,
+    List<String> failures) {
 
   /** Copies the array. */
   public EvaluationSummary {
     returns = returns.clone();
+    failures = failures == null ? List.of() : List.copyOf(failures);
   }
 
   @Override

@@ -74,7 +74,8 @@ public final class Evaluator {
     int inputs = scenario.actionSpace().size();
     int n = settings.episodes();
     double dt = scenario.controlInterval();
-    double[] returns = new double[n];
+    List<Double> completedReturns = new ArrayList<>();
+    List<String> failures = new ArrayList<>();
     double[] iae = new double[tracked.size()];
     double[] ise = new double[tracked.size()];
     double[] travel = new double[inputs];
@@ -127,22 +128,36 @@ public final class Evaluator {
           recorder.close();
         }
       }
-      returns[e] = summary.totalReward();
+      if (summary.failed()) {
+        // No return and no tracking figures from a model failure: the episode counts as failed.
+        failures.add("seed " + seed + ": " + summary.failure());
+        continue;
+      }
+      completedReturns.add(summary.totalReward());
       violating += summary.violatingSteps();
       magnitude += summary.totalCost();
       interventions += intervened[0];
       totalSteps += summary.steps();
       for (int k = 0; k < tracked.size(); k++) {
-        iae[k] += trace.iae(k, dt) / n;
-        ise[k] += trace.ise(k, dt) / n;
+        iae[k] += trace.iae(k, dt);
+        ise[k] += trace.ise(k, dt);
         steps.get(k).addAll(trace.setpointSteps(k, e, dt));
       }
       double[] episodeTravel = trace.travel(inputs);
       for (int i = 0; i < inputs; i++) {
-        travel[i] += episodeTravel[i] / n;
+        travel[i] += episodeTravel[i];
       }
     }
     double seconds = (System.nanoTime() - started) * 1e-9;
+    double[] returns = completedReturns.stream().mapToDouble(Double::doubleValue).toArray();
+    int completed = returns.length;
+    for (int k = 0; k < tracked.size(); k++) {
+      iae[k] = completed == 0 ? Double.NaN : iae[k] / completed;
+      ise[k] = completed == 0 ? Double.NaN : ise[k] / completed;
+    }
+    for (int i = 0; i < inputs; i++) {
+      travel[i] = completed == 0 ? Double.NaN : travel[i] / completed;
+    }
 
     Map<String, EvaluationSummary.Tracking> tracking = new LinkedHashMap<>();
     for (int k = 0; k < tracked.size(); k++) {
@@ -190,7 +205,9 @@ public final class Evaluator {
         totalSteps == 0 ? 0 : (double) interventions / totalSteps,
         byLayer,
         actuatorTravel,
-        seconds / n);
+        seconds / n,
+        failures.size(),
+        failures);
   }
 
   /** The true tracked values, set points and applied inputs of one episode. */

@@ -1,5 +1,7 @@
 package org.safeloop.experiments.evaluate;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -10,6 +12,7 @@ import org.safeloop.agent.baseline.PiTuner;
 import org.safeloop.env.control.PidPolicy;
 import org.safeloop.env.control.Policy;
 import org.safeloop.env.scenario.Scenario;
+import org.safeloop.env.scenario.Scenarios;
 import org.safeloop.policy.BundlePolicies;
 import org.safeloop.policy.PolicyBundle;
 import org.safeloop.policy.PolicyBundles;
@@ -81,6 +84,72 @@ public record PolicySource(
             false,
             () -> BundlePolicies.of(bundle, scenario::baselineController));
     }
+  }
+
+  /**
+   * Loads the scenario {@code bundle} was trained on: the built-in scenario it names, or the
+   * scenario file it recorded ({@link PolicyBundle#SCENARIO_SOURCE}) after checking that the file
+   * still has the SHA-256 recorded at training ({@link PolicyBundle#environmentHash()}).
+   *
+   * @param bundleFile the bundle's path, for messages
+   * @throws IllegalArgumentException when the bundle names no scenario, when its scenario file is
+   *     gone or changed (naming the path and both hashes), or when an old bundle names a scenario
+   *     that is not built in and did not record its file
+   */
+  public static Scenario trainedScenario(PolicyBundle bundle, Path bundleFile) {
+    String source = bundle.scenarioSource();
+    if (source == null || Scenarios.builtInNames().contains(source)) {
+      Object name = source != null ? source : bundle.config().get("scenario");
+      if (name == null) {
+        throw new IllegalArgumentException(
+            "bundle "
+                + bundleFile
+                + " does not say which scenario it was trained on; give --scenario");
+      }
+      if (!Scenarios.builtInNames().contains(name.toString())) {
+        throw new IllegalArgumentException(
+            "bundle "
+                + bundleFile
+                + " was trained on scenario '"
+                + name
+                + "', which is not built in, and does not record the scenario file (a bundle"
+                + " from before scenario_source); give --scenario FILE");
+      }
+      return Scenarios.load(name.toString());
+    }
+    Path file = Path.of(source);
+    String recorded = bundle.environmentHash();
+    if (!Files.isRegularFile(file)) {
+      throw new IllegalArgumentException(
+          "bundle "
+              + bundleFile
+              + " was trained on scenario file "
+              + file
+              + " (sha256 "
+              + recorded
+              + "), which no longer exists; give --scenario to evaluate on another");
+    }
+    String current;
+    try {
+      current = PolicyBundles.sha256(Files.readAllBytes(file));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read scenario file " + file, e);
+    }
+    if (!recorded.isEmpty() && !recorded.equals(current)) {
+      throw new IllegalArgumentException(
+          "scenario file "
+              + file
+              + " changed since bundle "
+              + bundleFile
+              + " was trained on it: sha256 at training "
+              + recorded
+              + ", now "
+              + current
+              + "; give --scenario "
+              + file
+              + " to evaluate on the file as it is now");
+    }
+    return Scenarios.load(file);
   }
 
   /** Wraps a policy made elsewhere (e.g. by a test). */

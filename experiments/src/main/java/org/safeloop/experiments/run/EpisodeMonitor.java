@@ -21,6 +21,8 @@ final class EpisodeMonitor extends ForwardingEnvironment {
    * @param cost sum of the cost vector over the steps
    * @param violatingSteps steps where a constraint of the scenario was violated
    * @param interventions steps where the shield changed the proposal
+   * @param failure empty, or why the model failed (non-finite state: which equation, which step); a
+   *     failed episode's return is no result (its last step earned the scenario's failure reward)
    */
   record Episode(
       int steps,
@@ -28,7 +30,13 @@ final class EpisodeMonitor extends ForwardingEnvironment {
       double episodeReturn,
       double cost,
       int violatingSteps,
-      int interventions) {}
+      int interventions,
+      String failure) {
+
+    boolean failed() {
+      return !failure.isEmpty();
+    }
+  }
 
   private final int scenarioConstraints;
   private final Consumer<Episode> listener;
@@ -81,7 +89,14 @@ final class EpisodeMonitor extends ForwardingEnvironment {
     }
     if (r.done()) {
       listener.accept(
-          new Episode(steps, totalSteps, episodeReturn, cost, violating, interventions));
+          new Episode(
+              steps,
+              totalSteps,
+              episodeReturn,
+              cost,
+              violating,
+              interventions,
+              r.info().failure()));
     }
     return r;
   }

@@ -57,7 +57,7 @@ public final class MetricsLog implements AutoCloseable {
         Long.toString(envSteps),
         Long.toString(episodes),
         number(wallSeconds),
-        number(e.episodeReturn()),
+        e.failed() ? "" : number(e.episodeReturn()), // a failed episode has no return
         number(e.cost()),
         Integer.toString(e.violatingSteps()),
         Integer.toString(e.interventions()),

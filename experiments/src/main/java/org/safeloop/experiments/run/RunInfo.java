@@ -6,6 +6,8 @@ package org.safeloop.experiments.run;
  *
  * @param name the experiment's label
  * @param scenario the scenario's name (e.g. {@code cstr-tracking})
+ * @param scenarioSource where the scenario came from: a built-in name or the scenario file's path
+ *     (null in runs from before the record)
  * @param algorithm e.g. {@code ppo-lag}
  * @param seed the training seed
  * @param shielded whether a shield sat in the training loop
@@ -25,6 +27,7 @@ package org.safeloop.experiments.run;
 public record RunInfo(
     String name,
     String scenario,
+    String scenarioSource,
     String algorithm,
     long seed,
     boolean shielded,
@@ -52,6 +55,7 @@ public record RunInfo(
     return new RunInfo(
         name,
         scenario,
+        scenarioSource,
         algorithm,
         seed,
         shielded,

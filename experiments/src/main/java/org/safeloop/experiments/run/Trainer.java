@@ -91,6 +91,7 @@ public final class Trainer {
         new RunInfo(
             experiment.spec().name(),
             experiment.scenario().name(),
+            experiment.spec().scenario(),
             experiment.algorithm().algorithmName(),
             seed,
             experiment.shielded(),
@@ -121,7 +122,22 @@ public final class Trainer {
               experiment.scenario().constraints().size(),
               episode -> {
                 state.episodes++;
-                state.recent(episode.episodeReturn(), episode.cost());
+                if (episode.failed()) {
+                  // The episode ended there and the agent learnt the failure reward; its return
+                  // is no result, so it stays out of the recent figures.
+                  state.failed++;
+                  log(
+                      log,
+                      "training episode "
+                          + state.episodes
+                          + " failed: "
+                          + episode.failure()
+                          + " (failed episodes so far: "
+                          + state.failed
+                          + ")");
+                } else {
+                  state.recent(episode.episodeReturn(), episode.cost());
+                }
                 metrics.episode(
                     episode.environmentSteps(), state.episodes, seconds(startNanos), episode);
               });
@@ -165,6 +181,9 @@ public final class Trainer {
           PolicyBundle bundle = bundle(experiment, agent, state, done);
           PolicyBundles.save(bundle, runDir.resolve(RunDirectory.POLICY));
           log(log, String.format(Locale.ROOT, "trained %d steps in %.1f s", done, trainSeconds));
+          if (state.failed > 0) {
+            log(log, state.failed + " of " + state.episodes + " training episodes failed");
+          }
           evaluation = evaluate(experiment, runDir);
           RunDirectory.writeJson(runDir.resolve(RunDirectory.EVAL), evaluation);
           log(
@@ -172,12 +191,16 @@ public final class Trainer {
               String.format(
                   Locale.ROOT,
                   "evaluation: median return %.3f (MAD %.3f) over %d episodes, %d violating"
-                      + " steps, intervention rate %.3f",
+                      + " steps, intervention rate %.3f, %d failed episodes",
                   evaluation.returnMedian(),
                   evaluation.returnMad(),
                   evaluation.episodes(),
                   evaluation.violatingSteps(),
-                  evaluation.interventionRate()));
+                  evaluation.interventionRate(),
+                  evaluation.failedEpisodes()));
+          for (String failure : evaluation.failures()) {
+            log(log, "evaluation episode failed: " + failure);
+          }
         }
         info =
             info.finished(
@@ -298,6 +321,8 @@ public final class Trainer {
       Experiment experiment, DjlAgent agent, Progress state, long steps) {
     Map<String, Object> config = new LinkedHashMap<>(experiment.resolvedHyperparameters());
     config.put("scenario", experiment.scenario().name());
+    // Built-in name or file path; environmentHash is the SHA-256 of its bytes.
+    config.put(PolicyBundle.SCENARIO_SOURCE, experiment.spec().scenario());
     config.put("config_hash", experiment.configHash());
     List<String> derived = experiment.scenario().observationDesign().derivedSignals();
     if (!derived.isEmpty()) {
@@ -307,6 +332,7 @@ public final class Trainer {
     Map<String, Double> figures = new LinkedHashMap<>();
     figures.put("environment_steps", (double) steps);
     figures.put("episodes", (double) state.episodes);
+    figures.put("failed_episodes", (double) state.failed);
     figures.put("recent_return", state.recentReturn());
     figures.put("recent_cost", state.recentCost());
     double[] bound = experiment.residualBound();
@@ -370,6 +396,7 @@ public final class Trainer {
   private static final class Progress {
     private static final int WINDOW = 10;
     long episodes;
+    long failed;
     private final Deque<double[]> recent = new ArrayDeque<>();
 
     void recent(double episodeReturn, double cost) {

@@ -9,6 +9,8 @@ package org.safeloop.experiments.simulate;
  * @param violatingSteps steps where any constraint was violated
  * @param limitedSteps steps where actuator or rate limits changed the requested action
  * @param terminated true when the episode ended early for a physical reason
+ * @param failure empty, or why the episode failed (the model's state became non-finite: which
+ *     equation, which step); a failed episode's {@code totalReward} is no result
  */
 public record EpisodeSummary(
     int steps,
@@ -16,4 +18,11 @@ public record EpisodeSummary(
     double totalCost,
     int violatingSteps,
     int limitedSteps,
-    boolean terminated) {}
+    boolean terminated,
+    String failure) {
+
+  /** Returns true when the model failed during the episode (see {@link #failure()}). */
+  public boolean failed() {
+    return !failure.isEmpty();
+  }
+}

@@ -25,6 +25,7 @@ public final class Episodes {
     int limited = 0;
     int steps = 0;
     boolean terminated = false;
+    String failure = "";
     while (steps < maxSteps) {
       double[] action = policy.act(observation);
       StepResult r = env.step(action);
@@ -39,9 +40,10 @@ public final class Episodes {
       observation = r.observation();
       if (r.done()) {
         terminated = r.terminated();
+        failure = r.info().failure();
         break;
       }
     }
-    return new EpisodeSummary(steps, reward, cost, violating, limited, terminated);
+    return new EpisodeSummary(steps, reward, cost, violating, limited, terminated, failure);
   }
 }
