@@ -63,7 +63,10 @@ final class BenchCommand implements Runnable {
         description = "Scenarios to measure (repeatable; default: all built-in).")
     List<String> scenarios = new ArrayList<>();
 
-    @Option(names = "--warmup", defaultValue = "2", description = "Warm-up seconds per case.")
+    @Option(
+        names = "--warmup-seconds",
+        defaultValue = "2",
+        description = "Warm-up seconds per case (the other benches count warm-up in decisions).")
     double warmup;
 
     @Option(names = "--rounds", defaultValue = "5", description = "Measured rounds per case.")

@@ -44,8 +44,18 @@ final class DemoCommand implements Callable<Integer> {
       description = "Leave the virtual plant running at the end until Ctrl-C (to connect an HMI).")
   boolean keepPlant;
 
-  @Option(names = "--out", hidden = true, defaultValue = "runs", paramLabel = "DIR")
+  @Option(
+      names = {"-o", "--output"},
+      defaultValue = "runs",
+      paramLabel = "DIR",
+      description = "Folder for the demo's run folder (default ${DEFAULT-VALUE}).")
   Path out;
+
+  /** The old spelling of {@code --output}, accepted for one release. */
+  @Option(names = "--out", hidden = true, paramLabel = "DIR")
+  void legacyOut(Path value) {
+    out = value;
+  }
 
   @Override
   public Integer call() {

@@ -74,8 +74,17 @@ final class EvaluateCommand implements Callable<Integer> {
       description = "Seed of the first episode (default ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(names = "--out", paramLabel = "DIR", description = "Output folder.")
+  @Option(
+      names = {"-o", "--output"},
+      paramLabel = "DIR",
+      description = "Output folder (default runs/evaluate/...).")
   Path out;
+
+  /** The old spelling of {@code --output}, accepted for one release. */
+  @Option(names = "--out", hidden = true, paramLabel = "DIR")
+  void legacyOut(Path value) {
+    out = value;
+  }
 
   @Override
   public Integer call() throws Exception {
@@ -102,7 +111,7 @@ final class EvaluateCommand implements Callable<Integer> {
                 .resolve(
                     "eval__"
                         + RunDirectory.name(resolved.name(), source.label(), seed, Instant.now()));
-    RunDirectory.requireWritableFolder(dir, "--out");
+    RunDirectory.requireWritableFolder(dir, "--output");
     EvaluationSummary summary =
         Evaluator.evaluate(
             resolved,

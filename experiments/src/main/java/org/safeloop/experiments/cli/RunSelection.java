@@ -26,8 +26,17 @@ final class RunSelection {
       description = "Baselines to evaluate beside the runs (default ${DEFAULT-VALUE}).")
   String baselines;
 
-  @Option(names = "--out", paramLabel = "DIR", description = "Output folder.")
+  @Option(
+      names = {"-o", "--output"},
+      paramLabel = "DIR",
+      description = "Output folder.")
   Path out;
+
+  /** The old spelling of {@code --output}, accepted for one release. */
+  @Option(names = "--out", hidden = true, paramLabel = "DIR")
+  void legacyOut(Path value) {
+    out = value;
+  }
 
   /** Returns the baseline names, without blanks. */
   List<String> baselineNames() {

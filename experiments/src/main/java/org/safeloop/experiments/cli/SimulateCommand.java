@@ -37,8 +37,23 @@ import picocli.CommandLine.Parameters;
 final class SimulateCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "SCENARIO", description = "Built-in name or scenario file.")
+  @Parameters(
+      index = "0",
+      arity = "0..1",
+      paramLabel = "SCENARIO",
+      description = "Built-in name or scenario file (or --scenario).")
   String scenario;
+
+  /** The scenario as an option, as every other command takes it. */
+  @Option(
+      names = "--scenario",
+      paramLabel = "NAME|FILE",
+      description = "Built-in name or scenario file (instead of the positional SCENARIO).")
+  void scenarioOption(String value) {
+    scenarioOption = value;
+  }
+
+  private String scenarioOption;
 
   @Option(
       names = "--controller",
@@ -103,6 +118,16 @@ final class SimulateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if (scenario != null && scenarioOption != null && !scenario.equals(scenarioOption)) {
+      throw new IllegalArgumentException(
+          "two scenarios given: " + scenario + " and --scenario " + scenarioOption);
+    }
+    if (scenario == null) {
+      scenario = scenarioOption;
+    }
+    if (scenario == null) {
+      throw new IllegalArgumentException("name the scenario: simulate SCENARIO or --scenario");
+    }
     Scenario s = Scenarios.load(scenario);
     if (steps != null) {
       if (steps < 1 || steps > ScenarioSpec.MAX_STEPS) {

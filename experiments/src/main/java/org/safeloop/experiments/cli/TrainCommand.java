@@ -74,8 +74,17 @@ final class TrainCommand implements Callable<Integer> {
               + " evaluation episodes.")
   boolean quick;
 
-  @Option(names = "--output", paramLabel = "DIR", description = "Folder for the run directories.")
+  @Option(
+      names = {"-o", "--output"},
+      paramLabel = "DIR",
+      description = "Folder for the run directories.")
   Path output;
+
+  /** The old spelling of {@code --output}, accepted for one release. */
+  @Option(names = "--out", hidden = true, paramLabel = "DIR")
+  void legacyOut(Path value) {
+    output = value;
+  }
 
   @Option(
       names = "--jobs",

@@ -355,7 +355,7 @@ class CommandLineTest {
   void anOutputPathThatCannotBeAFolderIsRefusedWithOneClearLine() throws IOException {
     Path file = Files.writeString(dir.resolve("taken"), "x");
     for (Path bad : List.of(file, file.resolve("under"), Path.of("/proc/safeloop-out"))) {
-      Run r = run("compare", dir.toString(), "--out", bad.toString());
+      Run r = run("compare", dir.toString(), "--output", bad.toString());
       assertEquals(2, r.exitCode(), r.err());
       assertTrue(r.err().startsWith("safeloop: --out " + bad + ": "), r.err());
       assertTrue(r.err().lines().count() == 1, r.err());

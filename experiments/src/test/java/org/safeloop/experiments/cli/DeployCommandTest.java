@@ -106,7 +106,7 @@ class DeployCommandTest {
       assertEquals(2, refused.exitCode());
       assertTrue(refused.err().contains("closed loop binds its approval to files"), refused.err());
 
-      Run keys = run("keygen", "--name", "engineer", "--out", dir.toString());
+      Run keys = run("keygen", "--name", "engineer", "--output", dir.toString());
       assertEquals(0, keys.exitCode(), keys.err());
       assertTrue(Files.isRegularFile(dir.resolve("engineer.key")));
       Path notABundle = Files.writeString(dir.resolve("notes.bundle"), "not a bundle");
@@ -184,7 +184,7 @@ class DeployCommandTest {
             .start()) {
       Path plantFile = dir.resolve("plant.yaml");
       Files.writeString(plantFile, plant.plantFile(Protocol.MODBUS));
-      assertEquals(0, run("keygen", "--name", "bridge", "--out", dir.toString()).exitCode());
+      assertEquals(0, run("keygen", "--name", "bridge", "--output", dir.toString()).exitCode());
       Path audit = dir.resolve("audit.jsonl");
       Process child =
           new ProcessBuilder(
@@ -341,7 +341,7 @@ class DeployCommandTest {
 
   @Test
   void keygenWritesOnlyIntoItsFolder() {
-    Run escape = run("keygen", "--name", "../outside", "--out", dir.resolve("keys").toString());
+    Run escape = run("keygen", "--name", "../outside", "--output", dir.resolve("keys").toString());
 
     assertEquals(2, escape.exitCode());
     assertTrue(escape.err().contains("--name must be a plain file name"), escape.err());
@@ -350,7 +350,7 @@ class DeployCommandTest {
 
   @Test
   void approveRefusesShadowUnknownModesLongValidityAndAKeyOthersCanRead() throws Exception {
-    assertEquals(0, run("keygen", "--name", "engineer", "--out", dir.toString()).exitCode());
+    assertEquals(0, run("keygen", "--name", "engineer", "--output", dir.toString()).exitCode());
     Path bundle = writeBundle();
     Path shieldFile = writeShield();
     Path plantFile = dir.resolve("plant.yaml");

@@ -109,18 +109,18 @@ class EndToEndTest {
         "fopdt",
         "--episodes",
         "3",
-        "--out",
+        "--output",
         evaluation.toString());
     JsonNode summary = JSON.readTree(evaluation.resolve("summary.json").toFile());
     assertEquals(3, summary.get("returns").size());
 
     Path compare = dir.resolve("compare");
-    String table = run("compare", runs.toString(), "--out", compare.toString());
+    String table = run("compare", runs.toString(), "--output", compare.toString());
     assertTrue(table.contains("ppo") && table.contains("pid") && table.contains("oracle"), table);
     assertTrue(Files.readString(compare.resolve("compare.md")).contains("| fopdt | ppo | 2 |"));
 
     Path report = dir.resolve("report");
-    run("report", runs.toString(), "--out", report.toString());
+    run("report", runs.toString(), "--output", report.toString());
     String html = Files.readString(report.resolve("report.html"));
     Matcher m = Pattern.compile("<img[^>]*src=\"([^\"]+)\"").matcher(html);
     List<String> images = new ArrayList<>();

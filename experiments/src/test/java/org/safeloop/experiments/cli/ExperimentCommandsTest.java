@@ -85,7 +85,7 @@ class ExperimentCommandsTest {
             "2",
             "--realism",
             "on",
-            "--out",
+            "--output",
             evalDir.toString());
     assertEquals(0, e.exitCode(), e.err());
     assertTrue(e.out().contains("ppo on fopdt, 2 episodes (realism on)"), e.out());
@@ -98,7 +98,7 @@ class ExperimentCommandsTest {
     assertTrue(Files.isRegularFile(evalDir.resolve("trajectories/ppo__episode-1000001.csv")));
 
     Path compareDir = dir.resolve("compare");
-    Run c = run("compare", runs.toString(), "--out", compareDir.toString());
+    Run c = run("compare", runs.toString(), "--output", compareDir.toString());
     assertEquals(0, c.exitCode(), c.err());
     assertTrue(Files.isRegularFile(compareDir.resolve("compare.md")));
     // One row per policy: the two seeds of ppo together, and each baseline.
@@ -172,7 +172,7 @@ class ExperimentCommandsTest {
             bundle,
             "--episodes",
             "1",
-            "--out",
+            "--output",
             dir.resolve("e1").toString());
     assertEquals(0, e.exitCode(), e.err());
     assertTrue(e.out().contains("ppo on my-loop, 1 episodes"), e.out());
@@ -264,7 +264,7 @@ class ExperimentCommandsTest {
             scenario.toString(),
             "--episodes",
             "2",
-            "--out",
+            "--output",
             out.toString());
     assertEquals(0, e.exitCode(), e.err());
     assertTrue(e.out().contains("FAILED episodes 2 of 2"), e.out());

@@ -112,7 +112,7 @@ class DemoTest {
     cli.setOut(new PrintWriter(out));
     cli.setErr(new PrintWriter(err));
 
-    int code = cli.execute("demo", "--quick", "--protocol", "serial", "--out", dir.toString());
+    int code = cli.execute("demo", "--quick", "--protocol", "serial", "--output", dir.toString());
 
     assertEquals(2, code, out + "" + err);
     assertTrue(err.toString().contains("--protocol must be modbus or opcua"), err.toString());

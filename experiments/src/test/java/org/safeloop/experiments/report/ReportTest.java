@@ -234,7 +234,7 @@ class ReportTest {
             stopped.getParent().toString(),
             "--baselines",
             "",
-            "--out",
+            "--output",
             out.toString());
 
     assertEquals(0, code, stderr.toString());

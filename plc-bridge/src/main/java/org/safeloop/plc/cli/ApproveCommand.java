@@ -68,11 +68,17 @@ public final class ApproveCommand implements Callable<Integer> {
   String comment;
 
   @Option(
-      names = {"-o", "--out"},
+      names = {"-o", "--output"},
       defaultValue = "approval.json",
       paramLabel = "FILE",
       description = "Approval file (default ${DEFAULT-VALUE}).")
   Path out;
+
+  /** The old spelling of {@code --output}, accepted for one release. */
+  @Option(names = "--out", hidden = true, paramLabel = "FILE")
+  void legacyOut(Path value) {
+    out = value;
+  }
 
   /** The longest an approval may run: a quarter, so that approvals are reviewed. */
   static final Duration MAX_VALIDITY = Duration.ofDays(92);

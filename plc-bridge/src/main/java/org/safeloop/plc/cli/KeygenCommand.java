@@ -26,11 +26,17 @@ public final class KeygenCommand implements Callable<Integer> {
   String name;
 
   @Option(
-      names = "--out",
+      names = {"-o", "--output"},
       defaultValue = ".",
       paramLabel = "DIR",
       description = "Folder (default the working directory).")
   Path out;
+
+  /** The old spelling of {@code --output}, accepted for one release. */
+  @Option(names = "--out", hidden = true, paramLabel = "DIR")
+  void legacyOut(Path value) {
+    out = value;
+  }
 
   @Override
   public Integer call() throws Exception {
