@@ -70,7 +70,10 @@ final class SimulateCommand implements Callable<Integer> {
   @Option(
       names = "--actions",
       paramLabel = "CSV",
-      description = "Action schedule: header time,<input>...; zero-order hold between rows.")
+      description =
+          "Action schedule: header time_s|time_min|time_h (or time, in the model's unit) then"
+              + " inputs (Tc or Tc_K), zero-order hold; or a trajectory CSV simulate wrote"
+              + " (replayed step by step).")
   Path actions;
 
   @Option(
@@ -232,7 +235,8 @@ final class SimulateCommand implements Callable<Integer> {
       return ActionSource.constant(s.actionSpace(), s.initialInput(), constants);
     }
     if (actions != null) {
-      return ActionSource.schedule(actions, s.actionSpace(), s.initialInput(), s.controlInterval());
+      return ActionSource.schedule(
+          actions, s.actionSpace(), s.initialInput(), s.controlInterval(), s.model().timeUnit());
     }
     if (controller == null || controller.equals("pid")) {
       return s.baselineController();

@@ -13,7 +13,9 @@ import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
 import org.safeloop.env.Observation;
 import org.safeloop.env.SignalSpace;
+import org.safeloop.env.SignalSpec;
 import org.safeloop.env.control.Policy;
+import org.safeloop.env.process.ModelTimeUnit;
 
 /** Open-loop action sources for {@code safeloop simulate}, each a {@link Policy}. */
 public final class ActionSource {
@@ -40,14 +42,28 @@ public final class ActionSource {
   }
 
   /**
-   * Reads a schedule from a CSV file with a header {@code time,<input>,...}: at each step the row
-   * with the largest time not after the step's start applies (zero-order hold). Inputs missing from
-   * the file stay at their initial position; times are in the model's time unit.
+   * Reads a schedule from a CSV file: at each step the row with the largest time not after the
+   * step's start applies (zero-order hold), and inputs missing from the file stay at their initial
+   * position. Two layouts:
    *
+   * <ul>
+   *   <li>a schedule: first column {@code time} (in the model's time unit) or {@code time_s},
+   *       {@code time_min}, {@code time_h}; every other column an input, by name ({@code Tc}) or
+   *       with its unit as {@code simulate} writes it ({@code Tc_K});
+   *   <li>a trajectory written by {@code simulate} (first column {@code step}): the inputs of row
+   *       {@code k} act during step {@code k}, so the file replays as it was recorded; its other
+   *       columns (states, measurements, rewards) are ignored.
+   * </ul>
+   *
+   * @param timeUnit the model's time unit (schedule times are converted to it)
    * @throws IllegalArgumentException naming the file, line and column of a problem
    */
   public static Policy schedule(
-      Path file, SignalSpace actionSpace, double[] initialInput, double controlInterval) {
+      Path file,
+      SignalSpace actionSpace,
+      double[] initialInput,
+      double controlInterval,
+      ModelTimeUnit timeUnit) {
     List<double[]> rows = new ArrayList<>();
     List<Double> times = new ArrayList<>();
     try (Reader reader = Files.newBufferedReader(file);
@@ -61,26 +77,35 @@ public final class ActionSource {
                 .get()
                 .parse(reader)) {
       List<String> header = parser.getHeaderNames();
-      if (header.isEmpty() || !header.get(0).equals("time")) {
-        throw new IllegalArgumentException(file + ":1: the first column must be 'time'");
-      }
+      boolean trajectory = !header.isEmpty() && header.get(0).equals("step");
+      double toModelUnit = trajectory ? 1.0 : timeFactor(file, header, timeUnit);
       int[] column = new int[header.size()];
       for (int c = 1; c < header.size(); c++) {
-        column[c] = actionSpace.indexOf(header.get(c));
-        if (column[c] < 0) {
+        column[c] = inputIndex(actionSpace, header.get(c));
+        if (column[c] < 0 && !trajectory) {
           throw new IllegalArgumentException(
               file
                   + ":1: column '"
                   + header.get(c)
                   + "' is not an input; inputs are "
-                  + actionSpace.names());
+                  + actionSpace.names()
+                  + " (or with their unit: "
+                  + actionSpace.signals().stream().map(SignalSpec::columnName).toList()
+                  + ")");
         }
+      }
+      if (trajectory && Arrays.stream(column, 1, column.length).allMatch(i -> i < 0)) {
+        throw new IllegalArgumentException(
+            file + ":1: the trajectory has no column of the inputs " + actionSpace.names());
       }
       double[] current = initialInput.clone();
       double lastTime = Double.NEGATIVE_INFINITY;
       for (CSVRecord record : parser) {
         long line = parser.getCurrentLineNumber();
-        double time = number(file, line, "time", record.get(0));
+        double time =
+            trajectory
+                ? (number(file, line, "step", record.get(0)) - 1) * controlInterval
+                : number(file, line, header.get(0), record.get(0)) * toModelUnit;
         if (time < lastTime) {
           throw new IllegalArgumentException(
               file
@@ -95,7 +120,7 @@ public final class ActionSource {
         lastTime = time;
         double[] row = current.clone();
         for (int c = 1; c < header.size() && c < record.size(); c++) {
-          if (!record.get(c).isEmpty()) {
+          if (column[c] >= 0 && !record.get(c).isEmpty()) {
             row[column[c]] = number(file, line, header.get(c), record.get(c));
           }
         }
@@ -130,6 +155,41 @@ public final class ActionSource {
               + text
               + "'");
     }
+  }
+
+  /** The factor from the schedule's time column to the model's unit, or a refusal. */
+  private static double timeFactor(Path file, List<String> header, ModelTimeUnit model) {
+    String first = header.isEmpty() ? "" : header.get(0);
+    if (first.equals("time")) {
+      return 1.0;
+    }
+    for (ModelTimeUnit u : ModelTimeUnit.values()) {
+      if (first.equals("time_" + u.symbol())) {
+        return u.toMinutes(1.0) / model.toMinutes(1.0);
+      }
+    }
+    throw new IllegalArgumentException(
+        file
+            + ":1: the first column must be 'time' (in the model's unit, "
+            + model.symbol()
+            + "), 'time_s', 'time_min' or 'time_h', or 'step' for a trajectory written by"
+            + " simulate; got '"
+            + first
+            + "'");
+  }
+
+  /** An input by name or by its column name with the unit ({@code Tc_K}); -1 when none. */
+  private static int inputIndex(SignalSpace actions, String column) {
+    int i = actions.indexOf(column);
+    if (i >= 0) {
+      return i;
+    }
+    for (int k = 0; k < actions.size(); k++) {
+      if (actions.get(k).columnName().equals(column)) {
+        return k;
+      }
+    }
+    return -1;
   }
 
   private static final class SchedulePolicy implements Policy {

@@ -94,6 +94,61 @@ class CommandLineTest {
   }
 
   @Test
+  void aTrajectorySimulateWroteReplaysAsItWasRecorded() throws IOException {
+    // The PI's episode (realism off), then the same episode from its recorded actions.
+    Path recorded = dir.resolve("pid.csv");
+    Run pid = run("simulate", "cstr-tracking", "--realism", "off", "-o", recorded.toString());
+    assertEquals(0, pid.exitCode(), pid.err());
+    Path replayed = dir.resolve("replay.csv");
+    Run replay =
+        run(
+            "simulate",
+            "--scenario",
+            "cstr-tracking",
+            "--realism",
+            "off",
+            "--actions",
+            recorded.toString(),
+            "-o",
+            replayed.toString());
+    assertEquals(0, replay.exitCode(), replay.err());
+
+    List<String> a = Files.readAllLines(recorded);
+    List<String> b = Files.readAllLines(replayed);
+    assertEquals(a.size(), b.size());
+    List<String> header = List.of(a.get(0).split(","));
+    int tc = header.indexOf("Tc_K");
+    int temperature = header.indexOf("T_K");
+    assertTrue(tc > 0 && temperature > 0, a.get(0));
+    for (int k = 1; k < a.size(); k++) {
+      String[] x = a.get(k).split(",");
+      String[] y = b.get(k).split(",");
+      assertEquals(x[tc], y[tc], "the jacket of step " + k);
+      assertEquals(x[temperature], y[temperature], "the reactor temperature of step " + k);
+    }
+  }
+
+  @Test
+  void aScheduleMayGiveItsTimeUnitAndItsInputsWithUnits() throws IOException {
+    // first-order's model runs in minutes: 30 s is half a minute, the 0.5 of the schedule above.
+    Path schedule = dir.resolve("seconds.csv");
+    Files.writeString(schedule, "time_s,u\n0,0.2\n30,0.9\n");
+    Path csv = dir.resolve("out.csv");
+    Run r = run("simulate", "first-order", "--actions", schedule.toString(), "-o", csv.toString());
+    assertEquals(0, r.exitCode(), r.err());
+    List<String> lines = Files.readAllLines(csv);
+    int uColumn = List.of(lines.get(0).split(",")).indexOf("u");
+    assertEquals(0.2, Double.parseDouble(lines.get(5).split(",")[uColumn]), 1e-12, "step 5");
+    assertEquals(0.9, Double.parseDouble(lines.get(6).split(",")[uColumn]), 1e-12, "step 6");
+
+    Files.writeString(schedule, "time_fortnight,u\n0,0.2\n");
+    Run bad =
+        run("simulate", "first-order", "--actions", schedule.toString(), "-o", csv.toString());
+    assertEquals(2, bad.exitCode());
+    assertTrue(bad.err().contains("'time_s', 'time_min' or 'time_h'"), bad.err());
+  }
+
+  @Test
   void aBadActionScheduleNamesTheFileLineAndColumn() throws IOException {
     Path schedule = dir.resolve("bad.csv");
     Files.writeString(schedule, "time,u\n0,0.2\n1,abc\n");
@@ -239,7 +294,7 @@ class CommandLineTest {
             "env",
             "--scenario",
             "first-order",
-            "--warmup",
+            "--warmup-seconds",
             "0",
             "--rounds",
             "3",
