@@ -4,6 +4,8 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -77,7 +79,7 @@ final class EvaluateCommand implements Callable<Integer> {
   @Option(
       names = {"-o", "--output"},
       paramLabel = "DIR",
-      description = "Output folder (default runs/evaluate/...).")
+      description = "Output folder (default runs/eval__<scenario>__<policy>__<seed>__<time>).")
   Path out;
 
   /** The old spelling of {@code --output}, accepted for one release. */
@@ -120,13 +122,26 @@ final class EvaluateCommand implements Callable<Integer> {
                 episodes, seed, withRealism, shield, dir.resolve("trajectories")));
     RunDirectory.writeJson(dir.resolve("summary.json"), summary);
     PrintWriter w = spec.commandLine().getOut();
-    w.println(describe(summary));
+    w.println(describe(summary, resolved));
     w.println("trajectories and summary.json in " + dir);
     w.flush();
     return 0;
   }
 
-  static String describe(EvaluationSummary s) {
+  /** Each actuator's travel with its unit, e.g. {@code Tc 10.8 K}. */
+  private static String travel(EvaluationSummary s, Scenario scenario) {
+    List<String> parts = new ArrayList<>();
+    for (Map.Entry<String, Double> e : s.actuatorTravel().entrySet()) {
+      int i = scenario.actionSpace().indexOf(e.getKey());
+      String unit = i >= 0 ? " " + scenario.actionSpace().get(i).unit() : "";
+      parts.add(String.format(Locale.ROOT, "%s %.4g%s", e.getKey(), e.getValue(), unit));
+    }
+    return String.join(", ", parts);
+  }
+
+  /** The summary for the console, every figure with its unit (the model's time unit for times). */
+  static String describe(EvaluationSummary s, Scenario scenario) {
+    String time = scenario.model().timeUnit().symbol();
     StringBuilder b = new StringBuilder();
     b.append(
         String.format(
@@ -146,13 +161,18 @@ final class EvaluateCommand implements Callable<Integer> {
       b.append(
           String.format(
               Locale.ROOT,
-              "  %s: IAE %.4g, ISE %.4g, %d set-point steps, median settling %.3g, max overshoot"
+              "  %s: IAE %.4g %s*%s, ISE %.4g, %d set-point steps, %s, max overshoot"
                   + " %.1f %%%n",
               e.getKey(),
               t.iae(),
+              t.unit(),
+              time,
               t.ise(),
               t.steps().size(),
-              t.medianSettlingTime(),
+              Double.isFinite(t.medianSettlingTime())
+                  ? String.format(
+                      Locale.ROOT, "median settling time %.3g %s", t.medianSettlingTime(), time)
+                  : "most steps never settle (2 % band)",
               100 * t.maxOvershoot()));
     }
     b.append(
@@ -165,7 +185,7 @@ final class EvaluateCommand implements Callable<Integer> {
             s.interventions(),
             100 * s.interventionRate(),
             s.interventionsByLayer(),
-            s.actuatorTravel()));
+            travel(s, scenario)));
     if (s.failedEpisodes() > 0) {
       b.append(
           String.format(

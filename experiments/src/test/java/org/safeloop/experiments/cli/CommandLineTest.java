@@ -149,6 +149,25 @@ class CommandLineTest {
   }
 
   @Test
+  void evaluateNamesTheUnitOfEveryFigure() {
+    Run r =
+        run(
+            "evaluate",
+            "--policy",
+            "pid",
+            "--scenario",
+            "cstr-tracking",
+            "--episodes",
+            "1",
+            "-o",
+            dir.resolve("eval").toString());
+    assertEquals(0, r.exitCode(), r.err());
+    assertTrue(r.out().contains("IAE ") && r.out().contains(" mol/m3*min,"), r.out());
+    assertTrue(r.out().matches("(?s).*median settling time [0-9.]+ min.*"), r.out());
+    assertTrue(r.out().matches("(?s).*actuator travel Tc [0-9.]+ K.*"), r.out());
+  }
+
+  @Test
   void aBadActionScheduleNamesTheFileLineAndColumn() throws IOException {
     Path schedule = dir.resolve("bad.csv");
     Files.writeString(schedule, "time,u\n0,0.2\n1,abc\n");
