@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.safeloop.env.ProcessEnvironment;
@@ -136,6 +137,17 @@ final class SimulateCommand implements Callable<Integer> {
       if (steps < 1 || steps > ScenarioSpec.MAX_STEPS) {
         throw new IllegalArgumentException(
             "--steps must be between 1 and " + ScenarioSpec.MAX_STEPS + ", got " + steps);
+      }
+      if (steps > s.episodeSteps()) {
+        PrintWriter err = spec.commandLine().getErr();
+        err.printf(
+            Locale.ROOT,
+            "safeloop: warning: --steps %d runs beyond the scenario's episode of %d steps; its"
+                + " schedules hold their last value from step %d on%n",
+            steps,
+            s.episodeSteps(),
+            s.episodeSteps() + 1);
+        err.flush();
       }
       s = s.withEpisodeSteps(steps);
     }

@@ -149,6 +149,17 @@ class CommandLineTest {
   }
 
   @Test
+  void stepsBeyondTheEpisodeAreRunWithAWarning() throws IOException {
+    Path csv = dir.resolve("long.csv");
+    Run r = run("simulate", "cstr-tracking", "--steps", "80", "-o", csv.toString());
+    assertEquals(0, r.exitCode(), r.err());
+    assertTrue(r.err().contains("beyond the scenario's episode of 60 steps"), r.err());
+    assertEquals(81, Files.readAllLines(csv).size(), "a header and 80 rows");
+    Run inside = run("simulate", "cstr-tracking", "--steps", "20", "-o", csv.toString());
+    assertFalse(inside.err().contains("warning"), inside.err());
+  }
+
+  @Test
   void evaluateNamesTheUnitOfEveryFigure() {
     Run r =
         run(
