@@ -17,6 +17,14 @@ public interface ProcessModel {
   /** Returns the model's name, e.g. {@code cstr}. */
   String name();
 
+  /**
+   * Returns what its file declares that nothing uses (a parameter no equation names), for the
+   * commands to show; empty for the built-in Java models.
+   */
+  default List<String> warnings() {
+    return List.of();
+  }
+
   /** Returns the time unit of the derivatives (and of every time in scenarios using this model). */
   ModelTimeUnit timeUnit();
 

@@ -105,6 +105,7 @@ final class EvaluateCommand implements Callable<Integer> {
       Path bundleFile = Path.of(policy);
       resolved = PolicySource.trainedScenario(PolicyBundles.load(bundleFile), bundleFile);
     }
+    ModelWarnings.show(spec, resolved);
     PolicySource source = PolicySource.of(policy, resolved);
     Path dir =
         out != null

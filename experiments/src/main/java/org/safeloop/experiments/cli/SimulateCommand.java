@@ -133,6 +133,7 @@ final class SimulateCommand implements Callable<Integer> {
       throw new IllegalArgumentException("name the scenario: simulate SCENARIO or --scenario");
     }
     Scenario s = Scenarios.load(scenario);
+    ModelWarnings.show(spec, s);
     if (steps != null) {
       if (steps < 1 || steps > ScenarioSpec.MAX_STEPS) {
         throw new IllegalArgumentException(

@@ -102,6 +102,7 @@ final class TrainCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     Experiment experiment = Experiment.load(config);
+    ModelWarnings.show(spec, experiment.scenario());
     ExperimentSpec s = experiment.spec();
     if (seed != null && seeds != null) {
       throw new IllegalArgumentException("give --seed or --seeds, not both");

@@ -160,6 +160,33 @@ class CommandLineTest {
   }
 
   @Test
+  void aModelParameterThatNoEquationUsesIsWarnedOf() throws IOException {
+    Path model = dir.resolve("tank.yaml");
+    try (var in = getClass().getClassLoader().getResourceAsStream("models/heated-tank.yaml")) {
+      String text = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      Files.writeString(
+          model,
+          text.replace(
+              "  T_in: {value: 293.15,",
+              "  T_inlet: {value: 300.0, unit: K, description: a typo of T_in}\n"
+                  + "  T_in: {value: 293.15,"));
+    }
+    Path scenario = dir.resolve("tank-scenario.yaml");
+    Files.writeString(
+        scenario,
+        "name: tank\nprocess: tank.yaml\nsteps: 5\nduration: 15.0\n"
+            + "setpoints: {T: [{value: 310.0}]}\n"
+            + "reward: {tracking: {T: {weight: 1.0}}}\n"
+            + "controller:\n  - {process_variable: T, input: Q, kp: 1.0, ti: 100.0}\n");
+    Run r = run("simulate", scenario.toString(), "-o", dir.resolve("t.csv").toString());
+    assertEquals(0, r.exitCode(), r.err());
+    assertTrue(
+        r.err().contains("warning: model heated-tank: parameter 'T_inlet' is declared but no"),
+        r.err());
+    assertFalse(r.err().contains("'T_in' is declared"), r.err());
+  }
+
+  @Test
   void evaluateNamesTheUnitOfEveryFigure() {
     Run r =
         run(

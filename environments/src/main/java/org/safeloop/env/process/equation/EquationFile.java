@@ -302,7 +302,45 @@ record EquationFile(
         upper,
         deadTimeTree,
         definitionTrees,
-        equationTrees);
+        equationTrees,
+        unusedParameters(declaredParameters.keySet(), deadTime, declaredDefinitions, equations));
+  }
+
+  private static final java.util.regex.Pattern NAME =
+      java.util.regex.Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+
+  /**
+   * Warns of each declared parameter that no equation, definition or dead time names: a typo, or a
+   * parameter a scenario would vary (uncertainty, a disturbance) without any effect.
+   */
+  private static List<String> unusedParameters(
+      java.util.Set<String> parameters,
+      String deadTime,
+      Map<String, String> definitions,
+      Map<String, String> equations) {
+    java.util.Set<String> used = new java.util.HashSet<>();
+    List<String> texts = new ArrayList<>(definitions.values());
+    texts.addAll(equations.values());
+    if (deadTime != null) {
+      texts.add(deadTime);
+    }
+    for (String text : texts) {
+      java.util.regex.Matcher m = NAME.matcher(text == null ? "" : text);
+      while (m.find()) {
+        used.add(m.group());
+      }
+    }
+    List<String> warnings = new ArrayList<>();
+    for (String p : parameters) {
+      if (!used.contains(p)) {
+        warnings.add(
+            "parameter '"
+                + p
+                + "' is declared but no equation, definition or dead_time uses it: a typo, or"
+                + " a parameter that uncertainty or a disturbance would vary without effect");
+      }
+    }
+    return List.copyOf(warnings);
   }
 
   /**

@@ -27,6 +27,7 @@ public final class EquationModel implements ProcessModel {
   private final List<SignalSpec> states;
   private final List<SignalSpec> inputs;
   private final List<ParameterSpec> parameters;
+  private final List<String> warnings;
   private final double[] initialState;
   private final double[] lowerLimits;
   private final double[] upperLimits;
@@ -42,6 +43,7 @@ public final class EquationModel implements ProcessModel {
    * @param deadTime expression over parameters only, in {@code timeUnit}
    * @param definitions definitions still referenced by slot from the equations; empty when inlined
    * @param equations {@code d(state)/dt} per state, in state order
+   * @param warnings what the file declares that nothing uses, for people
    */
   EquationModel(
       String name,
@@ -55,7 +57,8 @@ public final class EquationModel implements ProcessModel {
       double[] upperLimits,
       Node deadTime,
       Node[] definitions,
-      Node[] equations) {
+      Node[] equations,
+      List<String> warnings) {
     this.name = name;
     this.description = description;
     this.timeUnit = timeUnit;
@@ -68,6 +71,7 @@ public final class EquationModel implements ProcessModel {
     this.deadTime = deadTime;
     this.definitions = definitions.clone();
     this.equations = equations.clone();
+    this.warnings = List.copyOf(warnings);
   }
 
   @Override
@@ -93,6 +97,11 @@ public final class EquationModel implements ProcessModel {
   @Override
   public List<SignalSpec> inputs() {
     return inputs;
+  }
+
+  @Override
+  public List<String> warnings() {
+    return warnings;
   }
 
   @Override
