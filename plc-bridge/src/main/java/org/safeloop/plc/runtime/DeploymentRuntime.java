@@ -3,7 +3,6 @@ package org.safeloop.plc.runtime;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -392,45 +391,12 @@ public final class DeploymentRuntime implements AutoCloseable {
     }
 
     // Validate the inputs.
-    int n = observationTags.size();
-    double[] values = new double[n];
-    Quality[] qualities = new Quality[n];
-    double[] stamps = new double[n];
-    Map<String, CycleRecord.Input> inputs = new LinkedHashMap<>();
-    List<String> problems = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      PlantFile.SignalTag st = observationTags.get(i);
-      double staleSeconds = st.staleAfterSeconds();
-      TagValue v = read.get(st.tag().name());
-      double value = v == null ? Double.NaN : v.value();
-      Quality q = v == null ? Quality.BAD : v.quality();
-      // Age by when the PLC last confirmed the value (not its on-change source timestamp); a tag
-      // whose stale check is off is as fresh as this cycle, for the shield too.
-      double stamp =
-          v == null
-              ? Double.NaN
-              : Double.isInfinite(staleSeconds) ? seconds(now) : seconds(v.confirmedTime());
-      String problem = null;
-      if (v == null) {
-        problem = "missing";
-      } else if (q != Quality.GOOD) {
-        problem = "quality " + q;
-      } else if (!Double.isFinite(value)) {
-        problem = "not a number";
-      } else if (value < st.rangeLow() || value > st.rangeHigh()) {
-        problem = "outside its instrument range";
-      } else if (seconds(now) - stamp > staleSeconds) {
-        problem = String.format(Locale.ROOT, "stale (%.1f s old)", seconds(now) - stamp);
-      }
-      if (problem != null) {
-        problems.add(st.signal() + " " + problem);
-        q = Quality.BAD;
-      }
-      values[i] = value;
-      qualities[i] = q;
-      stamps[i] = Double.isFinite(stamp) ? stamp : Double.NEGATIVE_INFINITY;
-      inputs.put(st.signal(), new CycleRecord.Input(value, q, v == null ? null : v.sourceTime()));
-    }
+    InputReadings readings = InputReadings.of(observationTags, read, now);
+    double[] values = readings.values();
+    Quality[] qualities = readings.qualities();
+    double[] stamps = readings.stamps();
+    List<String> problems = readings.problems();
+    Map<String, CycleRecord.Input> inputs = readings.inputs();
     double[] inForce = new double[actionNames.length];
     boolean localOverride = false;
     for (int i = 0; i < actionNames.length; i++) {
@@ -595,7 +561,7 @@ public final class DeploymentRuntime implements AutoCloseable {
     // Write what was recorded, if the mode (still) allows it.
     boolean wroteSetpoints = false;
     if (recorded && writer != null && !batch.isEmpty()) {
-      WriteFailure failure = writer.write(batch);
+      PlantWriter.Failure failure = writer.write(batch);
       long latency = (System.nanoTime() - started) / 1000;
       appendAudit(
           new WriteRecord(
@@ -876,49 +842,5 @@ public final class DeploymentRuntime implements AutoCloseable {
   @Override
   public void close() {
     event(EventKind.STOPPED, "stopped after " + cycle + " cycles in " + mode.label(), Map.of());
-  }
-
-  /**
-   * The only way to write to the plant: bound to the tags the mode allows, so a programming error
-   * cannot write a setpoint from advisory mode. Absent in shadow mode.
-   */
-  private static final class PlantWriter {
-    private final PlcConnection connection;
-    private final Set<Tag> allowed;
-
-    PlantWriter(PlcConnection connection, Set<Tag> allowed) {
-      this.connection = connection;
-      this.allowed = Set.copyOf(allowed);
-    }
-
-    /** Writes the batch in one call; returns null on success, else why it failed. */
-    WriteFailure write(Collection<TagWrite> batch) {
-      for (TagWrite w : batch) {
-        if (!allowed.contains(w.tag())) {
-          throw new IllegalStateException("tag " + w.tag().name() + " may not be written now");
-        }
-      }
-      if (batch.isEmpty()) {
-        return null;
-      }
-      try {
-        connection.write(batch);
-        return null;
-      } catch (PlcException e) {
-        return new WriteFailure(e.getMessage(), refusedByPlc(e));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return new WriteFailure("interrupted", false);
-      } catch (RuntimeException e) {
-        return new WriteFailure(e.toString(), false);
-      }
-    }
-  }
-
-  /** Why a write failed, and whether the PLC answered with a refusal rather than not at all. */
-  private record WriteFailure(String message, boolean refused) {}
-
-  private static boolean refusedByPlc(PlcException e) {
-    return e.refused();
   }
 }
