@@ -31,7 +31,6 @@ import org.eclipse.milo.opcua.sdk.client.identity.AnonymousProvider;
 import org.eclipse.milo.opcua.sdk.client.identity.UsernameProvider;
 import org.eclipse.milo.opcua.sdk.client.subscriptions.OpcUaMonitoredItem;
 import org.eclipse.milo.opcua.sdk.client.subscriptions.OpcUaSubscription;
-import org.eclipse.milo.opcua.sdk.core.AccessLevel;
 import org.eclipse.milo.opcua.stack.core.AttributeId;
 import org.eclipse.milo.opcua.stack.core.StatusCodes;
 import org.eclipse.milo.opcua.stack.core.UaException;
@@ -47,7 +46,6 @@ import org.eclipse.milo.opcua.stack.core.types.builtin.Variant;
 import org.eclipse.milo.opcua.stack.core.types.builtin.unsigned.UInteger;
 import org.eclipse.milo.opcua.stack.core.types.builtin.unsigned.UShort;
 import org.eclipse.milo.opcua.stack.core.types.enumerated.MessageSecurityMode;
-import org.eclipse.milo.opcua.stack.core.types.enumerated.NodeClass;
 import org.eclipse.milo.opcua.stack.core.types.enumerated.TimestampsToReturn;
 import org.eclipse.milo.opcua.stack.core.types.structured.EndpointDescription;
 import org.eclipse.milo.opcua.stack.core.types.structured.ReadValueId;
@@ -253,7 +251,7 @@ final class OpcUaConnection implements PlcConnection {
       client = OpcUaClient.create(builder.build(), t -> t.setConnectTimeout(uint(connectMillis)));
     } catch (UaException e) {
       closeQuietly(trustList);
-      throw toPlc(e, name + ": cannot create the client");
+      throw OpcUaStatus.toPlc(e, name + ": cannot create the client");
     }
     OpcUaConnection connection = new OpcUaConnection(config, client, trustList, clock, name);
     try {
@@ -386,7 +384,7 @@ final class OpcUaConnection implements PlcConnection {
                       if (firstBad == 0) {
                         firstBad = status.value();
                       }
-                      if (firstNotRefused == 0 && !refusesWrite(status.value())) {
+                      if (firstNotRefused == 0 && !OpcUaStatus.refusesWrite(status.value())) {
                         firstNotRefused = status.value();
                       }
                       if (status.value() == StatusCodes.Bad_TypeMismatch) {
@@ -404,12 +402,12 @@ final class OpcUaConnection implements PlcConnection {
                     throw new CompletionException(
                         firstNotRefused == 0
                             ? PlcException.refusal(
-                                reasonFor(firstBad),
+                                OpcUaStatus.reasonFor(firstBad),
                                 firstBad,
                                 name + ": server refused " + what + ": " + failures,
                                 null)
                             : new PlcException(
-                                reasonFor(firstNotRefused),
+                                OpcUaStatus.reasonFor(firstNotRefused),
                                 firstNotRefused,
                                 name + ": server could not carry out " + what + ": " + failures));
                   }
@@ -546,7 +544,7 @@ final class OpcUaConnection implements PlcConnection {
         continue;
       }
       resolvedTags.add(tag);
-      for (AttributeId attribute : CHECKED_ATTRIBUTES) {
+      for (AttributeId attribute : OpcUaNodeChecks.ATTRIBUTES) {
         reads.add(new ReadValueId(nodeId, attribute.uid(), null, QualifiedName.NULL_VALUE));
       }
     }
@@ -559,9 +557,10 @@ final class OpcUaConnection implements PlcConnection {
               .getResults();
       for (int i = 0; i < resolvedTags.size(); i++) {
         Tag tag = resolvedTags.get(i);
-        int at = i * CHECKED_ATTRIBUTES.size();
-        NodeCheck problem =
-            checkNode(tag, results[at], results[at + 1], results[at + 2], results[at + 3]);
+        int at = i * OpcUaNodeChecks.ATTRIBUTES.size();
+        OpcUaNodeChecks.Problem problem =
+            OpcUaNodeChecks.check(
+                tag, results[at], results[at + 1], results[at + 2], results[at + 3]);
         if (problem != null) {
           problems.add(describe(tag) + ": " + problem.message());
           if (firstReason == null) {
@@ -585,88 +584,6 @@ final class OpcUaConnection implements PlcConnection {
           null);
     }
     LOG.info("{}: all {} tags of the plant file found on the server", name, tags.size());
-  }
-
-  /** The attributes read per node by {@link #checkRequiredTags}, in this order. */
-  private static final List<AttributeId> CHECKED_ATTRIBUTES =
-      List.of(
-          AttributeId.NodeClass,
-          AttributeId.DataType,
-          AttributeId.AccessLevel,
-          AttributeId.UserAccessLevel);
-
-  /** What is wrong with a node, as the exception will say it. */
-  private record NodeCheck(Reason reason, long code, String message) {}
-
-  private static NodeCheck checkNode(
-      Tag tag, DataValue nodeClass, DataValue dataType, DataValue access, DataValue userAccess) {
-    StatusCode classStatus = nodeClass.statusCode();
-    if (classStatus != null && !classStatus.isGood()) {
-      long code = classStatus.value();
-      return new NodeCheck(
-          reasonFor(code),
-          code,
-          (code & 0xFFFF_0000L) == StatusCodes.Bad_NodeIdUnknown
-              ? "no such node on the server (" + OpcUaValues.statusName(code) + ")"
-              : "cannot read the node (" + OpcUaValues.statusName(code) + ")");
-    }
-    Object kind = nodeClass.value() == null ? null : nodeClass.value().value();
-    int kindValue =
-        kind instanceof NodeClass nc ? nc.getValue() : kind instanceof Number n ? n.intValue() : -1;
-    if (kindValue != NodeClass.Variable.getValue()) {
-      NodeClass actual = NodeClass.from(kindValue);
-      return new NodeCheck(
-          Reason.NOT_FOUND,
-          StatusCodes.Bad_NodeClassInvalid,
-          "the node is "
-              + (actual == null ? "not a variable" : "an " + actual + " node, not a variable")
-              + "; a tag must name a variable");
-    }
-    Object type = dataType.value() == null ? null : dataType.value().value();
-    String typeProblem = OpcUaValues.typeProblem(tag, type instanceof NodeId id ? id : null);
-    if (typeProblem != null) {
-      return new NodeCheck(Reason.TYPE_MISMATCH, StatusCodes.Bad_TypeMismatch, typeProblem);
-    }
-    int level = accessBits(access);
-    int userLevel = accessBits(userAccess);
-    if ((level & AccessLevel.CurrentRead.getValue()) == 0) {
-      return new NodeCheck(
-          Reason.ACCESS_DENIED, StatusCodes.Bad_NotReadable, "the node is not readable");
-    }
-    if ((userLevel & AccessLevel.CurrentRead.getValue()) == 0) {
-      return new NodeCheck(
-          Reason.ACCESS_DENIED,
-          StatusCodes.Bad_UserAccessDenied,
-          "this user may not read the node");
-    }
-    if (!tag.readOnly()) {
-      if ((level & AccessLevel.CurrentWrite.getValue()) == 0) {
-        return new NodeCheck(
-            Reason.ACCESS_DENIED,
-            StatusCodes.Bad_NotWritable,
-            "the bridge writes this tag, but the node is not writable (AccessLevel "
-                + AccessLevel.fromValue(level)
-                + ")");
-      }
-      if ((userLevel & AccessLevel.CurrentWrite.getValue()) == 0) {
-        return new NodeCheck(
-            Reason.ACCESS_DENIED,
-            StatusCodes.Bad_UserAccessDenied,
-            "the bridge writes this tag, but this user may not write the node (UserAccessLevel "
-                + AccessLevel.fromValue(userLevel)
-                + ")");
-      }
-    }
-    return null;
-  }
-
-  /** An AccessLevel attribute's bits; 0 when it could not be read. */
-  private static int accessBits(DataValue value) {
-    if (value.statusCode() != null && !value.statusCode().isGood()) {
-      return 0;
-    }
-    Object bits = value.value() == null ? null : value.value().value();
-    return bits instanceof Number n ? n.intValue() : 0;
   }
 
   private static String describe(Tag tag) {
@@ -759,9 +676,10 @@ final class OpcUaConnection implements PlcConnection {
                                   + ": "
                                   + OpcUaValues.statusName(code);
                           throw new CompletionException(
-                              refusesWrite(code)
-                                  ? PlcException.refusal(reasonFor(code), code, message, null)
-                                  : new PlcException(reasonFor(code), code, message));
+                              OpcUaStatus.refusesWrite(code)
+                                  ? PlcException.refusal(
+                                      OpcUaStatus.reasonFor(code), code, message, null)
+                                  : new PlcException(OpcUaStatus.reasonFor(code), code, message));
                         }
                         dataTypes.put(nodeId, (NodeId) type);
                       }
@@ -786,99 +704,14 @@ final class OpcUaConnection implements PlcConnection {
   }
 
   private Throwable translate(Throwable error, String what) {
-    Throwable cause = unwrap(error);
+    Throwable cause = OpcUaStatus.unwrap(error);
     if (cause instanceof PlcException || cause instanceof IllegalArgumentException) {
       return cause;
     }
     if (closed) {
       return new PlcException(Reason.CLOSED, 0, what + ": connection closed", cause);
     }
-    return toPlc(cause, what);
-  }
-
-  private static Throwable unwrap(Throwable error) {
-    Throwable cause = error;
-    while ((cause instanceof CompletionException || cause instanceof ExecutionException)
-        && cause.getCause() != null) {
-      cause = cause.getCause();
-    }
-    return cause;
-  }
-
-  static PlcException toPlc(Throwable error, String what) {
-    Throwable cause = unwrap(error);
-    if (cause instanceof PlcException plc) {
-      return plc;
-    }
-    if (cause instanceof TimeoutException) {
-      return new PlcException(Reason.TIMEOUT, StatusCodes.Bad_Timeout, what + ": timed out", cause);
-    }
-    for (Throwable t = cause; t != null; t = t.getCause()) {
-      if (t instanceof UaException ua) {
-        long code = ua.getStatusCode().value();
-        return new PlcException(
-            reasonFor(code), code, what + ": " + OpcUaValues.statusName(code), cause);
-      }
-    }
-    return new PlcException(Reason.CONNECTION, 0, what + ": " + cause, cause);
-  }
-
-  /**
-   * Whether a write result (or the failure to read a written node's DataType) is the server
-   * refusing the write ({@link PlcException#refused()}) rather than failing to carry it out.
-   */
-  static boolean refusesWrite(long code) {
-    long bits = code & 0xFFFF_0000L;
-    return bits == StatusCodes.Bad_NotWritable
-        || bits == StatusCodes.Bad_UserAccessDenied
-        || bits == StatusCodes.Bad_OutOfRange
-        || bits == StatusCodes.Bad_TypeMismatch
-        || bits == StatusCodes.Bad_WriteNotSupported
-        || bits == StatusCodes.Bad_Locked
-        || bits == StatusCodes.Bad_NodeIdUnknown
-        || bits == StatusCodes.Bad_NodeIdInvalid
-        || bits == StatusCodes.Bad_AttributeIdInvalid
-        || bits == StatusCodes.Bad_IndexRangeInvalid
-        || bits == StatusCodes.Bad_IndexRangeNoData
-        || bits == StatusCodes.Bad_NotSupported;
-  }
-
-  static Reason reasonFor(long code) {
-    long bits = code & 0xFFFF_0000L;
-    if (bits == StatusCodes.Bad_TypeMismatch) {
-      return Reason.TYPE_MISMATCH;
-    }
-    if (bits == StatusCodes.Bad_NodeIdUnknown
-        || bits == StatusCodes.Bad_NodeIdInvalid
-        || bits == StatusCodes.Bad_TcpEndpointUrlInvalid) {
-      return Reason.NOT_FOUND;
-    }
-    if (bits == StatusCodes.Bad_Timeout || bits == StatusCodes.Bad_RequestTimeout) {
-      return Reason.TIMEOUT;
-    }
-    if (bits == StatusCodes.Bad_IdentityTokenRejected
-        || bits == StatusCodes.Bad_IdentityTokenInvalid
-        || bits == StatusCodes.Bad_UserAccessDenied
-        || bits == StatusCodes.Bad_SecurityChecksFailed
-        || bits == StatusCodes.Bad_CertificateUntrusted
-        || bits == StatusCodes.Bad_CertificateInvalid
-        || bits == StatusCodes.Bad_CertificateUriInvalid
-        || bits == StatusCodes.Bad_SecurityPolicyRejected) {
-      return Reason.ACCESS_DENIED;
-    }
-    if (bits == StatusCodes.Bad_ConnectionClosed
-        || bits == StatusCodes.Bad_ConnectionRejected
-        || bits == StatusCodes.Bad_CommunicationError
-        || bits == StatusCodes.Bad_TcpInternalError
-        || bits == StatusCodes.Bad_NoCommunication
-        || bits == StatusCodes.Bad_SessionClosed
-        || bits == StatusCodes.Bad_SessionIdInvalid
-        || bits == StatusCodes.Bad_ServerNotConnected
-        || bits == StatusCodes.Bad_SecureChannelClosed
-        || bits == StatusCodes.Bad_NotConnected) {
-      return Reason.CONNECTION;
-    }
-    return Reason.DEVICE_REJECTED;
+    return OpcUaStatus.toPlc(cause, what);
   }
 
   private static <T> T await(CompletableFuture<T> future, Duration timeout, String what)
@@ -893,7 +726,7 @@ final class OpcUaConnection implements PlcConnection {
       throw new PlcException(
           Reason.TIMEOUT, StatusCodes.Bad_Timeout, what + ": no answer within " + timeout, e);
     } catch (ExecutionException e) {
-      throw toPlc(e, what);
+      throw OpcUaStatus.toPlc(e, what);
     }
   }
 
@@ -997,9 +830,9 @@ final class OpcUaConnection implements PlcConnection {
         current = subscription;
         subscription.synchronizeMonitoredItems();
       } catch (UaException e) {
-        throw toPlc(e, name + ": creating a subscription for " + names(tags));
+        throw OpcUaStatus.toPlc(e, name + ": creating a subscription for " + names(tags));
       } catch (RuntimeException e) {
-        throw toPlc(e, name + ": creating monitored items for " + names(tags));
+        throw OpcUaStatus.toPlc(e, name + ": creating monitored items for " + names(tags));
       }
       List<String> failures = new ArrayList<>();
       for (int i = 0; i < items.size(); i++) {
@@ -1011,7 +844,9 @@ final class OpcUaConnection implements PlcConnection {
       if (!failures.isEmpty()) {
         long code = items.get(0).getCreateResult().map(StatusCode::value).orElse(0L);
         throw new PlcException(
-            reasonFor(code), code, name + ": server refused monitored items " + failures);
+            OpcUaStatus.reasonFor(code),
+            code,
+            name + ": server refused monitored items " + failures);
       }
       retryDelayMillis = 0;
     }
