@@ -16,6 +16,7 @@ import org.safeloop.plc.virtualplant.PlantLayout;
 import org.safeloop.plc.virtualplant.PlantLayout.PlantTag;
 import org.safeloop.plc.virtualplant.VirtualPlant;
 import org.safeloop.plc.virtualplant.VirtualPlant.Protocol;
+import org.safeloop.plc.virtualplant.VirtualPlantBuilder;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -102,7 +103,7 @@ final class PlantCommand implements Callable<Integer> {
   public Integer call() throws InterruptedException {
     PrintWriter out = spec.commandLine().getOut();
     Scenario s = Scenarios.load(scenario);
-    VirtualPlant.Builder builder =
+    VirtualPlantBuilder builder =
         VirtualPlant.builder(s)
             .seed(seed)
             .realism(parseRealism(realism))

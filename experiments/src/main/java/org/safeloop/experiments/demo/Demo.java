@@ -34,6 +34,7 @@ import org.safeloop.plc.runtime.Deployment;
 import org.safeloop.plc.runtime.Mode;
 import org.safeloop.plc.virtualplant.VirtualPlant;
 import org.safeloop.plc.virtualplant.VirtualPlant.Protocol;
+import org.safeloop.plc.virtualplant.VirtualPlantBuilder;
 
 /**
  * The SafeLoop lifecycle in one run ({@code safeloop demo}): train PPO-Lag with the shield in the
@@ -353,7 +354,7 @@ public final class Demo {
             * 60.0;
     double speed = intervalSeconds * 1000.0 / budget.stepMillis();
     Path dir = runDir.resolve("plant");
-    VirtualPlant.Builder builder =
+    VirtualPlantBuilder builder =
         VirtualPlant.builder(trained.experiment().scenario())
             .manualStepping()
             .protocols(options.protocol())

@@ -60,14 +60,14 @@ import org.slf4j.LoggerFactory;
  * to float32, the precision of the Modbus registers), OPC UA source timestamp = the plant clock's
  * time of the update, a BAD reading (realism dropouts) as OPC UA status Bad and NaN on Modbus. The
  * process runs on past the scenario's episode with the last setpoint of its schedule; after {@link
- * Builder#runSteps} steps (or a state that leaves the model's domain) it restarts from its initial
- * state with the next seed.
+ * VirtualPlantBuilder#runSteps} steps (or a state that leaves the model's domain) it restarts from
+ * its initial state with the next seed.
  *
  * <p><b>Stepping.</b> By default a background thread steps the process every control interval of
  * wall time divided by the speed factor and scans every 20 ms in between (a PLC's scan, so the
  * setpoint in force follows a write at once and the runtime's override check sees its own write).
- * With {@link Builder#manualStepping()} no thread runs and each {@link #step()} is one scan
- * followed by one process step, deterministic for tests.
+ * With {@link VirtualPlantBuilder#manualStepping()} no thread runs and each {@link #step()} is one
+ * scan followed by one process step, deterministic for tests.
  *
  * <p>Setpoint, OPC UA and watchdog times come from the builder's clock. Thread-safe: all PLC state
  * is guarded by this object's monitor; the servers' write handlers only queue values.
@@ -169,7 +169,7 @@ public final class VirtualPlant implements AutoCloseable {
   private Thread runner;
   private volatile boolean closed;
 
-  private VirtualPlant(Builder b, Path pki, boolean ownsPki) {
+  private VirtualPlant(VirtualPlantBuilder b, Path pki, boolean ownsPki) {
     this.scenario =
         b.runSteps > b.scenario.episodeSteps()
             ? b.scenario.withEpisodeSteps(b.runSteps)
@@ -239,244 +239,39 @@ public final class VirtualPlant implements AutoCloseable {
    * @param scenario the scenario whose environment runs behind the servers
    * @return the builder
    */
-  public static Builder builder(Scenario scenario) {
-    return new Builder(scenario);
+  public static VirtualPlantBuilder builder(Scenario scenario) {
+    return new VirtualPlantBuilder(scenario);
   }
 
-  /**
-   * Configures and starts a {@link VirtualPlant}; each setter checks its value at once and names
-   * the setting in its message. Not thread-safe.
-   */
-  public static final class Builder {
-    private final Scenario scenario;
-    private long seed;
-    private boolean realism = true;
-    private Set<Protocol> protocols = EnumSet.allOf(Protocol.class);
-    private int modbusPort;
-    private int opcUaPort;
-    private double speed = 1.0;
-    private Duration watchdogTimeout;
-    private Path pkiDirectory;
-    private Clock clock = Clock.systemUTC();
-    private boolean manual;
-    private boolean remote;
-    private String plantName;
-    private int runSteps = 100_000;
+  /** Starts a plant as {@code b} describes it (see {@link VirtualPlantBuilder#start()}). */
+  static VirtualPlant start(VirtualPlantBuilder b) throws IOException, InterruptedException {
 
-    private Builder(Scenario scenario) {
-      this.scenario = Objects.requireNonNull(scenario, "scenario");
-    }
-
-    /**
-     * The seed of the environment's random effects (noise, disturbances, uncertainty); default 0.
-     *
-     * @param value the seed
-     * @return this builder
-     */
-    public Builder seed(long value) {
-      this.seed = value;
-      return this;
-    }
-
-    /**
-     * Whether the scenario's realism (sensor noise, disturbances, parameter uncertainty) is on;
-     * default on.
-     *
-     * @param on true for realism
-     * @return this builder
-     */
-    public Builder realism(boolean on) {
-      this.realism = on;
-      return this;
-    }
-
-    /**
-     * The protocols to serve; default both.
-     *
-     * @param served one or both protocols
-     * @return this builder
-     */
-    public Builder protocols(Protocol... served) {
-      if (served == null || served.length == 0) {
-        throw new IllegalArgumentException(
-            "protocols: serve at least one of " + List.of(Protocol.values()));
+    boolean ownsPki = b.pkiDirectory == null && b.protocols.contains(Protocol.OPCUA);
+    Path pki = ownsPki ? Files.createTempDirectory("safeloop-plant-pki") : b.pkiDirectory;
+    VirtualPlant plant;
+    try {
+      plant = new VirtualPlant(b, pki, ownsPki);
+    } catch (RuntimeException e) {
+      if (ownsPki) {
+        deleteTree(pki);
       }
-      this.protocols = EnumSet.copyOf(List.of(served));
-      return this;
+      throw e;
     }
-
-    /**
-     * The Modbus TCP port on 127.0.0.1; 0 (the default) picks a free one.
-     *
-     * @param port 0..65535
-     * @return this builder
-     */
-    public Builder modbusPort(int port) {
-      this.modbusPort = requirePort("modbusPort", port);
-      return this;
-    }
-
-    /**
-     * The OPC UA port on 127.0.0.1; 0 (the default) picks a free one.
-     *
-     * @param port 0..65535
-     * @return this builder
-     */
-    public Builder opcUaPort(int port) {
-      this.opcUaPort = requirePort("opcUaPort", port);
-      return this;
-    }
-
-    /**
-     * Model time per wall time: 1 (the default) is real time, 10 runs ten times faster.
-     *
-     * @param factor positive and finite
-     * @return this builder
-     */
-    public Builder speed(double factor) {
-      if (!(factor > 0) || !Double.isFinite(factor)) {
-        throw new IllegalArgumentException("speed must be positive and finite: " + factor);
+    try {
+      synchronized (plant) {
+        plant.servers.start(plant.states.values(), plant::onOpcUaWrite);
+        plant.showDiagnostics();
+        // An agent cannot beat before the servers are up (the OPC UA server takes seconds).
+        plant.lastHeartbeatChange = plant.clock.instant();
       }
-      this.speed = factor;
-      return this;
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      plant.close();
+      throw e;
     }
-
-    /**
-     * How long the agent heartbeat may stay unchanged in remote mode before the watchdog sheds to
-     * local; default three control intervals of wall time, at least 1 s.
-     *
-     * @param timeout positive
-     * @return this builder
-     */
-    public Builder watchdogTimeout(Duration timeout) {
-      if (timeout == null || timeout.isNegative() || timeout.isZero()) {
-        throw new IllegalArgumentException("watchdogTimeout must be positive: " + timeout);
-      }
-      this.watchdogTimeout = timeout;
-      return this;
+    if (!b.manual) {
+      plant.startRunner();
     }
-
-    /**
-     * The OPC UA server's PKI folder (its certificate and trust lists); default a temporary folder
-     * deleted on close. Keep one across runs so that secure clients keep trusting the server.
-     *
-     * @param directory the folder, created if missing
-     * @return this builder
-     */
-    public Builder pkiDirectory(Path directory) {
-      this.pkiDirectory = Objects.requireNonNull(directory, "pkiDirectory");
-      return this;
-    }
-
-    /**
-     * The clock of OPC UA source timestamps and the watchdog; default the system clock (UTC).
-     *
-     * @param value the clock
-     * @return this builder
-     */
-    public Builder clock(Clock value) {
-      this.clock = Objects.requireNonNull(value, "clock");
-      return this;
-    }
-
-    /**
-     * No background thread: the process moves only when {@link VirtualPlant#step()} is called.
-     *
-     * @return this builder
-     */
-    public Builder manualStepping() {
-      this.manual = true;
-      return this;
-    }
-
-    /**
-     * Whether the loop starts in remote/auto mode; default false (local: the operator in charge).
-     *
-     * @param on true to start in remote
-     * @return this builder
-     */
-    public Builder startInRemote(boolean on) {
-      this.remote = on;
-      return this;
-    }
-
-    /**
-     * The plant's name in plant files (suffixed with the protocol); default the scenario's process
-     * with "-virtual", e.g. {@code cstr-virtual}.
-     *
-     * @param name a non-blank name of letters, digits, '-' and '_'
-     * @return this builder
-     */
-    public Builder plantName(String name) {
-      if (name == null || !name.matches("[A-Za-z0-9_-]+")) {
-        throw new IllegalArgumentException(
-            "plantName must be letters, digits, '-' or '_': " + name);
-      }
-      this.plantName = name;
-      return this;
-    }
-
-    /**
-     * Control intervals before the process restarts from its initial state; default 100000 (the
-     * scenario's setpoint schedule holds its last value past the episode).
-     *
-     * @param count at least the scenario's episode length
-     * @return this builder
-     */
-    public Builder runSteps(int count) {
-      if (count < scenario.episodeSteps()) {
-        throw new IllegalArgumentException(
-            "runSteps must be at least the scenario's episode of "
-                + scenario.episodeSteps()
-                + " steps: "
-                + count);
-      }
-      this.runSteps = count;
-      return this;
-    }
-
-    /**
-     * Starts the servers and, unless {@link #manualStepping()}, the process.
-     *
-     * @return the running plant
-     * @throws IOException if a port cannot be bound or the PKI folder cannot be used
-     * @throws InterruptedException if interrupted while the OPC UA server starts
-     */
-    public VirtualPlant start() throws IOException, InterruptedException {
-      boolean ownsPki = pkiDirectory == null && protocols.contains(Protocol.OPCUA);
-      Path pki = ownsPki ? Files.createTempDirectory("safeloop-plant-pki") : pkiDirectory;
-      VirtualPlant plant;
-      try {
-        plant = new VirtualPlant(this, pki, ownsPki);
-      } catch (RuntimeException e) {
-        if (ownsPki) {
-          deleteTree(pki);
-        }
-        throw e;
-      }
-      try {
-        synchronized (plant) {
-          plant.servers.start(plant.states.values(), plant::onOpcUaWrite);
-          plant.showDiagnostics();
-          // An agent cannot beat before the servers are up (the OPC UA server takes seconds).
-          plant.lastHeartbeatChange = plant.clock.instant();
-        }
-      } catch (IOException | InterruptedException | RuntimeException e) {
-        plant.close();
-        throw e;
-      }
-      if (!manual) {
-        plant.startRunner();
-      }
-      return plant;
-    }
-
-    private static int requirePort(String field, int port) {
-      if (port < 0 || port > 65535) {
-        throw new IllegalArgumentException(field + " must be in 0..65535: " + port);
-      }
-      return port;
-    }
+    return plant;
   }
 
   // ---- time ---------------------------------------------------------------------------------
@@ -561,7 +356,7 @@ public final class VirtualPlant implements AutoCloseable {
 
   /**
    * One PLC scan, then one control interval of the process with the setpoints in force, then the
-   * observation tags update. Only with {@link Builder#manualStepping()}.
+   * observation tags update. Only with {@link VirtualPlantBuilder#manualStepping()}.
    *
    * @return the environment's step result (observation before sensor faults, true state in info)
    * @throws IllegalStateException if a background thread steps this plant, or it is closed
@@ -957,7 +752,8 @@ public final class VirtualPlant implements AutoCloseable {
   }
 
   /**
-   * The scenario the plant runs (with the extended episode of {@link Builder#runSteps}).
+   * The scenario the plant runs (with the extended episode of {@link
+   * VirtualPlantBuilder#runSteps}).
    *
    * @return the scenario
    */

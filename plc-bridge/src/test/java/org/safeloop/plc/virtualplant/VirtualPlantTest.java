@@ -66,7 +66,7 @@ class VirtualPlantTest {
     }
   }
 
-  private VirtualPlant start(VirtualPlant.Builder builder) throws Exception {
+  private VirtualPlant start(VirtualPlantBuilder builder) throws Exception {
     plant =
         builder
             .seed(SEED)
