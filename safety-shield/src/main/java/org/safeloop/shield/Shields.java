@@ -88,7 +88,14 @@ public final class Shields {
    * @throws ConfigException naming the file, line and field of a problem
    */
   public static Scenario modelScenario(String nameOrPath) {
-    SourceFiles sources = new SourceFiles();
+    return modelScenario(nameOrPath, new SourceFiles());
+  }
+
+  /**
+   * Returns the scenario a constraint file predicts with, like {@link #modelScenario(String)},
+   * recording in {@code sources} every file read (the constraint file, the scenario, its model).
+   */
+  public static Scenario modelScenario(String nameOrPath, SourceFiles sources) {
     if (isFile(nameOrPath)) {
       Path path = Path.of(nameOrPath);
       return modelScenario(

@@ -313,7 +313,8 @@ public final class Deployment implements AutoCloseable {
           actions = customActions;
           policyName = customName;
         } else if (pid) {
-          Scenario scenario = Shields.modelScenario(shield);
+          // With an approval, the scenario from the bytes the approval was checked against.
+          Scenario scenario = approved ? inputs.modelScenario() : Shields.modelScenario(shield);
           policy = scenario.baselineController();
           // The PID reads only measurements and setpoints, never derived signals.
           observations = scenario.plantObservationSpace();
@@ -333,7 +334,11 @@ public final class Deployment implements AutoCloseable {
           policyName = "policy bundle " + bundle;
           DeploymentRuntime.requireMeasuredObservations(loaded, policyName);
           policy =
-              BundlePolicies.of(loaded, () -> Shields.modelScenario(shield).baselineController());
+              BundlePolicies.of(
+                  loaded,
+                  () ->
+                      (approved ? inputs.modelScenario() : Shields.modelScenario(shield))
+                          .baselineController());
           observations = new SignalSpace(loaded.observations());
           actions = new SignalSpace(loaded.actions());
         }

@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.Objects;
 import java.util.stream.Stream;
 import org.safeloop.env.config.SourceFiles;
+import org.safeloop.env.config.SourceFiles.Source;
+import org.safeloop.env.scenario.Scenario;
 import org.safeloop.plc.approval.DeploymentFiles;
 import org.safeloop.plc.opcua.OpcUaOptions;
 import org.safeloop.plc.plant.PlantFile;
@@ -32,6 +34,7 @@ public final class DeploymentInputs {
   private final Path bundleFile;
   private final byte[] bundleBytes;
   private final SafetyShield shield;
+  private final Scenario modelScenario;
   private final PlantFile plant;
   private final DeploymentFiles files;
   private PolicyBundle bundle;
@@ -40,11 +43,13 @@ public final class DeploymentInputs {
       Path bundleFile,
       byte[] bundleBytes,
       SafetyShield shield,
+      Scenario modelScenario,
       PlantFile plant,
       DeploymentFiles files) {
     this.bundleFile = bundleFile;
     this.bundleBytes = bundleBytes;
     this.shield = shield;
+    this.modelScenario = modelScenario;
     this.plant = plant;
     this.files = files;
   }
@@ -65,6 +70,11 @@ public final class DeploymentInputs {
     SourceFiles shieldSources = new SourceFiles();
     SafetyShield loadedShield =
         Shields.load(Objects.requireNonNull(shield, "shield"), shieldSources);
+    // The shield's scenario (its PID is a policy the bridge may run) read again, and held to the
+    // same bytes as the shield's own reading: what the approval binds is what runs.
+    SourceFiles scenarioSources = new SourceFiles();
+    Scenario scenario = Shields.modelScenario(shield.toString(), scenarioSources);
+    requireSameBytes(scenarioSources.list(), shieldSources.list());
     SourceFiles plantSources = new SourceFiles();
     PlantFile loadedPlant = PlantFile.load(Objects.requireNonNull(plant, "plant"), plantSources);
     readTrustLists(loadedPlant, plantSources);
@@ -72,6 +82,7 @@ public final class DeploymentInputs {
         bundle,
         bytes,
         loadedShield,
+        scenario,
         loadedPlant,
         new DeploymentFiles(bundleSources.list(), shieldSources.list(), plantSources.list()));
   }
@@ -122,6 +133,23 @@ public final class DeploymentInputs {
       bundle = PolicyBundles.load(bundleBytes, bundleFile.toString());
     }
     return bundle;
+  }
+
+  /** Refuses a file whose second reading differs from the first (edited while loading). */
+  private static void requireSameBytes(List<Source> again, List<Source> first) {
+    for (Source s : again) {
+      for (Source f : first) {
+        if (f.location().equals(s.location()) && !f.sha256().equals(s.sha256())) {
+          throw new IllegalStateException(
+              s.location() + " changed while the deployment was loading it; load it again");
+        }
+      }
+    }
+  }
+
+  /** Returns the scenario the shield predicts with (its PID is the {@code pid} policy). */
+  public Scenario modelScenario() {
+    return modelScenario;
   }
 
   /** Returns the shield loaded. */

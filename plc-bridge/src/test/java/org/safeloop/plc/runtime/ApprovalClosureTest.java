@@ -97,6 +97,22 @@ class ApprovalClosureTest {
     assertTrue(verifyAsDeployed().accepted(), verifyAsDeployed().message());
   }
 
+  @Test
+  void thePidADeploymentRunsComesFromTheScenarioTheApprovalBinds() throws IOException {
+    // A PI tuning in the scenario file beside the shield: the PID deployed is that one.
+    String text = Files.readString(scenario);
+    assertTrue(text.contains("kp: -60.0"), "the scenario's PI gain");
+    Files.writeString(scenario, text.replace("kp: -60.0", "kp: -45.0"));
+
+    DeploymentInputs inputs = DeploymentInputs.read(bundle, shield, plant);
+
+    assertEquals(-45.0, inputs.modelScenario().controllerTunings().get(0).kp(), 0.0);
+    assertEquals(
+        inputs.files().shield().get(1).sha256(),
+        org.safeloop.env.config.SourceFiles.sha256(Files.readAllBytes(scenario)),
+        "the scenario bytes hashed are those of the file the PID came from");
+  }
+
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"reactor.yaml", "models/cstr-equations.yaml", "reactor.shield.yaml"})
   void editingAnyFileTheShieldDependsOnAfterApprovalIsRefusedNamingIt(String edited)
