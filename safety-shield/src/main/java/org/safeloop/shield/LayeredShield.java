@@ -323,8 +323,7 @@ final class LayeredShield implements SafetyShield {
     SignalSpace space = c.observationSpace();
     if (plant == null || plant.size() != space.size()) {
       reasons.add(
-          new Intervention(
-              Layer.INPUT_VALIDITY,
+          Intervention.onMeasurement(
               "plant",
               "expected "
                   + space.size()
@@ -379,7 +378,7 @@ final class LayeredShield implements SafetyShield {
       }
       if (problem != null) {
         valid = false;
-        reasons.add(new Intervention(Layer.INPUT_VALIDITY, name, name + " " + problem, margin));
+        reasons.add(Intervention.onMeasurement(name, name + " " + problem, margin));
       }
     }
     return valid;

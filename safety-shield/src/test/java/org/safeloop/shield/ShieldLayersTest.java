@@ -125,6 +125,9 @@ class ShieldLayersTest {
     assertEquals(Verdict.FALLBACK, d.verdict());
     assertArrayEquals(previous, d.appliedAction(), "hold the last safe action");
     assertTrue(d.reason().contains("T bad quality"), d.reason());
+    assertTrue(
+        d.interventions().stream().anyMatch(i -> i.onMeasurement() && i.subject().equals("T")),
+        "a bad reading is an intervention on a measurement: " + d.interventions());
 
     PlantSnapshot stale =
         new PlantSnapshot(
@@ -182,6 +185,9 @@ class ShieldLayersTest {
         shield("").decide(plant(0.877, 324.5, 0), new double[] {Double.NaN}, new double[] {300});
     assertEquals(Verdict.FALLBACK, d.verdict());
     assertEquals(300.0, d.appliedAction()[0]);
+    assertTrue(
+        d.interventions().stream().noneMatch(Intervention::onMeasurement),
+        "a bad proposal is not a bad input: " + d.interventions());
     ProcessEnvironment env = scenario.createEnvironment(false, null);
     ShieldedPolicy broken =
         new ShieldedPolicy(

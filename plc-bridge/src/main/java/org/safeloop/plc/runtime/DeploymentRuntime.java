@@ -446,11 +446,7 @@ public final class DeploymentRuntime implements AutoCloseable {
     // The input-validity layer also checks the proposal; only its verdicts on measurements
     // (stale, frozen, out of range) count as bad inputs. A bad proposal is a fallback.
     boolean inputLayerActed =
-        decision.interventions().stream()
-            .anyMatch(
-                i ->
-                    i.layer() == org.safeloop.shield.Layer.INPUT_VALIDITY
-                        && shieldMeasures(i.subject()));
+        decision.interventions().stream().anyMatch(Intervention::onMeasurement);
     badStreak = problems.isEmpty() && !inputLayerActed ? 0 : badStreak + 1;
 
     // Demotion checks come before any write.
@@ -688,11 +684,6 @@ public final class DeploymentRuntime implements AutoCloseable {
           default -> 0.5 * Math.abs(tag.scaling().scale());
         };
     return Math.abs(inForce - written) <= resolution + 1e-12;
-  }
-
-  /** True for a measurement the shield reads, or the whole snapshot ({@code plant}). */
-  private boolean shieldMeasures(String subject) {
-    return subject.equals("plant") || shield.observationSpace().indexOf(subject) >= 0;
   }
 
   private double[] previousApplied(double[] inForce) {
