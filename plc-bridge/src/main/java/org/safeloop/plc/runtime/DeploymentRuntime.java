@@ -33,7 +33,7 @@ import org.safeloop.plc.plant.PlantFile;
 import org.safeloop.policy.MlpPolicy;
 import org.safeloop.policy.PolicyBundle;
 import org.safeloop.shield.Intervention;
-import org.safeloop.shield.PlantSnapshot;
+import org.safeloop.shield.ObservationMapping;
 import org.safeloop.shield.SafetyShield;
 import org.safeloop.shield.ShieldDecision;
 import org.safeloop.shield.Verdict;
@@ -99,7 +99,7 @@ public final class DeploymentRuntime implements AutoCloseable {
   private final List<PlantFile.SignalTag> observationTags;
   private final List<PlantFile.SignalTag> actionTags;
   private final Tag[] setpointInForce;
-  private final int[] shieldIndex;
+  private final ObservationMapping shieldView;
   private final List<Tag> readTags = new ArrayList<>();
   private final String[] actionNames;
   private final double[] actionMin;
@@ -171,15 +171,8 @@ public final class DeploymentRuntime implements AutoCloseable {
       actionMax[i] = actions.get(i).max();
       setpointInForce[i] = plant.currentSetpoint(actionNames[i]);
     }
-    SignalSpace shieldSignals = shield.observationSpace();
-    this.shieldIndex = new int[shieldSignals.size()];
-    for (int k = 0; k < shieldIndex.length; k++) {
-      shieldIndex[k] = observations.indexOf(shieldSignals.get(k).name());
-      if (shieldIndex[k] < 0) {
-        throw new IllegalArgumentException(
-            "the shield reads '" + shieldSignals.get(k).name() + "', which the policy does not");
-      }
-    }
+    // The shield's own mapping of the policy's observations onto what it reads.
+    this.shieldView = new ObservationMapping(observations, shield.observationSpace());
     for (PlantFile.SignalTag t : observationTags) {
       readTags.add(t.tag());
     }
@@ -438,7 +431,8 @@ public final class DeploymentRuntime implements AutoCloseable {
     }
     double[] previous = previousApplied(inForce);
     ShieldDecision decision =
-        shield.decide(snapshot(values, qualities, stamps, now), proposed, previous);
+        shield.decide(
+            shieldView.snapshot(values, qualities, stamps, seconds(now)), proposed, previous);
     double[] applied = decision.appliedAction();
     lastApplied = applied;
     policy.applied(applied);
@@ -698,20 +692,6 @@ public final class DeploymentRuntime implements AutoCloseable {
       }
     }
     return previous;
-  }
-
-  private PlantSnapshot snapshot(
-      double[] values, Quality[] qualities, double[] stamps, Instant now) {
-    int m = shieldIndex.length;
-    double[] v = new double[m];
-    Quality[] q = new Quality[m];
-    double[] t = new double[m];
-    for (int k = 0; k < m; k++) {
-      v[k] = values[shieldIndex[k]];
-      q[k] = qualities[shieldIndex[k]];
-      t[k] = stamps[shieldIndex[k]];
-    }
-    return new PlantSnapshot(seconds(now), v, q, t);
   }
 
   private CycleOutcome communicationFailure(String why, Instant now, long started) {
