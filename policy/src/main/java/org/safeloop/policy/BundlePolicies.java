@@ -14,6 +14,17 @@ public final class BundlePolicies {
   private BundlePolicies() {}
 
   /**
+   * Returns the bundle a policy of {@link #of} runs (its network's, for a residual), or null for a
+   * policy that is not a bundle's (a PID, an object in the process).
+   */
+  public static PolicyBundle bundleOf(Policy policy) {
+    if (policy instanceof ResidualPolicy residual) {
+      policy = residual.correction();
+    }
+    return policy instanceof MlpPolicy mlp ? mlp.bundle() : null;
+  }
+
+  /**
    * Returns the policy of {@code bundle}.
    *
    * @param bundle the bundle

@@ -107,6 +107,11 @@ public final class ResidualPolicy implements Policy {
     correction.reset();
   }
 
+  /** Returns the learned correction this policy adds to its base. */
+  public Policy correction() {
+    return correction;
+  }
+
   /** Returns the bound of each action's correction, in its unit. */
   public double[] bound() {
     return bound.clone();

@@ -30,7 +30,7 @@ import org.safeloop.plc.audit.EventKind;
 import org.safeloop.plc.audit.EventRecord;
 import org.safeloop.plc.audit.WriteRecord;
 import org.safeloop.plc.plant.PlantFile;
-import org.safeloop.policy.MlpPolicy;
+import org.safeloop.policy.BundlePolicies;
 import org.safeloop.policy.PolicyBundle;
 import org.safeloop.shield.Intervention;
 import org.safeloop.shield.ObservationMapping;
@@ -153,8 +153,9 @@ public final class DeploymentRuntime implements AutoCloseable {
     this.authority = authority;
     this.audit = Objects.requireNonNull(audit, "audit");
     this.clock = Objects.requireNonNull(clock, "clock");
-    if (policy instanceof MlpPolicy mlp) {
-      requireMeasuredObservations(mlp.bundle(), "the policy bundle");
+    PolicyBundle bundle = BundlePolicies.bundleOf(policy);
+    if (bundle != null) {
+      requireMeasuredObservations(bundle, "the policy bundle");
     }
     // Rate limits and horizons are per control interval: the cycle must be one (PlantFile).
     plant.requireTimeBase(shield.controlIntervalSeconds(), shield.name());
@@ -432,7 +433,9 @@ public final class DeploymentRuntime implements AutoCloseable {
     double[] previous = previousApplied(inForce);
     ShieldDecision decision =
         shield.decide(
-            shieldView.snapshot(values, qualities, stamps, seconds(now)), proposed, previous);
+            shieldView.snapshot(values, qualities, stamps, InputReadings.seconds(now)),
+            proposed,
+            previous);
     double[] applied = decision.appliedAction();
     lastApplied = applied;
     policy.applied(applied);
@@ -803,10 +806,6 @@ public final class DeploymentRuntime implements AutoCloseable {
       }
       return false;
     }
-  }
-
-  private static double seconds(Instant t) {
-    return t.getEpochSecond() + t.getNano() * 1e-9;
   }
 
   /** Records that the runtime stopped. Does not close the connection or the audit log. */

@@ -162,6 +162,19 @@ class DeploymentRuntimeTest {
             () -> runtime(Mode.SHADOW, null, Clock.systemUTC(), new MlpPolicy(bundle)));
     assertTrue(e.getMessage().contains("[Ca_error, Tc_previous]"), e.getMessage());
     assertTrue(e.getMessage().contains("does not compute derived ones"), e.getMessage());
+
+    // The same network as the correction of a residual policy is refused alike.
+    org.safeloop.env.control.ResidualPolicy residual =
+        new org.safeloop.env.control.ResidualPolicy(
+            scenario.baselineController(),
+            new MlpPolicy(bundle),
+            scenario.actionSpace(),
+            new double[] {2.0});
+    IllegalArgumentException r =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> runtime(Mode.SHADOW, null, Clock.systemUTC(), residual));
+    assertTrue(r.getMessage().contains("[Ca_error, Tc_previous]"), r.getMessage());
   }
 
   @Test
