@@ -67,8 +67,6 @@ final class LayeredShield implements SafetyShield {
   private boolean pidActive;
   private double lastViolation;
   private final double[] scratchState;
-  // Signals the predictions start from: checked even without a measurement check of their own.
-  private final boolean[] needed;
   private double searchMargin;
   private double searchRank;
 
@@ -104,10 +102,6 @@ final class LayeredShield implements SafetyShield {
     this.frozenCount = new int[config.observationSpace().size()];
     this.fallbackWindow = new boolean[config.degradedWindow()];
     this.byConstraint = new long[config.constraints().size()];
-    this.needed = new boolean[config.observationSpace().size()];
-    for (int j : config.stateObservationIndex()) {
-      needed[j] = true;
-    }
     this.bias = new double[config.stateObservationIndex().length];
     this.scratchState = new double[config.stateObservationIndex().length];
     reset();
@@ -339,9 +333,8 @@ final class LayeredShield implements SafetyShield {
       MeasurementCheck check = c.checks()[j];
       double v = plant.value(j);
       boolean frozen = updateFrozen(j, v, check);
-      if (check == null && !needed[j]) {
-        continue;
-      }
+      // Every signal is judged on quality and value, checked or not: the shield is the one judge
+      // of its inputs (a deployment hands it every reading the policy acts on).
       String name = space.get(j).name();
       String problem = null;
       double margin = Double.NaN;

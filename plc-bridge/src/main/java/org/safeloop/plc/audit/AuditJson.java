@@ -32,7 +32,7 @@ import org.safeloop.env.Quality;
  * <pre>{@code
  * {"seq":41,"instance":"5c1e...","prev":"9a0f...","type":"cycle","ts":"2025-06-02T08:00:00.100Z","cycle":12,"mode":"shadow","latency_us":830,
  *  "inputs":{"T":{"value":330.1,"quality":"GOOD","source_ts":"2025-06-02T08:00:00.050Z"},
- *            "Ca":{"value":"NaN","quality":"BAD"}},
+ *            "Ca":{"value":2.7,"quality":"BAD","note":"outside the instrument range [0.0, 1.5] mol/m3"}},
  *  "proposed":{"Tc":300.2},
  *  "shield":{"action":{"Tc":300.0},"verdict":"REPAIRED","reason":"RATE_LIMIT Tc: ...",
  *            "layers":["RATE_LIMIT"],"fallback":false},
@@ -127,6 +127,9 @@ final class AuditJson {
       g.writeStringField("quality", in.quality().name());
       if (in.sourceTimestamp() != null) {
         g.writeStringField("source_ts", in.sourceTimestamp().toString());
+      }
+      if (in.note() != null) {
+        g.writeStringField("note", in.note());
       }
       g.writeEndObject();
     }
@@ -286,7 +289,8 @@ final class AuditJson {
                 new CycleRecord.Input(
                     number(node, "value", path),
                     enumValue(Quality.class, text(node, "quality", path), path + ".quality"),
-                    node.has("source_ts") ? instant(node, "source_ts", path) : null));
+                    node.has("source_ts") ? instant(node, "source_ts", path) : null,
+                    node.has("note") ? text(node, "note", path) : null));
     Map<String, Double> proposed = doubles(root, "proposed", "proposed");
     JsonNode shieldNode = object(root, "shield", "shield");
     List<String> layers = new ArrayList<>();

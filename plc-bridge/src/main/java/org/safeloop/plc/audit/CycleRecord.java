@@ -45,13 +45,26 @@ public record CycleRecord(
    * One signal as read.
    *
    * @param value the value in engineering units; NaN when the source gave none
-   * @param quality the source's quality
+   * @param quality the quality as read: the source's, or BAD where the bridge marked it so
    * @param sourceTimestamp when the source measured it; null when the protocol gives none (Modbus)
+   * @param note why the bridge marked the quality, e.g. {@code outside the instrument range [0.0,
+   *     1.5] mol/m3}; null when it kept the source's
    */
-  public record Input(double value, Quality quality, Instant sourceTimestamp) {
+  public record Input(double value, Quality quality, Instant sourceTimestamp, String note) {
     /** Checks the quality is present. */
     public Input {
       Objects.requireNonNull(quality, "quality");
+    }
+
+    /**
+     * A signal whose quality is the source's.
+     *
+     * @param value the value in engineering units
+     * @param quality the source's quality
+     * @param sourceTimestamp when the source measured it, or null
+     */
+    public Input(double value, Quality quality, Instant sourceTimestamp) {
+      this(value, quality, sourceTimestamp, null);
     }
   }
 

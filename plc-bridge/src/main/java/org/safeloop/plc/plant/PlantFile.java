@@ -44,45 +44,20 @@ public final class PlantFile {
    *
    * @param signal the policy's signal name
    * @param tag the tag (engineering unit and scaling included)
-   * @param rangeLow low end of the instrument range (engineering units), -infinity if none
+   * @param rangeLow low end of the instrument range (engineering units), -infinity if none: the
+   *     bridge reads a value below it as BAD quality
    * @param rangeHigh high end, +infinity if none
-   * @param staleAfter how long after the PLC last confirmed the value current it counts as stale
-   *     (the tag's {@code stale_after_ms}, else {@code demotion.stale_after_ms}); null when the
-   *     plant file turns the check off for this tag ({@code stale_after_ms: 0})
    */
-  public record SignalTag(
-      String signal, Tag tag, double rangeLow, double rangeHigh, Duration staleAfter) {
-
-    /**
-     * A signal tag that is never stale.
-     *
-     * @param signal the policy's signal name
-     * @param tag the tag
-     * @param rangeLow low end of the instrument range
-     * @param rangeHigh high end of the instrument range
-     */
-    public SignalTag(String signal, Tag tag, double rangeLow, double rangeHigh) {
-      this(signal, tag, rangeLow, rangeHigh, null);
-    }
-
-    /**
-     * The stale limit in seconds.
-     *
-     * @return {@link #staleAfter()} in seconds, +infinity when the check is off
-     */
-    public double staleAfterSeconds() {
-      return staleAfter == null ? Double.POSITIVE_INFINITY : staleAfter.toNanos() * 1e-9;
-    }
-  }
+  public record SignalTag(String signal, Tag tag, double rangeLow, double rangeHigh) {}
 
   /**
    * When closed loop steps back.
    *
    * @param toShadow demote to shadow (true) or to advisory (false)
-   * @param badInputCycles consecutive cycles with a bad input before demotion
-   * @param staleAfter an input older than this is stale
+   * @param badInputCycles consecutive cycles in which the shield judged an input invalid before
+   *     demotion
    */
-  public record Demotion(boolean toShadow, int badInputCycles, Duration staleAfter) {}
+  public record Demotion(boolean toShadow, int badInputCycles) {}
 
   private final YamlConfig.Document<PlantSpec> doc;
   private final Path file;
@@ -110,10 +85,8 @@ public final class PlantFile {
     this.cyclePeriod = Duration.ofMillis(s.cyclePeriodMs());
     this.timeScale = s.timeScale();
     PlantSpec.DemotionSpec d = s.demotion();
-    Duration staleAfter =
-        Duration.ofMillis(d.staleAfterMs() != null ? d.staleAfterMs() : 5L * s.cyclePeriodMs());
-    this.observations = signals("observations", s.observations(), true, staleAfter);
-    this.actions = signals("actions", s.actions(), false, null);
+    this.observations = signals("observations", s.observations(), true);
+    this.actions = signals("actions", s.actions(), false);
     this.currentSetpoints = tags("current_setpoints", s.currentSetpoints(), true);
     PlantSpec.ModeSpec mode = s.operatorMode();
     this.operatorMode =
@@ -129,7 +102,7 @@ public final class PlantFile {
     this.timestamp = optional("advisory.timestamp", a.timestamp());
     this.advisoryHeartbeat = optional("advisory.heartbeat", a.heartbeat());
     this.heartbeat = optional("heartbeat", s.heartbeat());
-    this.demotion = new Demotion(d.to().equals("shadow"), d.badInputCycles(), staleAfter);
+    this.demotion = new Demotion(d.to().equals("shadow"), d.badInputCycles());
     this.tagMap = tagMap(s);
     new TagMapChecks(doc).check(tagMap, remoteValue);
     // Opening checks every tag on the device (where the protocol can), before the first cycle.
@@ -250,12 +223,9 @@ public final class PlantFile {
     }
   }
 
-  /** The signals of a section; observations take their stale limit, actions have none. */
+  /** The signals of a section, with their instrument ranges. */
   private List<SignalTag> signals(
-      String section,
-      Map<String, PlantSpec.TagSpec> specs,
-      boolean readOnly,
-      Duration defaultStaleAfter) {
+      String section, Map<String, PlantSpec.TagSpec> specs, boolean readOnly) {
     List<SignalTag> out = new ArrayList<>();
     for (Map.Entry<String, PlantSpec.TagSpec> e : specs.entrySet()) {
       String field = section + "." + e.getKey();
@@ -263,11 +233,7 @@ public final class PlantFile {
       Tag tag = tag(field, e.getKey(), t, readOnly);
       double low = t.range() == null ? Double.NEGATIVE_INFINITY : t.range().get(0);
       double high = t.range() == null ? Double.POSITIVE_INFINITY : t.range().get(1);
-      Duration staleAfter = defaultStaleAfter;
-      if (t.staleAfterMs() != null) {
-        staleAfter = t.staleAfterMs() == 0 ? null : Duration.ofMillis(t.staleAfterMs());
-      }
-      out.add(new SignalTag(e.getKey(), tag, low, high, staleAfter));
+      out.add(new SignalTag(e.getKey(), tag, low, high));
     }
     return List.copyOf(out);
   }
@@ -288,11 +254,6 @@ public final class PlantFile {
   }
 
   private Tag tag(String field, String name, PlantSpec.TagSpec t, boolean readOnly) {
-    if (t.staleAfterMs() != null && !field.startsWith("observations.")) {
-      throw doc.error(
-          field + ".stale_after_ms",
-          "only observations are checked for staleness; remove stale_after_ms here");
-    }
     DataType type = dataType(field, t.type());
     TagAddress address = address(field, t);
     try {

@@ -46,6 +46,16 @@ public record PlantSpec(
     DemotionSpec demotion,
     Boolean allowInsecureClosedLoop) {
 
+  /**
+   * Why {@code stale_after_ms} is refused, on a tag or under {@code demotion}: the shield alone
+   * judges input validity, staleness included.
+   */
+  static final String STALENESS_MOVED =
+      "no longer accepted: the shield alone judges whether an input is stale; set max_age_s"
+          + " (seconds of process time, by the time the PLC last confirmed the value) under the"
+          + " signal's entry in the shield file's measurements, and leave it out there for a"
+          + " value that is legitimately constant";
+
   /** Validates what can be checked without the policy and fills defaults. */
   public PlantSpec {
     FieldException.require(name != null && !name.isBlank(), "name", "give the plant a name");
@@ -206,9 +216,8 @@ public record PlantSpec(
    * @param offset (default 0)
    * @param range the instrument range in engineering units {@code [low, high]}: a reading outside
    *     it is bad quality
-   * @param staleAfterMs observations only: how old the value may be, by the time the PLC last
-   *     confirmed it current, before it is stale; 0 turns the check off for this tag (a setpoint
-   *     that stays constant for hours); default {@code demotion.stale_after_ms}
+   * @param staleAfterMs no longer accepted: the shield alone judges staleness, by its file's {@code
+   *     measurements.<signal>.max_age_s}; a value is refused naming that key
    */
   public record TagSpec(
       String address,
@@ -259,10 +268,9 @@ public record PlantSpec(
             "write [low, high] with low < high");
         range = List.copyOf(range);
       }
-      FieldException.require(
-          staleAfterMs == null || staleAfterMs >= 0,
-          "stale_after_ms",
-          "must be positive, or 0 to turn the stale check off for this tag");
+      // One judge of input validity, the shield: two stale limits that disagreed let one be
+      // silently ignored.
+      FieldException.require(staleAfterMs == null, "stale_after_ms", STALENESS_MOVED);
     }
   }
 
@@ -307,10 +315,8 @@ public record PlantSpec(
    * @param to {@code advisory} (default) or {@code shadow}
    * @param badInputCycles consecutive cycles with a bad, NaN, frozen or stale input before
    *     demotion, default 3
-   * @param staleAfterMs an input whose value the PLC last confirmed current longer ago than this is
-   *     stale (OPC UA: by the server timestamp of the read, not the source timestamp, which many
-   *     servers set only on change), default 5 cycles; a tag's own {@code stale_after_ms} overrides
-   *     it
+   * @param staleAfterMs no longer accepted, as a tag's {@code stale_after_ms}: the shield file's
+   *     {@code max_age_s} judges staleness
    * @param maxFallbackRate no longer accepted: the shield alone keeps the fallback window (its
    *     file's {@code degraded_when}), and closed loop demotes when it reports itself degraded
    * @param fallbackWindow no longer accepted, as {@code maxFallbackRate}
@@ -322,7 +328,7 @@ public record PlantSpec(
       Double maxFallbackRate,
       Integer fallbackWindow) {
 
-    /** Validates and fills defaults (the stale limit is filled by the plant file). */
+    /** Validates and fills defaults. */
     public DemotionSpec {
       to = to == null ? "advisory" : to;
       FieldException.require(
@@ -331,8 +337,7 @@ public record PlantSpec(
           "closed loop demotes to advisory or shadow, got " + to);
       badInputCycles = badInputCycles == null ? 3 : badInputCycles;
       FieldException.require(badInputCycles >= 1, "bad_input_cycles", "must be at least 1");
-      FieldException.require(
-          staleAfterMs == null || staleAfterMs >= 1, "stale_after_ms", "must be positive");
+      FieldException.require(staleAfterMs == null, "stale_after_ms", STALENESS_MOVED);
       // One fallback window, the shield's: two that disagreed let one be silently ignored.
       FieldException.require(
           maxFallbackRate == null,

@@ -41,10 +41,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The deployed agent's control cycle: read every tag in one request, validate the inputs, ask the
- * policy, pass its proposal through the shield, record the decision in the audit log, write what
+ * The deployed agent's control cycle: read every tag in one request, ask the policy, pass its
+ * proposal and the readings through the shield, record the decision in the audit log, write what
  * the mode allows, and record how the write went. Nothing reaches the plant without the shield's
  * decision, nor before that decision is in the audit log, and no exception leaves a cycle.
+ *
+ * <p>The shield alone judges the inputs: the runtime reads each observation's value, quality
+ * (marked BAD where a reading is missing or outside its instrument range, {@link InputReadings})
+ * and the time the PLC last confirmed it, and the shield's input-validity layer decides whether
+ * they are fit to act on (quality, finite, range, {@code max_age_s}, frozen) and falls back when
+ * they are not. The runtime counts the cycles in which it did, for demotion, and nothing else.
  *
  * <p>Modes ({@link Mode}): in shadow no writer exists at all; advisory writes only the advisory
  * tags and heartbeats; closed loop also writes the setpoints, and only with a verified {@link
@@ -52,16 +58,16 @@ import org.slf4j.LoggerFactory;
  * rate limits act from the setpoint in force, read each cycle.
  *
  * <p>Closed loop steps back (demotes), at once and logged, to the plant file's demotion mode on: a
- * failed or timed-out read or write; bad, NaN, out-of-range or stale inputs (or the shield's
- * input-validity layer acting) for the configured number of consecutive cycles; the operator
- * switching to local/manual, changing the setpoint since our last write, or a Good_LocalOverride
- * status; the shield reporting itself degraded (fallbacks above its file's {@code degraded_when});
- * the approval expiring; the policy throwing; a write the PLC refuses ({@code WRITE_REFUSED}); the
- * heartbeat tag reading a value this bridge did not write (another writer on the plant). The
- * demotion happens before the cycle's writes, so nothing is written after it. An audit log that
- * cannot take a record steps back to shadow, whatever the plant file's demotion mode, and a start
- * whose first record cannot be written is refused. Promotion back only through {@link #promote};
- * never automatic, and never while the audit log holds unwritten records.
+ * failed or timed-out read or write; the shield's input-validity layer judging a measurement
+ * invalid (bad quality, NaN, out of range, stale, frozen) for the configured number of consecutive
+ * cycles; the operator switching to local/manual, changing the setpoint since our last write, or a
+ * Good_LocalOverride status; the shield reporting itself degraded (fallbacks above its file's
+ * {@code degraded_when}); the approval expiring; the policy throwing; a write the PLC refuses
+ * ({@code WRITE_REFUSED}); the heartbeat tag reading a value this bridge did not write (another
+ * writer on the plant). The demotion happens before the cycle's writes, so nothing is written after
+ * it. An audit log that cannot take a record steps back to shadow, whatever the plant file's
+ * demotion mode, and a start whose first record cannot be written is refused. Promotion back only
+ * through {@link #promote}; never automatic, and never while the audit log holds unwritten records.
  *
  * <p>Not thread-safe: one thread runs the cycles ({@link #run} or {@link #runCycle}); {@link
  * #requestStop()} may be called from any thread.
@@ -172,6 +178,7 @@ public final class DeploymentRuntime implements AutoCloseable {
       actionMax[i] = actions.get(i).max();
       setpointInForce[i] = plant.currentSetpoint(actionNames[i]);
     }
+    requireJudged(observations, shield);
     // The shield's own mapping of the policy's observations onto what it reads.
     this.shieldView = new ObservationMapping(observations, shield.observationSpace());
     for (PlantFile.SignalTag t : observationTags) {
@@ -221,6 +228,30 @@ public final class DeploymentRuntime implements AutoCloseable {
               + " plant tags and does not compute derived ones yet, so it refuses this bundle"
               + " rather than act on tags that may mean something else. Deploy a policy trained"
               + " without the `observation` section.");
+    }
+  }
+
+  /**
+   * Refuses a policy observation the shield does not read: the shield alone judges the inputs, so
+   * one it never sees would reach the policy unjudged.
+   */
+  private static void requireJudged(SignalSpace observations, SafetyShield shield) {
+    List<String> unjudged = new ArrayList<>();
+    for (String name : observations.names()) {
+      if (shield.observationSpace().indexOf(name) < 0) {
+        unjudged.add(name);
+      }
+    }
+    if (!unjudged.isEmpty()) {
+      throw new IllegalArgumentException(
+          "the policy reads "
+              + unjudged
+              + ", which shield "
+              + shield.name()
+              + " does not read ("
+              + shield.observationSpace().names()
+              + "); the shield alone judges whether an input is fit to act on, so every input of"
+              + " the policy must be one of its signals: use a shield whose model measures them");
     }
   }
 
@@ -360,7 +391,7 @@ public final class DeploymentRuntime implements AutoCloseable {
     }
   }
 
-  /** Runs one cycle: read, validate, decide, shield, write as the mode allows, audit. */
+  /** Runs one cycle: read, decide, shield (which judges the inputs), write as allowed, audit. */
   public CycleOutcome runCycle() {
     long started = System.nanoTime();
     cycle++;
@@ -384,12 +415,11 @@ public final class DeploymentRuntime implements AutoCloseable {
       event(EventKind.CONNECTION_RESTORED, "reads succeed again", Map.of());
     }
 
-    // Validate the inputs.
-    InputReadings readings = InputReadings.of(observationTags, read, now);
+    // The readings as the shield will judge them, aged from when the read returned.
+    InputReadings readings =
+        InputReadings.of(observationTags, read, clock.instant(), plant.timeScale());
     double[] values = readings.values();
     Quality[] qualities = readings.qualities();
-    double[] stamps = readings.stamps();
-    List<String> problems = readings.problems();
     Map<String, CycleRecord.Input> inputs = readings.inputs();
     double[] inForce = new double[actionNames.length];
     boolean localOverride = false;
@@ -433,18 +463,21 @@ public final class DeploymentRuntime implements AutoCloseable {
     double[] previous = previousApplied(inForce);
     ShieldDecision decision =
         shield.decide(
-            shieldView.snapshot(values, qualities, stamps, InputReadings.seconds(now)),
+            shieldView.snapshot(values, qualities, readings.stamps(), readings.time()),
             proposed,
             previous);
     double[] applied = decision.appliedAction();
     lastApplied = applied;
     policy.applied(applied);
     boolean fallback = decision.verdict() == Verdict.FALLBACK;
-    // The input-validity layer also checks the proposal; only its verdicts on measurements
-    // (stale, frozen, out of range) count as bad inputs. A bad proposal is a fallback.
-    boolean inputLayerActed =
-        decision.interventions().stream().anyMatch(Intervention::onMeasurement);
-    badStreak = problems.isEmpty() && !inputLayerActed ? 0 : badStreak + 1;
+    // The shield's verdicts on measurements are the bad inputs; its input-validity layer also
+    // checks the proposal, and a bad proposal is a fallback, not a bad input.
+    List<String> badInputs =
+        decision.interventions().stream()
+            .filter(Intervention::onMeasurement)
+            .map(Intervention::detail)
+            .toList();
+    badStreak = badInputs.isEmpty() ? 0 : badStreak + 1;
 
     // Demotion checks come before any write.
     String demotion = null;
@@ -456,7 +489,7 @@ public final class DeploymentRuntime implements AutoCloseable {
                   remote,
                   localOverride,
                   inForce,
-                  problems,
+                  badInputs,
                   policyFailure,
                   decision.degraded(),
                   now);
@@ -523,9 +556,6 @@ public final class DeploymentRuntime implements AutoCloseable {
       }
     }
     String reason = decision.reason();
-    if (!problems.isEmpty()) {
-      reason = (reason.isEmpty() ? "" : reason + "; ") + "inputs: " + String.join(", ", problems);
-    }
     if (policyFailure != null) {
       reason = (reason.isEmpty() ? "" : reason + "; ") + policyFailure;
     }
@@ -623,7 +653,7 @@ public final class DeploymentRuntime implements AutoCloseable {
       boolean remote,
       boolean localOverride,
       double[] inForce,
-      List<String> problems,
+      List<String> badInputs,
       String policyFailure,
       boolean shieldDegraded,
       Instant now) {
@@ -647,10 +677,7 @@ public final class DeploymentRuntime implements AutoCloseable {
       }
     }
     if (badStreak >= plant.demotion().badInputCycles()) {
-      return "bad inputs for "
-          + badStreak
-          + " cycles"
-          + (problems.isEmpty() ? " (the shield's input check)" : ": " + problems);
+      return "bad inputs for " + badStreak + " cycles (the shield's input check): " + badInputs;
     }
     if (shieldDegraded) {
       // The shield alone keeps the fallback window (its file's degraded_when).

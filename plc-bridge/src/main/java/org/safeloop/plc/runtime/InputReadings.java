@@ -1,7 +1,6 @@
 package org.safeloop.plc.runtime;
 
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -12,17 +11,24 @@ import org.safeloop.plc.audit.CycleRecord;
 import org.safeloop.plc.plant.PlantFile;
 
 /**
- * The policy's observations as one cycle read them. A reading that is missing, not of GOOD quality,
- * not a number, outside its tag's instrument range or stale (the PLC last confirmed it longer ago
- * than the tag's {@code stale_after_ms}) counts as BAD, with the reason in {@link #problems}; the
- * shield then sees it as BAD. Ages count from the time the PLC last confirmed the value, not its
- * on-change source timestamp; a tag whose stale check is off is as fresh as the cycle, for the
- * shield too.
+ * The policy's observations as one cycle read them, for the shield to judge: each reading's value,
+ * quality and the time the PLC last confirmed it. Reading marks quality and decides nothing: a
+ * reading missing from the answer, and a value outside its tag's instrument range (which a working
+ * transmitter cannot report: a broken one, or a wrong scaling), read as BAD, with a note for the
+ * audit log saying why; the protocol's own quality (an OPC UA status) is kept as it came. Whether
+ * an input is fit to act on (its quality, a non-finite value, the shield's own range, its age, a
+ * frozen transmitter) is the shield's decision alone ({@code LayeredShield}'s input validity).
+ *
+ * <p>Times are the shield's: the snapshot time is when the read returned, and each reading's stamp
+ * lies its age in process time before it (the wall-clock age times the plant file's {@code
+ * time_scale}), so that the shield's {@code max_age_s} means the same on a test bench running
+ * faster than real time as on the plant.
  *
  * @param values the values, in the policy's observation order (NaN when missing)
- * @param qualities their qualities after these checks
- * @param stamps when each value was last confirmed, epoch seconds ({@code -Infinity} when unknown)
- * @param problems one phrase per bad reading, e.g. {@code T stale (12.0 s old)}
+ * @param qualities their qualities as read and marked
+ * @param stamps when each value was last confirmed, in seconds on the shield's time ({@code
+ *     -Infinity} when unknown)
+ * @param time the snapshot's time, in the same seconds
  * @param inputs the audit record of each reading (the source timestamp kept), in order; the runtime
  *     adds the setpoints in force and the operator mode to it
  */
@@ -30,51 +36,58 @@ record InputReadings(
     double[] values,
     Quality[] qualities,
     double[] stamps,
-    List<String> problems,
+    double time,
     Map<String, CycleRecord.Input> inputs) {
 
-  /** Checks each observation tag's reading in {@code read} at {@code now}. */
+  /**
+   * Reads each observation tag's value out of {@code read}.
+   *
+   * @param observationTags the policy's observation tags, in its order
+   * @param read the values of one read request
+   * @param readAt when the read returned
+   * @param timeScale process time per wall time (the plant file's {@code time_scale})
+   */
   static InputReadings of(
-      List<PlantFile.SignalTag> observationTags, Map<String, TagValue> read, Instant now) {
+      List<PlantFile.SignalTag> observationTags,
+      Map<String, TagValue> read,
+      Instant readAt,
+      double timeScale) {
     int n = observationTags.size();
     double[] values = new double[n];
     Quality[] qualities = new Quality[n];
     double[] stamps = new double[n];
     Map<String, CycleRecord.Input> inputs = new LinkedHashMap<>();
-    List<String> problems = new ArrayList<>();
-    double nowSeconds = seconds(now);
+    double time = seconds(readAt);
     for (int i = 0; i < n; i++) {
       PlantFile.SignalTag st = observationTags.get(i);
-      double staleSeconds = st.staleAfterSeconds();
       TagValue v = read.get(st.tag().name());
-      double value = v == null ? Double.NaN : v.value();
-      Quality q = v == null ? Quality.BAD : v.quality();
-      double stamp =
-          v == null
-              ? Double.NaN
-              : Double.isInfinite(staleSeconds) ? nowSeconds : seconds(v.confirmedTime());
-      String problem = null;
       if (v == null) {
-        problem = "missing";
-      } else if (q != Quality.GOOD) {
-        problem = "quality " + q;
-      } else if (!Double.isFinite(value)) {
-        problem = "not a number";
-      } else if (value < st.rangeLow() || value > st.rangeHigh()) {
-        problem = "outside its instrument range";
-      } else if (nowSeconds - stamp > staleSeconds) {
-        problem = String.format(Locale.ROOT, "stale (%.1f s old)", nowSeconds - stamp);
+        values[i] = Double.NaN;
+        qualities[i] = Quality.BAD;
+        stamps[i] = Double.NEGATIVE_INFINITY;
+        inputs.put(
+            st.signal(),
+            new CycleRecord.Input(Double.NaN, Quality.BAD, null, "missing from the PLC's answer"));
+        continue;
       }
-      if (problem != null) {
-        problems.add(st.signal() + " " + problem);
-        q = Quality.BAD;
+      values[i] = v.value();
+      qualities[i] = v.quality();
+      String note = null;
+      if (v.value() < st.rangeLow() || v.value() > st.rangeHigh()) {
+        qualities[i] = Quality.BAD;
+        note =
+            String.format(
+                Locale.ROOT,
+                "outside the instrument range [%s, %s] %s",
+                st.rangeLow(),
+                st.rangeHigh(),
+                st.tag().unit());
       }
-      values[i] = value;
-      qualities[i] = q;
-      stamps[i] = Double.isFinite(stamp) ? stamp : Double.NEGATIVE_INFINITY;
-      inputs.put(st.signal(), new CycleRecord.Input(value, q, v == null ? null : v.sourceTime()));
+      double ageSeconds = time - seconds(v.confirmedTime());
+      stamps[i] = time - ageSeconds * timeScale;
+      inputs.put(st.signal(), new CycleRecord.Input(v.value(), qualities[i], v.sourceTime(), note));
     }
-    return new InputReadings(values, qualities, stamps, problems, inputs);
+    return new InputReadings(values, qualities, stamps, time, inputs);
   }
 
   static double seconds(Instant t) {

@@ -565,38 +565,28 @@ class PlantFileValidationTest {
     assertEquals("operator_mode.remote_value", e.field());
   }
 
-  // ---- staleness per tag --------------------------------------------------------------------
+  // ---- staleness is the shield's ---------------------------------------------------------
 
   @Test
-  void anObservationsOwnStaleLimitOverridesTheDefaultAndZeroTurnsItOff() {
-    String text =
-        edit(
-            OPCUA,
-            "Ca_setpoint: {address: \"nsu=urn:r101;s=Ca.SP\", type: float64, unit: mol/m3}",
-            "Ca_setpoint: {address: \"nsu=urn:r101;s=Ca.SP\", type: float64, unit: mol/m3,"
-                + " stale_after_ms: 0}");
-    text =
-        edit(
-            text,
-            "T: {address: \"nsu=urn:r101;s=T.PV\", type: float64, unit: K}",
-            "T: {address: \"nsu=urn:r101;s=T.PV\", type: float64, unit: K, stale_after_ms: 120000}");
-    PlantFile plant = PlantFile.parse(text, FILE);
-    java.util.Map<String, PlantFile.SignalTag> tags = new java.util.HashMap<>();
-    plant.observationsInOrder(SCENARIO.observationSpace()).forEach(t -> tags.put(t.signal(), t));
-    assertEquals(null, tags.get("Ca_setpoint").staleAfter());
-    assertEquals(Double.POSITIVE_INFINITY, tags.get("Ca_setpoint").staleAfterSeconds());
-    assertEquals(java.time.Duration.ofMinutes(2), tags.get("T").staleAfter());
-    assertEquals(plant.demotion().staleAfter(), tags.get("Ca").staleAfter());
+  void aStaleLimitOnATagIsRefusedNamingTheShieldsMaxAge() {
+    String line = "T: {address: \"nsu=urn:r101;s=T.PV\", type: float64, unit: K";
+    String text = edit(OPCUA, line + "}", line + ", stale_after_ms: 120000}");
+    ConfigException e = refused(text, "observations.T.stale_after_ms", line);
+    assertMentions(e, "shield", "max_age_s", "measurements");
   }
 
   @Test
-  void aStaleLimitOnATagThatIsNotAnObservationIsRefused() {
-    String text =
-        edit(
-            OPCUA,
-            "Tc: {address: \"nsu=urn:r101;s=Tc.SP\", type: float64, unit: K}",
-            "Tc: {address: \"nsu=urn:r101;s=Tc.SP\", type: float64, unit: K, stale_after_ms: 10}");
-    ConfigException e = assertThrows(ConfigException.class, () -> PlantFile.parse(text, FILE));
-    assertMentions(e, "current_setpoints.Tc.stale_after_ms", "only observations");
+  void aStaleLimitOnASetpointInForceIsRefusedLikeAnyOther() {
+    String line = "Tc: {address: \"nsu=urn:r101;s=Tc.SP\", type: float64, unit: K";
+    String text = edit(OPCUA, line + "}", line + ", stale_after_ms: 0}");
+    ConfigException e = refused(text, "current_setpoints.Tc.stale_after_ms", line);
+    assertMentions(e, "max_age_s");
+  }
+
+  @Test
+  void theDemotionsDefaultStaleLimitIsRefusedNamingTheShieldsMaxAge() {
+    String text = MODBUS + "demotion: {stale_after_ms: 5000}\n";
+    ConfigException e = refused(text, "demotion.stale_after_ms", "demotion: {");
+    assertMentions(e, "shield", "max_age_s");
   }
 }

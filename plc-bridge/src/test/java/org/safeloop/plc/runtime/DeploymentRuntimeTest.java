@@ -22,6 +22,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.safeloop.env.Observation;
+import org.safeloop.env.Quality;
 import org.safeloop.env.config.ConfigException;
 import org.safeloop.env.control.Policy;
 import org.safeloop.env.scenario.Scenario;
@@ -49,6 +50,7 @@ import org.safeloop.policy.Normalisation;
 import org.safeloop.policy.PolicyBundle;
 import org.safeloop.shield.SafetyShield;
 import org.safeloop.shield.Shields;
+import org.safeloop.shield.Verdict;
 
 /**
  * The deployment runtime against a real Modbus slave on loopback, with the test playing the PLC
@@ -242,6 +244,14 @@ class DeploymentRuntimeTest {
     return AuditLogReader.readAll(auditFile);
   }
 
+  CycleRecord lastCycle() {
+    return auditRecords().stream()
+        .filter(CycleRecord.class::isInstance)
+        .map(CycleRecord.class::cast)
+        .reduce((a, b) -> b)
+        .orElseThrow();
+  }
+
   long holdingWrites(int offset) {
     return slave.writeCount(ModbusTable.HOLDING_REGISTER, offset);
   }
@@ -401,6 +411,52 @@ class DeploymentRuntimeTest {
       }
       assertTrue(o.demotion().contains("bad inputs"), o.demotion());
     }
+  }
+
+  @Test
+  void aReadingOutsideItsInstrumentRangeIsReadAsBadAndTheShieldFallsBackNamingIt()
+      throws IOException {
+    Clock clock = Clock.systemUTC();
+    try (DeploymentRuntime r =
+        runtime(Mode.CLOSED_LOOP, approval(clock.instant().plusSeconds(3600), clock), clock)) {
+      plcScan();
+      r.runCycle();
+      DeploymentRuntime.CycleOutcome o = null;
+      for (int i = 0; i < 3; i++) {
+        plcScan();
+        // Beyond the plant file's instrument range [0, 2]: no working transmitter reads this.
+        slave.setValue(CA, DataType.FLOAT32, 2.5);
+        o = r.runCycle();
+        assertEquals(Verdict.FALLBACK, o.decision().verdict(), "cycle " + i);
+        assertTrue(o.decision().reason().contains("Ca bad quality"), o.decision().reason());
+      }
+      assertEquals(Mode.ADVISORY, o.mode());
+      assertTrue(o.demotion().contains("bad inputs"), o.demotion());
+      assertTrue(o.demotion().contains("Ca bad quality"), o.demotion());
+    }
+    CycleRecord last = lastCycle();
+    CycleRecord.Input ca = last.inputs().get("Ca");
+    assertEquals(Quality.BAD, ca.quality());
+    assertEquals(2.5, ca.value(), 1e-6);
+    assertTrue(ca.note().contains("outside the instrument range [0.0, 2.0]"), ca.note());
+    assertTrue(last.shield().reason().contains("Ca bad quality"), last.shield().reason());
+  }
+
+  @Test
+  void aReadingInsideTheInstrumentRangeButOutsideTheShieldsIsTheShieldsToRefuse()
+      throws IOException {
+    Clock clock = Clock.systemUTC();
+    try (DeploymentRuntime r = runtime(Mode.ADVISORY, null, clock)) {
+      plcScan();
+      // Inside the plant's instrument range [0, 2], beyond the shield file's range_max of 1.5.
+      slave.setValue(CA, DataType.FLOAT32, 1.8);
+      DeploymentRuntime.CycleOutcome o = r.runCycle();
+      assertEquals(Verdict.FALLBACK, o.decision().verdict());
+      assertTrue(
+          o.decision().reason().contains("Ca 1.8 above instrument range 1.5"),
+          o.decision().reason());
+    }
+    assertEquals(Quality.GOOD, lastCycle().inputs().get("Ca").quality(), "read as the PLC gave it");
   }
 
   @Test

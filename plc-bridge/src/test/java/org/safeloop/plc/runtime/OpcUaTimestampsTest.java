@@ -30,12 +30,13 @@ import org.safeloop.plc.opcua.PlantOpcUaServer;
 import org.safeloop.plc.plant.PlantFile;
 import org.safeloop.shield.SafetyShield;
 import org.safeloop.shield.Shields;
+import org.safeloop.shield.Verdict;
 
 /**
  * The runtime against a real OPC UA server that, like many third-party servers, sets the source
- * timestamp only when a value changes: staleness goes by the server timestamp (when the server last
- * knew the value current), the source timestamp goes to the audit log, and text writes are audited
- * as the text the PLC receives.
+ * timestamp only when a value changes: the shield judges staleness (its file's {@code max_age_s},
+ * in process time) by the server timestamp (when the server last knew the value current), the
+ * source timestamp goes to the audit log, and text writes are audited as the text the PLC receives.
  */
 class OpcUaTimestampsTest {
 
@@ -49,7 +50,7 @@ class OpcUaTimestampsTest {
       observations:
         Ca: {address: "nsu=%2$s;s=Ca.PV", type: float64, unit: mol/m3}
         T: {address: "nsu=%2$s;s=T.PV", type: float64, unit: K}
-        Ca_setpoint: {address: "nsu=%2$s;s=Ca_setpoint.PV", type: float64, unit: mol/m3%3$s}
+        Ca_setpoint: {address: "nsu=%2$s;s=Ca_setpoint.PV", type: float64, unit: mol/m3}
       actions:
         Tc: {address: "nsu=%2$s;s=Tc.RemoteSP", type: float64, unit: K}
       current_setpoints:
@@ -58,7 +59,7 @@ class OpcUaTimestampsTest {
       advisory:
         reason: {address: "nsu=%2$s;s=Advisory.Reason", type: string}
       heartbeat: {address: "nsu=%2$s;s=Agent.Heartbeat", type: uint16}
-      demotion: {to: advisory, bad_input_cycles: 2, stale_after_ms: 1000}
+      demotion: {to: advisory, bad_input_cycles: 2}
       allow_insecure_closed_loop: true
       """;
 
@@ -76,9 +77,12 @@ class OpcUaTimestampsTest {
         }
       };
 
+  /** A stale limit on Ca_setpoint as the shield's other measurements have. */
+  static final String MAX_AGE_60_S = "{max_age_s: 60.0}";
+
   @TempDir Path dir;
   final Scenario scenario = Scenarios.load("cstr-constrained");
-  final SafetyShield shield = Shields.load("cstr-constrained");
+  SafetyShield shield;
   PlantOpcUaServer server;
   OpcUaAddress ca;
   OpcUaAddress t;
@@ -115,9 +119,25 @@ class OpcUaTimestampsTest {
     server.close();
   }
 
-  PlantFile plant(String caSetpointExtra) throws Exception {
+  /**
+   * Loads the plant file with the built-in shield, whose measurements gain {@code caSetpointCheck}
+   * for Ca_setpoint (none when empty: the shield then does not judge its age).
+   */
+  PlantFile plant(String caSetpointCheck) throws Exception {
+    Path shieldFile = ShieldFiles.writeBuiltIn(dir.resolve("shield.yaml"));
+    if (!caSetpointCheck.isEmpty()) {
+      String text = Files.readString(shieldFile);
+      Files.writeString(
+          shieldFile,
+          text.replace(
+              "measurements:\n", "measurements:\n  Ca_setpoint: " + caSetpointCheck + "\n"));
+    }
+    shield = Shields.load(shieldFile.toString());
+    if (connection != null) {
+      connection.close();
+    }
     Path file = dir.resolve("plant.yaml");
-    Files.writeString(file, PLANT.formatted(server.port(), server.namespaceUri(), caSetpointExtra));
+    Files.writeString(file, PLANT.formatted(server.port(), server.namespaceUri()));
     PlantFile plant = PlantFile.load(file);
     plant.requireCompatible(
         scenario.observationSpace(), scenario.actionSpace(), shield, "the scenario's PID");
@@ -161,7 +181,7 @@ class OpcUaTimestampsTest {
         Instant.now().minus(Duration.ofHours(1)).truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
     // Changed an hour ago; the server vouches for it at every read (server timestamp = now).
     server.setValue(caSetpoint, 0.88, PlantOpcUaServer.GOOD, lastChange, null);
-    PlantFile plant = plant("");
+    PlantFile plant = plant(MAX_AGE_60_S);
     try (DeploymentRuntime runtime = runtime(plant, Mode.CLOSED_LOOP)) {
       run(runtime, 15);
       assertEquals(Mode.CLOSED_LOOP, runtime.mode(), "a constant setpoint demoted closed loop");
@@ -180,7 +200,7 @@ class OpcUaTimestampsTest {
     Instant lastConfirmed = Instant.now().minus(Duration.ofMinutes(5));
     // A gateway whose device stopped answering: neither timestamp moves any more.
     server.setValue(caSetpoint, 0.88, PlantOpcUaServer.GOOD, lastConfirmed, lastConfirmed);
-    PlantFile plant = plant("");
+    PlantFile plant = plant(MAX_AGE_60_S);
     try (DeploymentRuntime runtime = runtime(plant, Mode.CLOSED_LOOP)) {
       DeploymentRuntime.CycleOutcome last = null;
       for (int i = 0; i < 5 && runtime.mode() == Mode.CLOSED_LOOP; i++) {
@@ -194,10 +214,10 @@ class OpcUaTimestampsTest {
   }
 
   @Test
-  void aTagWhoseStaleCheckIsOffNeverCountsAsStale() throws Exception {
+  void aSignalWithoutMaxAgeInTheShieldFileNeverCountsAsStale() throws Exception {
     Instant lastConfirmed = Instant.now().minus(Duration.ofMinutes(5));
     server.setValue(caSetpoint, 0.88, PlantOpcUaServer.GOOD, lastConfirmed, lastConfirmed);
-    PlantFile plant = plant(", stale_after_ms: 0");
+    PlantFile plant = plant("");
     try (DeploymentRuntime runtime = runtime(plant, Mode.CLOSED_LOOP)) {
       run(runtime, 10);
       assertEquals(Mode.CLOSED_LOOP, runtime.mode());
@@ -205,10 +225,37 @@ class OpcUaTimestampsTest {
   }
 
   @Test
+  void theShieldsMaxAgeRulesAndTheRuntimeAddsNoStaleLimitOfItsOwn() throws Exception {
+    // Five minutes unconfirmed is 78,000 s of process time at time scale 260: far beyond any limit
+    // a runtime of its own would keep (the plant file's old default was 5 cycles), inside the
+    // shield's looser one. Closed loop runs on: the shield alone judges.
+    Instant lastConfirmed = Instant.now().minus(Duration.ofMinutes(5));
+    server.setValue(caSetpoint, 0.88, PlantOpcUaServer.GOOD, lastConfirmed, lastConfirmed);
+    PlantFile plant = plant("{max_age_s: 100000.0}");
+    try (DeploymentRuntime runtime = runtime(plant, Mode.CLOSED_LOOP)) {
+      for (int i = 0; i < 10; i++) {
+        plcScan();
+        DeploymentRuntime.CycleOutcome o = runtime.runCycle();
+        assertEquals(Mode.CLOSED_LOOP, o.mode(), o.demotion());
+        assertFalse(o.decision().reason().contains("stale"), o.decision().reason());
+      }
+    }
+    // The same value under the shield's 60 s falls back at once, naming the signal and its age.
+    server.setValue(caSetpoint, 0.88, PlantOpcUaServer.GOOD, lastConfirmed, lastConfirmed);
+    PlantFile strict = plant(MAX_AGE_60_S);
+    try (DeploymentRuntime runtime = runtime(strict, Mode.ADVISORY)) {
+      plcScan();
+      DeploymentRuntime.CycleOutcome o = runtime.runCycle();
+      assertEquals(Verdict.FALLBACK, o.decision().verdict());
+      assertTrue(o.decision().reason().contains("Ca_setpoint stale"), o.decision().reason());
+    }
+  }
+
+  @Test
   void aServerThatStopsAnsweringStillDemotes() throws Exception {
     server.setValue(
         caSetpoint, 0.88, PlantOpcUaServer.GOOD, Instant.now().minus(Duration.ofHours(1)), null);
-    PlantFile plant = plant("");
+    PlantFile plant = plant(MAX_AGE_60_S);
     try (DeploymentRuntime runtime = runtime(plant, Mode.CLOSED_LOOP)) {
       run(runtime, 3);
       assertEquals(Mode.CLOSED_LOOP, runtime.mode());

@@ -348,15 +348,17 @@ class VirtualPlantFaultsTest {
             Protocol.OPCUA,
             Mode.CLOSED_LOOP,
             SCENARIO.baselineController(),
-            t -> t.append("demotion: {bad_input_cycles: 1, stale_after_ms: 500}\n"),
+            t -> t.append("demotion: {bad_input_cycles: 1}\n"),
             plant.port(Protocol.OPCUA),
             clock)) {
+      // 5 s of wall time at time scale 26 is 130 s of process time: beyond the shield's max_age_s
+      // of 60 s, which judges it.
       assertDemotes(
           d,
           Protocol.OPCUA,
           () -> {
             plant.sensorFault("T", SensorFault.STALE);
-            clock.advance(Duration.ofSeconds(2));
+            clock.advance(Duration.ofSeconds(5));
           },
           1,
           "stale");
