@@ -5,9 +5,10 @@ import org.safeloop.plc.DataType;
 
 /**
  * Converts raw values to and from 16-bit register words under a word order. Stateless; all methods
- * are thread-safe. Words are held as ints in 0..65535.
+ * are thread-safe. Words are held as ints in 0..65535. Public for the virtual plant's slave, which
+ * holds its registers as the bridge reads them.
  */
-final class RegisterCodec {
+public final class RegisterCodec {
 
   private RegisterCodec() {}
 
@@ -19,7 +20,7 @@ final class RegisterCodec {
    * @param raw the raw value
    * @return {@code type.registerCount()} words in wire order
    */
-  static int[] encode(DataType type, WordOrder order, double raw) {
+  public static int[] encode(DataType type, WordOrder order, double raw) {
     ByteBuffer bytes = ByteBuffer.allocate(type.registerCount() * 2);
     switch (type) {
       case INT16, UINT16 -> bytes.putShort((short) (long) raw);
@@ -45,7 +46,7 @@ final class RegisterCodec {
    * @param from index of the value's first register in {@code wire}
    * @return the raw value
    */
-  static double decode(DataType type, WordOrder order, int[] wire, int from) {
+  public static double decode(DataType type, WordOrder order, int[] wire, int from) {
     int[] words = new int[type.registerCount()];
     System.arraycopy(wire, from, words, 0, words.length);
     int[] bigEndian = toWire(words, order); // the permutation is its own inverse

@@ -1,7 +1,7 @@
 /**
  * Modbus TCP through j2mod: {@link org.safeloop.plc.modbus.ModbusAddress} and {@link
- * org.safeloop.plc.modbus.ModbusOptions} for plant files, the "modbus" {@link
- * org.safeloop.plc.PlcConnectionProvider}, and {@link org.safeloop.plc.modbus.PlantModbusSlave}, an
- * embedded slave for the virtual plant and tests.
+ * org.safeloop.plc.modbus.ModbusOptions} for plant files and the "modbus" {@link
+ * org.safeloop.plc.PlcConnectionProvider}. The embedded slave the virtual plant serves is in the
+ * virtual-plant module, not on a deployed bridge's class path.
  */
 package org.safeloop.plc.modbus;

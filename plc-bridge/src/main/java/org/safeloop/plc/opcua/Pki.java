@@ -26,9 +26,10 @@ import org.slf4j.LoggerFactory;
  * {@code own/} holds the application's key and self-signed certificate, {@code trusted/} and {@code
  * issuer/} the trust lists (managed by Milo's {@link FileBasedTrustListManager}, which watches
  * them, so a certificate copied into {@code trusted/certs} is trusted without a restart), {@code
- * rejected/} certificates that were refused. Stateless helpers; thread-safe.
+ * rejected/} certificates that were refused. Public for the virtual plant's server, which keeps its
+ * certificates the same way. Stateless helpers; thread-safe.
  */
-final class Pki {
+public final class Pki {
 
   private static final Logger LOG = LoggerFactory.getLogger(Pki.class);
 
@@ -40,8 +41,13 @@ final class Pki {
 
   private static final String ALIAS = "application";
 
-  /** An application's key pair and certificate. */
-  record Identity(KeyPair keyPair, X509Certificate certificate) {}
+  /**
+   * An application's key pair and certificate.
+   *
+   * @param keyPair the RSA key pair
+   * @param certificate the self-signed certificate of its public key
+   */
+  public record Identity(KeyPair keyPair, X509Certificate certificate) {}
 
   private Pki() {}
 
@@ -50,7 +56,7 @@ final class Pki {
    * Aes256_Sha256_RsaPss signs with {@code SHA256withRSA/PSS}, which only Bouncy Castle names so.
    * Idempotent and thread-safe.
    */
-  static synchronized void requireBouncyCastle() {
+  public static synchronized void requireBouncyCastle() {
     if (java.security.Security.getProvider(
             org.bouncycastle.jce.provider.BouncyCastleProvider.PROVIDER_NAME)
         == null) {
@@ -62,8 +68,14 @@ final class Pki {
    * Loads {@code own/<name>.pfx}, or creates a 2048-bit RSA key and a self-signed certificate for
    * {@code applicationUri} (with "localhost" and 127.0.0.1 as alternative names) and stores both,
    * plus {@code own/<name>.der} with the certificate alone.
+   *
+   * @param pkiDirectory the PKI directory
+   * @param name the application's file name stem, e.g. {@code server}
+   * @param applicationUri the OPC UA application URI the certificate names
+   * @return the key pair and certificate
+   * @throws IOException when the files cannot be read or written
    */
-  static Identity loadOrCreate(Path pkiDirectory, String name, String applicationUri)
+  public static Identity loadOrCreate(Path pkiDirectory, String name, String applicationUri)
       throws IOException {
     Path own = pkiDirectory.resolve("own");
     Files.createDirectories(own);
@@ -106,20 +118,47 @@ final class Pki {
     }
   }
 
-  static FileBasedTrustListManager trustList(Path pkiDirectory) throws IOException {
+  /**
+   * Returns Milo's trust list manager on the directory's {@code trusted/} and {@code issuer/}.
+   *
+   * @param pkiDirectory the PKI directory
+   * @return the manager, watching the directory
+   * @throws IOException when the directories cannot be created
+   */
+  public static FileBasedTrustListManager trustList(Path pkiDirectory) throws IOException {
     return FileBasedTrustListManager.createAndInitialize(pkiDirectory);
   }
 
-  static FileBasedCertificateQuarantine quarantine(Path pkiDirectory) throws IOException {
+  /**
+   * Returns the quarantine of refused certificates, {@code rejected/}.
+   *
+   * @param pkiDirectory the PKI directory
+   * @return the quarantine
+   * @throws IOException when the directory cannot be created
+   */
+  public static FileBasedCertificateQuarantine quarantine(Path pkiDirectory) throws IOException {
     return FileBasedCertificateQuarantine.create(pkiDirectory.resolve("rejected"));
   }
 
-  static Path trustedCertificates(Path pkiDirectory) {
+  /**
+   * Returns where trusted certificates are copied.
+   *
+   * @param pkiDirectory the PKI directory
+   * @return {@code trusted/certs} below it
+   */
+  public static Path trustedCertificates(Path pkiDirectory) {
     return pkiDirectory.resolve("trusted").resolve("certs");
   }
 
-  /** Writes {@code certificate} into the trusted directory, as an engineer would copy it. */
-  static Path trust(Path pkiDirectory, X509Certificate certificate) throws IOException {
+  /**
+   * Writes {@code certificate} into the trusted directory, as an engineer would copy it.
+   *
+   * @param pkiDirectory the PKI directory
+   * @param certificate the certificate to trust
+   * @return the file written
+   * @throws IOException when it cannot be written
+   */
+  public static Path trust(Path pkiDirectory, X509Certificate certificate) throws IOException {
     Path dir = trustedCertificates(pkiDirectory);
     Files.createDirectories(dir);
     try {

@@ -22,6 +22,7 @@ import org.safeloop.plc.PlcConnections;
 import org.safeloop.plc.PlcSubscription;
 import org.safeloop.plc.Tag;
 import org.safeloop.plc.TagValue;
+import org.safeloop.plc.virtualplant.opcua.PlantOpcUaServer;
 
 /**
  * A value's confirmed time (what staleness goes by) against a real server that sets the source

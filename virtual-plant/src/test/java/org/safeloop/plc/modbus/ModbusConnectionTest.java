@@ -35,6 +35,7 @@ import org.safeloop.plc.Scaling;
 import org.safeloop.plc.Tag;
 import org.safeloop.plc.TagValue;
 import org.safeloop.plc.TagWrite;
+import org.safeloop.plc.virtualplant.modbus.PlantModbusSlave;
 
 /** Modbus connection against a real {@link PlantModbusSlave} on an ephemeral loopback port. */
 class ModbusConnectionTest {

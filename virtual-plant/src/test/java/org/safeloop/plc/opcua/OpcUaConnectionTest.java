@@ -35,6 +35,7 @@ import org.safeloop.plc.Scaling;
 import org.safeloop.plc.Tag;
 import org.safeloop.plc.TagValue;
 import org.safeloop.plc.TagWrite;
+import org.safeloop.plc.virtualplant.opcua.PlantOpcUaServer;
 
 /** OPC UA connection against a real {@link PlantOpcUaServer} on an ephemeral loopback port. */
 class OpcUaConnectionTest {

@@ -3,8 +3,8 @@ package org.safeloop.plc.virtualplant;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import org.safeloop.plc.opcua.PlantOpcUaServer;
 import org.safeloop.plc.virtualplant.PlantLayout.PlantTag;
+import org.safeloop.plc.virtualplant.opcua.PlantOpcUaServer;
 
 /**
  * What the virtual plant's PLC holds for one tag, and what each server shows of it. The plain

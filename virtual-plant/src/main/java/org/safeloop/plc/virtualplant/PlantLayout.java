@@ -12,7 +12,7 @@ import org.safeloop.plc.Scaling;
 import org.safeloop.plc.Tag;
 import org.safeloop.plc.modbus.ModbusAddress;
 import org.safeloop.plc.opcua.OpcUaAddress;
-import org.safeloop.plc.opcua.PlantOpcUaServer;
+import org.safeloop.plc.virtualplant.opcua.PlantOpcUaServer;
 
 /**
  * The virtual plant's tags: one fixed layout derived from a scenario's observation and action

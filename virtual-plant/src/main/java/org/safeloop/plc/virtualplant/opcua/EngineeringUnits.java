@@ -1,4 +1,4 @@
-package org.safeloop.plc.opcua;
+package org.safeloop.plc.virtualplant.opcua;
 
 import java.util.Locale;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package org.safeloop.plc.modbus;
+package org.safeloop.plc.virtualplant.modbus;
 
 import com.ghgande.j2mod.modbus.procimg.DigitalIn;
 import com.ghgande.j2mod.modbus.procimg.DigitalOut;
@@ -10,6 +10,7 @@ import com.ghgande.j2mod.modbus.procimg.ProcessImage;
 import com.ghgande.j2mod.modbus.procimg.Register;
 import com.ghgande.j2mod.modbus.procimg.SimpleDigitalIn;
 import com.ghgande.j2mod.modbus.procimg.SimpleInputRegister;
+import org.safeloop.plc.modbus.ModbusTable;
 
 /**
  * The four Modbus tables of a {@link PlantModbusSlave} as a j2mod {@link ProcessImage}. Reads hand

@@ -18,6 +18,7 @@ import org.safeloop.plc.PlcException;
 import org.safeloop.plc.Tag;
 import org.safeloop.plc.TagWrite;
 import org.safeloop.plc.plant.PlantFile;
+import org.safeloop.plc.virtualplant.opcua.PlantOpcUaServer;
 
 /** The bridge reaches servers that offer only one of the newer RSA security policies. */
 class OpcUaSecurityPoliciesTest {

@@ -12,29 +12,18 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.EnumSet;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
-import org.safeloop.env.Observation;
-import org.safeloop.env.ProcessEnvironment;
-import org.safeloop.env.Quality;
-import org.safeloop.env.SignalSpec;
 import org.safeloop.env.StepResult;
 import org.safeloop.env.scenario.Scenario;
 import org.safeloop.plc.PlcConnectionConfig;
 import org.safeloop.plc.modbus.ModbusOptions;
-import org.safeloop.plc.modbus.PlantModbusSlave;
 import org.safeloop.plc.opcua.OpcUaOptions;
-import org.safeloop.plc.opcua.PlantOpcUaServer;
-import org.safeloop.plc.virtualplant.PlantLayout.PlantTag;
-import org.safeloop.plc.virtualplant.PlantLayout.Role;
+import org.safeloop.plc.virtualplant.modbus.PlantModbusSlave;
+import org.safeloop.plc.virtualplant.opcua.PlantOpcUaServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,6 +57,11 @@ import org.slf4j.LoggerFactory;
  * setpoint in force follows a write at once and the runtime's override check sees its own write).
  * With {@link VirtualPlantBuilder#manualStepping()} no thread runs and each {@link #step()} is one
  * scan followed by one process step, deterministic for tests.
+ *
+ * <p><b>Parts.</b> This class starts, steps and stops the plant and answers what it shows; {@link
+ * PlcLogic} is the PLC program (tags, scan, mode, watchdog), {@link PlantProcess} the process and
+ * its sensor faults, {@link PlantServers} the two servers' address spaces, {@link PlantLayout} the
+ * tags and {@link PlantFiles} the plant files that reach them.
  *
  * <p>Setpoint, OPC UA and watchdog times come from the builder's clock. Thread-safe: all PLC state
  * is guarded by this object's monitor; the servers' write handlers only queue values.
@@ -131,12 +125,9 @@ public final class VirtualPlant implements AutoCloseable {
   static final long SCAN_MILLIS = 20;
 
   private static final Logger LOG = LoggerFactory.getLogger(VirtualPlant.class);
-  private static final long GOOD = PlantOpcUaServer.GOOD;
 
   private final Scenario scenario;
   private final PlantLayout layout;
-  private final long seed;
-  private final boolean realism;
   private final Set<Protocol> protocols;
   private final double speed;
   private final Duration stepPeriod;
@@ -146,26 +137,9 @@ public final class VirtualPlant implements AutoCloseable {
   private final PlantServers servers;
   private final Clock clock;
   private final String plantName;
-  private final ProcessEnvironment environment;
-  private final double[] actionMin;
-  private final double[] actionMax;
+  private final PlcLogic plc;
+  private final PlantProcess process;
 
-  private final Map<String, TagState> states = new LinkedHashMap<>();
-  private final TagState[] observationStates;
-  private final TagState[] remote;
-  private final TagState[] inForce;
-  private final TagState[] local;
-  private final TagState mode;
-  private final TagState heartbeat;
-  private final Map<Integer, SensorFault> faults = new HashMap<>();
-  private final double[] frozen;
-  private final AtomicLong sheds = new AtomicLong();
-
-  private boolean remoteMode;
-  private boolean environmentRunning;
-  private long lap;
-  private long steps;
-  private Instant lastHeartbeatChange;
   private Thread runner;
   private volatile boolean closed;
 
@@ -175,8 +149,6 @@ public final class VirtualPlant implements AutoCloseable {
             ? b.scenario.withEpisodeSteps(b.runSteps)
             : b.scenario;
     this.layout = PlantLayout.of(scenario.plantObservationSpace(), scenario.actionSpace());
-    this.seed = b.seed;
-    this.realism = b.realism;
     this.protocols = Collections.unmodifiableSet(EnumSet.copyOf(b.protocols));
     this.speed = b.speed;
     this.stepPeriod = stepPeriod(scenario, speed);
@@ -187,50 +159,13 @@ public final class VirtualPlant implements AutoCloseable {
     this.clock = b.clock;
     this.plantName = b.plantName != null ? b.plantName : defaultPlantName(scenario);
     this.servers = new PlantServers(protocols, layout, pki, b.modbusPort, b.opcUaPort);
-    this.environment = scenario.createEnvironment(realism, null);
-
     Instant now = clock.instant();
-    int actions = layout.actions().size();
-    actionMin = new double[actions];
-    actionMax = new double[actions];
-    double[] initial = scenario.initialInput();
-    remote = new TagState[actions];
-    inForce = new TagState[actions];
-    local = new TagState[actions];
-    for (int a = 0; a < actions; a++) {
-      SignalSpec spec = layout.actions().get(a);
-      actionMin[a] = spec.min();
-      actionMax[a] = spec.max();
-      remote[a] = state(layout.remoteSetpoint(spec.name()), initial[a], now);
-      inForce[a] = state(layout.setpointInForce(spec.name()), initial[a], now);
-      local[a] = state(layout.localSetpoint(spec.name()), initial[a], now);
-      state(layout.recommendedSetpoint(spec.name()), initial[a], now);
-    }
-    remoteMode = b.remote;
-    mode = state(layout.operatorMode(), b.remote ? 1 : 0, now);
-    heartbeat = state(layout.agentHeartbeat(), 0, now);
-    state(layout.advisoryReason(), 0, now);
-    state(layout.advisoryHeartbeat(), 0, now);
-    state(layout.advisoryTimestamp(), 0, now);
-    observationStates = new TagState[layout.observations().size()];
-    frozen = new double[observationStates.length];
-    Observation first = environment.reset(seed);
-    environmentRunning = true;
-    for (int i = 0; i < observationStates.length; i++) {
-      observationStates[i] =
-          state(layout.observation(layout.observations().get(i).name()), Double.NaN, now);
-    }
-    for (int a = 0; a < actions; a++) {
-      inForce[a].status = b.remote ? GOOD : GOOD_LOCAL_OVERRIDE;
-    }
-    lastHeartbeatChange = now;
-    updateObservations(first, now);
-  }
-
-  private TagState state(PlantTag tag, double value, Instant now) {
-    TagState s = new TagState(tag, value, now);
-    states.put(tag.name(), s);
-    return s;
+    this.plc =
+        new PlcLogic(
+            layout, servers, plantName, watchdogTimeout, scenario.initialInput(), b.remote, now);
+    this.process =
+        new PlantProcess(scenario, b.realism, b.seed, plantName, plc.observationStates(), servers);
+    process.start(now);
   }
 
   /**
@@ -259,10 +194,10 @@ public final class VirtualPlant implements AutoCloseable {
     }
     try {
       synchronized (plant) {
-        plant.servers.start(plant.states.values(), plant::onOpcUaWrite);
-        plant.showDiagnostics();
+        plant.servers.start(plant.plc.states(), plant.plc::onOpcUaWrite);
+        plant.plc.showDiagnostics();
         // An agent cannot beat before the servers are up (the OPC UA server takes seconds).
-        plant.lastHeartbeatChange = plant.clock.instant();
+        plant.plc.restartWatchdog(plant.clock.instant());
       }
     } catch (IOException | InterruptedException | RuntimeException e) {
       plant.close();
@@ -333,7 +268,7 @@ public final class VirtualPlant implements AutoCloseable {
           if (now - nextStep >= 0) {
             advance(clock.instant());
           } else {
-            scan(clock.instant());
+            plc.scan(clock.instant());
           }
         }
       } catch (RuntimeException e) {
@@ -370,261 +305,10 @@ public final class VirtualPlant implements AutoCloseable {
     return advance(clock.instant());
   }
 
+  /** One PLC scan, then one control interval of the process with the setpoints in force. */
   private StepResult advance(Instant now) {
-    scan(now);
-    if (!environmentRunning) {
-      lap++;
-      environment.reset(seed + lap);
-      LOG.info(
-          "virtual plant {}: process restarted from its initial state (lap {})", plantName, lap);
-    }
-    double[] input = new double[inForce.length];
-    for (int a = 0; a < input.length; a++) {
-      input[a] = inForce[a].value;
-    }
-    StepResult result = environment.step(input);
-    environmentRunning = !result.done();
-    if (result.terminated()) {
-      LOG.warn("virtual plant {}: the process left the model's domain; it restarts", plantName);
-    }
-    steps++;
-    updateObservations(result.observation(), now);
-    return result;
-  }
-
-  // ---- the PLC scan -------------------------------------------------------------------------
-
-  private void scan(Instant now) {
-    boolean localWritten = false;
-    for (TagState s : states.values()) {
-      if (!s.tag.writable()) {
-        continue;
-      }
-      Double fromModbus = takeModbusWrite(s);
-      if (fromModbus != null) {
-        localWritten |= accept(s, fromModbus, null, Protocol.MODBUS, now);
-      }
-      Object fromOpcUa = s.pendingOpcUa.getAndSet(null);
-      if (fromOpcUa != null) {
-        double value = fromOpcUa instanceof Number n ? n.doubleValue() : s.value;
-        String text = fromOpcUa instanceof String t ? t : null;
-        localWritten |= accept(s, value, text, Protocol.OPCUA, now);
-      }
-    }
-    // An operator's local setpoint wins over a remote request in the same scan.
-    boolean wantRemote = mode.value == 1 && !localWritten;
-    if (wantRemote != remoteMode || mode.value != (wantRemote ? 1 : 0)) {
-      switchMode(wantRemote, now);
-    }
-    for (int a = 0; a < inForce.length; a++) {
-      double selected = remoteMode ? remote[a].value : local[a].value;
-      setInForce(a, selected, now);
-      TagState tracking = remoteMode ? local[a] : remote[a];
-      if (Double.compare(tracking.value, selected) != 0) {
-        setWritable(tracking, selected, now, null);
-      }
-    }
-    if (remoteMode && !now.isBefore(lastHeartbeatChange.plus(watchdogTimeout))) {
-      sheds.incrementAndGet();
-      LOG.warn(
-          "virtual plant {}: agent heartbeat unchanged for {} ms in remote mode; watchdog sheds to"
-              + " local at the setpoint in force",
-          plantName,
-          Duration.between(lastHeartbeatChange, now).toMillis());
-      switchMode(false, now);
-    }
-    servers.reconcileOpcUa(states.values());
-    showDiagnostics();
-  }
-
-  private void showDiagnostics() {
-    long refused = 0;
-    for (TagState s : states.values()) {
-      refused += s.rejected.get();
-    }
-    servers.showDiagnostics(sheds.get(), refused);
-  }
-
-  /**
-   * Switches the loop's mode. Bumpless because the setpoint not in force has been tracking the one
-   * in force: the next selection picks the same value unless a client wrote a new one.
-   */
-  private void switchMode(boolean toRemote, Instant now) {
-    if (toRemote != remoteMode) {
-      remoteMode = toRemote;
-      for (TagState s : inForce) {
-        s.status = toRemote ? GOOD : GOOD_LOCAL_OVERRIDE;
-        s.time = now;
-        publishReadOnly(s);
-      }
-      if (toRemote) {
-        lastHeartbeatChange = now;
-      }
-      LOG.info("virtual plant {}: loop in {} mode", plantName, toRemote ? "remote" : "local");
-    }
-    if (mode.value != (toRemote ? 1 : 0)) {
-      setWritable(mode, toRemote ? 1 : 0, now, null);
-    }
-  }
-
-  /**
-   * Applies an accepted client write to the PLC's value.
-   *
-   * @return true when it was a local setpoint (an operator taking over)
-   */
-  private boolean accept(TagState s, double value, String text, Protocol source, Instant now) {
-    if (s.tag.role() == Role.ADVISORY_REASON) {
-      // A verdict code on Modbus, text on OPC UA: each protocol keeps its own form.
-      if (source == Protocol.OPCUA) {
-        s.text = text == null ? "" : text;
-        s.opcUaShown = Double.NaN;
-      } else {
-        s.value = value;
-        servers.modbusTaken(s);
-      }
-      s.time = now;
-      return false;
-    }
-    if (s == heartbeat && Double.compare(value, heartbeat.value) != 0) {
-      lastHeartbeatChange = now;
-    }
-    setWritable(s, value, now, source);
-    return s.tag.role() == Role.LOCAL_SETPOINT;
-  }
-
-  /** Sets a writable tag's value and shows it on every protocol but the one it came from. */
-  private void setWritable(TagState s, double value, Instant now, Protocol source) {
-    s.value = value;
-    s.time = now;
-    if (source == Protocol.MODBUS) {
-      servers.modbusTaken(s);
-    } else {
-      servers.showModbus(s, value);
-    }
-    if (source == Protocol.OPCUA) {
-      s.opcUaShown = value;
-    } else {
-      servers.showOpcUa(s, value, GOOD, now);
-    }
-  }
-
-  private void setInForce(int a, double value, Instant now) {
-    TagState s = inForce[a];
-    if (Double.compare(s.value, value) != 0) {
-      s.value = value;
-      s.time = now;
-      publishReadOnly(s);
-    }
-  }
-
-  /**
-   * Reads a holding tag's registers; returns a master's new value if it is acceptable, else puts
-   * the previous value back and counts the refusal.
-   */
-  private Double takeModbusWrite(TagState s) {
-    Double raw = servers.modbusWrite(s);
-    if (raw == null) {
-      return null;
-    }
-    String refusal = refusal(s.tag, raw);
-    if (refusal != null) {
-      s.rejected.incrementAndGet();
-      LOG.warn("virtual plant {}: Modbus write refused: {}", plantName, refusal);
-      servers.showModbus(s, s.value);
-      return null;
-    }
-    return raw;
-  }
-
-  /** Why a value may not be written to a tag, or null when it may. */
-  private String refusal(PlantTag tag, double value) {
-    switch (tag.role()) {
-      case REMOTE_SETPOINT, LOCAL_SETPOINT -> {
-        int a = layout.actions().indexOf(tag.signal());
-        if (!(value >= actionMin[a] && value <= actionMax[a])) {
-          return String.format(
-              Locale.ROOT,
-              "%s = %s is outside the hard limits [%s, %s] %s",
-              tag.name(),
-              value,
-              actionMin[a],
-              actionMax[a],
-              tag.unit());
-        }
-        return null;
-      }
-      case OPERATOR_MODE -> {
-        return value == 0 || value == 1
-            ? null
-            : tag.name() + " = " + value + "; write 1 for remote/auto or 0 for local/manual";
-      }
-      case RECOMMENDED_SETPOINT -> {
-        return Double.isFinite(value) ? null : tag.name() + " = " + value + " is not a number";
-      }
-      default -> {
-        return null;
-      }
-    }
-  }
-
-  /** Handles a client write on an OPC UA server thread: validate, count, queue. */
-  private long onOpcUaWrite(TagState s, Object value) {
-    s.opcUaWrites.incrementAndGet();
-    if (!s.tag.writable()) {
-      s.rejected.incrementAndGet();
-      return BAD_NOT_WRITABLE;
-    }
-    boolean rightType =
-        switch (s.tag.opcUaType()) {
-          case FLOAT64 -> value instanceof Double;
-          case INT32, UINT16 -> value instanceof Integer;
-          case UINT32 -> value instanceof Long;
-          case STRING -> value instanceof String;
-          default -> false;
-        };
-    if (!rightType) {
-      s.rejected.incrementAndGet();
-      return BAD_TYPE_MISMATCH;
-    }
-    if (value instanceof Number n && refusal(s.tag, n.doubleValue()) != null) {
-      s.rejected.incrementAndGet();
-      return BAD_OUT_OF_RANGE;
-    }
-    s.pendingOpcUa.set(value);
-    return GOOD;
-  }
-
-  // ---- observations -------------------------------------------------------------------------
-
-  private void updateObservations(Observation observation, Instant now) {
-    for (int i = 0; i < observationStates.length; i++) {
-      TagState s = observationStates[i];
-      SensorFault fault = faults.get(i);
-      if (fault == SensorFault.STALE) {
-        continue;
-      }
-      if (fault == null) {
-        // Float32 is what the Modbus registers hold; OPC UA shows the very same number.
-        s.value = (float) observation.value(i);
-        Quality quality = observation.quality(i);
-        s.status = quality == Quality.GOOD ? GOOD : quality == Quality.UNCERTAIN ? UNCERTAIN : BAD;
-      } else if (fault == SensorFault.BAD) {
-        s.status = BAD;
-      } else if (fault == SensorFault.NAN) {
-        s.value = Double.NaN;
-        s.status = GOOD;
-      } else {
-        s.value = frozen[i];
-        s.status = GOOD;
-      }
-      s.time = now;
-      publishReadOnly(s);
-    }
-  }
-
-  /** Shows a read-only tag (observation or setpoint in force) on both servers. */
-  private void publishReadOnly(TagState s) {
-    servers.showReadOnly(s);
+    plc.scan(now);
+    return process.step(plc.setpointsInForce(), now);
   }
 
   // ---- the servers --------------------------------------------------------------------------
@@ -636,7 +320,7 @@ public final class VirtualPlant implements AutoCloseable {
    */
   public synchronized void stopServers() {
     requireOpen();
-    servers.stop(states.values());
+    servers.stop(plc.states());
     LOG.info("virtual plant {}: servers stopped", plantName);
   }
 
@@ -648,9 +332,9 @@ public final class VirtualPlant implements AutoCloseable {
    */
   public synchronized void restartServers() throws IOException, InterruptedException {
     requireOpen();
-    servers.stop(states.values());
-    servers.start(states.values(), this::onOpcUaWrite);
-    showDiagnostics();
+    servers.stop(plc.states());
+    servers.start(plc.states(), plc::onOpcUaWrite);
+    plc.showDiagnostics();
     LOG.info("virtual plant {}: servers restarted", plantName);
   }
 
@@ -673,8 +357,7 @@ public final class VirtualPlant implements AutoCloseable {
    */
   public synchronized void setOperatorMode(boolean remoteMode) {
     requireOpen();
-    Instant now = clock.instant();
-    switchMode(remoteMode, now);
+    plc.switchMode(remoteMode, clock.instant());
   }
 
   /**
@@ -687,17 +370,7 @@ public final class VirtualPlant implements AutoCloseable {
    */
   public synchronized void setOperatorSetpoint(String action, double value) {
     requireOpen();
-    PlantTag tag = layout.localSetpoint(action);
-    String refusal = refusal(tag, value);
-    if (refusal != null) {
-      throw new IllegalArgumentException("operator setpoint refused: " + refusal);
-    }
-    Instant now = clock.instant();
-    switchMode(false, now);
-    int a = layout.actions().indexOf(action);
-    setWritable(local[a], value, now, null);
-    setInForce(a, value, now);
-    setWritable(remote[a], value, now, null);
+    plc.operatorSetpoint(action, value, clock.instant());
   }
 
   /**
@@ -712,32 +385,13 @@ public final class VirtualPlant implements AutoCloseable {
     requireOpen();
     Objects.requireNonNull(kind, "kind");
     layout.observation(signal);
-    int i = layout.observations().indexOf(signal);
-    TagState s = observationStates[i];
-    faults.put(i, kind);
-    frozen[i] = s.value;
     LOG.info("virtual plant {}: sensor fault {} on {}", plantName, kind, signal);
-    switch (kind) {
-      case BAD -> {
-        s.status = BAD;
-        s.time = clock.instant();
-        publishReadOnly(s);
-      }
-      case NAN -> {
-        s.value = Double.NaN;
-        s.status = GOOD;
-        s.time = clock.instant();
-        publishReadOnly(s);
-      }
-      default -> {
-        // FROZEN and STALE keep what the tags show now.
-      }
-    }
+    process.sensorFault(layout.observations().indexOf(signal), kind, clock.instant());
   }
 
   /** Removes every sensor fault; the observations are true again from the next process update. */
   public synchronized void clearFaults() {
-    faults.clear();
+    process.clearFaults();
   }
 
   // ---- what the plant shows -----------------------------------------------------------------
@@ -869,7 +523,7 @@ public final class VirtualPlant implements AutoCloseable {
    * @return true in remote, false in local
    */
   public synchronized boolean isRemote() {
-    return remoteMode;
+    return plc.isRemote();
   }
 
   /**
@@ -879,7 +533,7 @@ public final class VirtualPlant implements AutoCloseable {
    * @return the setpoint in force, in the action's unit
    */
   public synchronized double setpointInForce(String action) {
-    return inForce[actionIndex(action)].value;
+    return plc.setpointInForce(action);
   }
 
   /**
@@ -890,8 +544,7 @@ public final class VirtualPlant implements AutoCloseable {
    * @return the value
    */
   public synchronized double value(String tagName) {
-    layout.tag(tagName);
-    return states.get(tagName).value;
+    return plc.state(tagName).value;
   }
 
   /**
@@ -900,7 +553,7 @@ public final class VirtualPlant implements AutoCloseable {
    * @return the text, empty if none
    */
   public synchronized String advisoryReasonText() {
-    return states.get(layout.advisoryReason().name()).text;
+    return plc.state(layout.advisoryReason().name()).text;
   }
 
   /**
@@ -909,7 +562,7 @@ public final class VirtualPlant implements AutoCloseable {
    * @return the state in the scenario's state order, a copy
    */
   public synchronized double[] processState() {
-    return environment.state();
+    return process.state();
   }
 
   /**
@@ -918,7 +571,7 @@ public final class VirtualPlant implements AutoCloseable {
    * @return the step count
    */
   public synchronized long steps() {
-    return steps;
+    return process.steps();
   }
 
   /**
@@ -928,7 +581,7 @@ public final class VirtualPlant implements AutoCloseable {
    * @return the shed count
    */
   public long watchdogSheds() {
-    return sheds.get();
+    return plc.watchdogSheds();
   }
 
   /**
@@ -951,8 +604,7 @@ public final class VirtualPlant implements AutoCloseable {
    * @return the count, kept across server restarts
    */
   public synchronized long writeCount(String tagName, Protocol protocol) {
-    layout.tag(tagName);
-    TagState s = states.get(tagName);
+    TagState s = plc.state(tagName);
     if (protocol == Protocol.OPCUA) {
       return s.opcUaWrites.get();
     }
@@ -967,8 +619,7 @@ public final class VirtualPlant implements AutoCloseable {
    * @return the count, both protocols
    */
   public long rejectedWrites(String tagName) {
-    layout.tag(tagName);
-    return states.get(tagName).rejected.get();
+    return plc.state(tagName).rejected.get();
   }
 
   // ---- plant files --------------------------------------------------------------------------
@@ -1034,7 +685,7 @@ public final class VirtualPlant implements AutoCloseable {
       }
     }
     synchronized (this) {
-      servers.stop(states.values());
+      servers.stop(plc.states());
     }
     if (ownsPkiDirectory) {
       deleteTree(pkiDirectory);
@@ -1065,10 +716,5 @@ public final class VirtualPlant implements AutoCloseable {
       throw new IllegalStateException(
           "the virtual plant does not serve " + protocol.label() + "; it serves " + protocols);
     }
-  }
-
-  private int actionIndex(String action) {
-    layout.setpointInForce(action);
-    return layout.actions().indexOf(action);
   }
 }

@@ -7,10 +7,10 @@ import java.util.Collection;
 import java.util.Set;
 import org.safeloop.plc.DataType;
 import org.safeloop.plc.modbus.ModbusTable;
-import org.safeloop.plc.modbus.PlantModbusSlave;
-import org.safeloop.plc.opcua.PlantOpcUaServer;
 import org.safeloop.plc.virtualplant.PlantLayout.Role;
 import org.safeloop.plc.virtualplant.VirtualPlant.Protocol;
+import org.safeloop.plc.virtualplant.modbus.PlantModbusSlave;
+import org.safeloop.plc.virtualplant.opcua.PlantOpcUaServer;
 
 /**
  * The virtual plant's two servers and how a {@link TagState} shows on them: float32 registers and

@@ -1,4 +1,4 @@
-package org.safeloop.plc.opcua;
+package org.safeloop.plc.virtualplant.opcua;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -48,6 +48,9 @@ import org.eclipse.milo.opcua.stack.core.types.structured.BuildInfo;
 import org.eclipse.milo.opcua.stack.transport.server.tcp.OpcTcpServerTransport;
 import org.eclipse.milo.opcua.stack.transport.server.tcp.OpcTcpServerTransportConfig;
 import org.safeloop.plc.DataType;
+import org.safeloop.plc.opcua.OpcUaAddress;
+import org.safeloop.plc.opcua.OpcUaOptions;
+import org.safeloop.plc.opcua.Pki;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

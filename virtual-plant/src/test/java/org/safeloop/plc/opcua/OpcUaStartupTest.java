@@ -26,6 +26,7 @@ import org.safeloop.plc.PlcConnections;
 import org.safeloop.plc.PlcException;
 import org.safeloop.plc.Tag;
 import org.safeloop.plc.plant.PlantFile;
+import org.safeloop.plc.virtualplant.opcua.PlantOpcUaServer;
 
 /**
  * Opening an OPC UA connection: the first connection is retried within the start-up time, and the

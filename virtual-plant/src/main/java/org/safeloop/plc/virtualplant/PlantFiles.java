@@ -8,9 +8,9 @@ import java.util.Objects;
 import org.safeloop.env.SignalSpec;
 import org.safeloop.env.scenario.Scenario;
 import org.safeloop.plc.DataType;
-import org.safeloop.plc.opcua.PlantOpcUaServer;
 import org.safeloop.plc.virtualplant.PlantLayout.PlantTag;
 import org.safeloop.plc.virtualplant.VirtualPlant.Protocol;
+import org.safeloop.plc.virtualplant.opcua.PlantOpcUaServer;
 
 /**
  * Writes the plant file (the YAML of {@code PlantSpec}) that maps a virtual plant's layout for the

@@ -1,4 +1,4 @@
-package org.safeloop.plc.modbus;
+package org.safeloop.plc.virtualplant.modbus;
 
 import com.ghgande.j2mod.modbus.ModbusIOException;
 import com.ghgande.j2mod.modbus.io.ModbusTCPTransport;
@@ -16,6 +16,9 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.safeloop.plc.DataType;
+import org.safeloop.plc.modbus.ModbusAddress;
+import org.safeloop.plc.modbus.ModbusTable;
+import org.safeloop.plc.modbus.RegisterCodec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
