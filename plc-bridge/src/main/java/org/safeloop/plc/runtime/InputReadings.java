@@ -15,9 +15,10 @@ import org.safeloop.plc.plant.PlantFile;
  * quality and the time the PLC last confirmed it. Reading marks quality and decides nothing: a
  * reading missing from the answer, and a value outside its tag's instrument range (which a working
  * transmitter cannot report: a broken one, or a wrong scaling), read as BAD, with a note for the
- * audit log saying why; the protocol's own quality (an OPC UA status) is kept as it came. Whether
- * an input is fit to act on (its quality, a non-finite value, the shield's own range, its age, a
- * frozen transmitter) is the shield's decision alone ({@code LayeredShield}'s input validity).
+ * audit log saying why; the protocol's own quality (an OPC UA status) is kept as it came, its
+ * status code noted. Whether an input is fit to act on (its quality, a non-finite value, the
+ * shield's own range, its age, a frozen transmitter) is the shield's decision alone ({@code
+ * LayeredShield}'s input validity).
  *
  * <p>Times are the shield's: the snapshot time is when the read returned, and each reading's stamp
  * lies its age in process time before it (the wall-clock age times the plant file's {@code
@@ -73,6 +74,10 @@ record InputReadings(
       values[i] = v.value();
       qualities[i] = v.quality();
       String note = null;
+      if (v.quality() != Quality.GOOD && v.statusCode() != 0) {
+        // The server's own word on why (an OPC UA StatusCode, e.g. 0x808C0000 Bad_SensorFailure).
+        note = String.format(Locale.ROOT, "status 0x%08X from the PLC", v.statusCode());
+      }
       if (v.value() < st.rangeLow() || v.value() > st.rangeHigh()) {
         qualities[i] = Quality.BAD;
         note =

@@ -180,6 +180,43 @@ class DeploymentRuntimeTest {
   }
 
   @Test
+  void aPolicyObservationTheShieldDoesNotReadIsRefusedBeforeAnythingRuns() throws IOException {
+    // The plant maps a pressure the policy reads but the CSTR's shield does not: nobody would
+    // judge it, so the policy could act on a bad reading of it.
+    Path file = dir.resolve("plant-with-pressure.yaml");
+    Files.writeString(
+        file,
+        PLANT
+            .formatted(slave.port())
+            .replace(
+                "  Ca_setpoint: {",
+                "  P: {address: \"input:8\", type: float32, unit: bar}\n  Ca_setpoint: {"));
+    PlantFile withPressure = PlantFile.load(file);
+    List<org.safeloop.env.SignalSpec> signals =
+        new ArrayList<>(scenario.observationSpace().signals());
+    signals.add(new org.safeloop.env.SignalSpec("P", "bar", 0.0, 10.0));
+    org.safeloop.env.SignalSpace observations = new org.safeloop.env.SignalSpace(signals);
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                new DeploymentRuntime(
+                    withPressure,
+                    connection,
+                    observation -> new double[] {300.0},
+                    observations,
+                    scenario.actionSpace(),
+                    shield,
+                    Mode.SHADOW,
+                    null,
+                    audit,
+                    Clock.systemUTC()));
+    assertTrue(e.getMessage().contains("reads [P]"), e.getMessage());
+    assertTrue(e.getMessage().contains("shield alone judges"), e.getMessage());
+    assertTrue(AuditLogReader.readAll(auditFile).isEmpty(), "nothing ran");
+  }
+
+  @Test
   void aRuntimeRefusesACycleThatIsNotTheShieldsControlIntervalBeforeItReadsOrWrites()
       throws IOException {
     // 10 ms at real time is 1/2600 of the CSTR's step: the shield's per-step rate limit would let

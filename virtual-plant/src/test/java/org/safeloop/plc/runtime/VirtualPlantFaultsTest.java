@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.safeloop.env.Quality;
 import org.safeloop.env.control.Policy;
 import org.safeloop.env.scenario.Scenario;
 import org.safeloop.env.scenario.Scenarios;
@@ -35,6 +36,7 @@ import org.safeloop.plc.virtualplant.FaultProxy;
 import org.safeloop.plc.virtualplant.SensorFault;
 import org.safeloop.plc.virtualplant.VirtualPlant;
 import org.safeloop.plc.virtualplant.VirtualPlant.Protocol;
+import org.safeloop.shield.Verdict;
 
 /**
  * The deployment runtime on the virtual CSTR over both protocols, with faults injected: each fault
@@ -323,6 +325,28 @@ class VirtualPlantFaultsTest {
               t -> t.append("demotion: {bad_input_cycles: 1}\n"))) {
         assertDemotes(d, protocol, () -> plant.sensorFault("T", fault), 1, "bad inputs");
       }
+    }
+  }
+
+  @Test
+  void aBadSensorFallsBackByTheShieldAndIsAuditedWithTheServersStatus() throws IOException {
+    try (Deployment d =
+        new Deployment(Protocol.OPCUA, Mode.ADVISORY, SCENARIO.baselineController(), t -> {})) {
+      d.cycle();
+      plant.sensorFault("T", SensorFault.BAD);
+      DeploymentRuntime.CycleOutcome o = d.cycle();
+      assertEquals(Verdict.FALLBACK, o.decision().verdict());
+      assertTrue(o.decision().reason().contains("T bad quality"), o.decision().reason());
+      CycleRecord last =
+          d.records().stream()
+              .filter(CycleRecord.class::isInstance)
+              .map(CycleRecord.class::cast)
+              .reduce((a, b) -> b)
+              .orElseThrow();
+      CycleRecord.Input t = last.inputs().get("T");
+      assertEquals(Quality.BAD, t.quality());
+      assertTrue(t.note() != null && t.note().contains("status 0x80000000"), String.valueOf(t));
+      assertTrue(last.shield().reason().contains("T bad quality"), last.shield().reason());
     }
   }
 
