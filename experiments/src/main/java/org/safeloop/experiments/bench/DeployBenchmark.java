@@ -41,6 +41,7 @@ import org.safeloop.plc.runtime.DeploymentRuntime;
 import org.safeloop.plc.runtime.Mode;
 import org.safeloop.plc.virtualplant.VirtualPlant;
 import org.safeloop.plc.virtualplant.VirtualPlant.Protocol;
+import org.safeloop.shield.AdmissibleActions;
 import org.safeloop.shield.PlantSnapshot;
 import org.safeloop.shield.SafetyShield;
 import org.safeloop.shield.ShieldCounters;
@@ -660,6 +661,11 @@ public final class DeployBenchmark {
       } finally {
         decide.record((System.nanoTime() - start) / 1000);
       }
+    }
+
+    @Override
+    public AdmissibleActions admissible(PlantSnapshot plant, double[] previousApplied) {
+      return delegate.admissible(plant, previousApplied);
     }
 
     @Override

@@ -159,7 +159,25 @@ class ExperimentFileTest {
             "steps: 1024",
             "steps: 1024\n  residual:\n    base: pid\n    bound: {u: -0.5}",
             "training.residual.bound.u",
-            10));
+            10),
+        new Mistake(
+            "action mapping without a shield",
+            "steps: 1024",
+            "steps: 1024\n  action_mapping: shield",
+            "training.action_mapping",
+            8),
+        new Mistake(
+            "unknown action mapping",
+            "steps: 1024",
+            "steps: 1024\n  action_mapping: box",
+            "training.action_mapping",
+            8),
+        new Mistake(
+            "action mapping and residual at once",
+            "steps: 1024",
+            "steps: 1024\n  action_mapping: shield\n  residual:\n    base: pid\n    bound: {u: 0.5}",
+            "training.action_mapping",
+            8));
   }
 
   @ParameterizedTest
