@@ -46,7 +46,20 @@ public final class AdmissibleActionPolicy implements Policy {
 
   @Override
   public double[] act(Observation observation) {
-    lastBox = shield.admissible(mapping.snapshot(observation, 0.0), lastApplied);
+    return act(observation, mapping.snapshot(observation, 0.0), lastApplied);
+  }
+
+  /**
+   * Chooses inside the box of exactly the inputs the shield's next decision gets: for a runner
+   * whose previous action is not the one it last reported (the bridge reads the set point in force
+   * back from the PLC) and whose readings carry their own timestamps.
+   *
+   * @param observation the observation, in the space given at construction
+   * @param plant the snapshot the shield will decide on
+   * @param previousApplied the previous action the shield will be given
+   */
+  public double[] act(Observation observation, PlantSnapshot plant, double[] previousApplied) {
+    lastBox = shield.admissible(plant, previousApplied);
     double[] action = lastBox.map(mapped.act(lastBox.appendTo(observation)));
     lastApplied = action.clone();
     return action;
@@ -63,6 +76,11 @@ public final class AdmissibleActionPolicy implements Policy {
     mapped.reset();
     lastApplied = initialAction.clone();
     lastBox = null;
+  }
+
+  /** Returns the learned policy that chooses inside the box. */
+  public Policy mapped() {
+    return mapped;
   }
 
   /** Returns the box behind the last action, or null before the first. */

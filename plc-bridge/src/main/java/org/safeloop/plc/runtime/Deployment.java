@@ -21,6 +21,7 @@ import org.safeloop.plc.plant.PlantFile;
 import org.safeloop.policy.BundlePolicies;
 import org.safeloop.policy.PolicyBundle;
 import org.safeloop.policy.PolicyBundles;
+import org.safeloop.shield.AdmissibleActionPolicy;
 import org.safeloop.shield.SafetyShield;
 import org.safeloop.shield.Shields;
 
@@ -339,8 +340,14 @@ public final class Deployment implements AutoCloseable {
                   () ->
                       (approved ? inputs.modelScenario() : Shields.modelScenario(shield))
                           .baselineController());
-          observations = new SignalSpace(loaded.observations());
+          observations = new SignalSpace(loaded.plantObservations());
           actions = new SignalSpace(loaded.actions());
+          if (loaded.actionMapping() != null) {
+            // It chooses inside the box of the shield that decides its moves.
+            policy =
+                new AdmissibleActionPolicy(
+                    policy, loadedShield, observations, middle(loadedShield.actionSpace()));
+          }
         }
         plant.requireCompatible(observations, actions, loadedShield, policyName);
         try {
@@ -391,5 +398,13 @@ public final class Deployment implements AutoCloseable {
         throw e;
       }
     }
+  }
+
+  private static double[] middle(SignalSpace actions) {
+    double[] mid = new double[actions.size()];
+    for (int i = 0; i < mid.length; i++) {
+      mid[i] = 0.5 * (actions.get(i).min() + actions.get(i).max());
+    }
+    return mid;
   }
 }

@@ -32,8 +32,10 @@ import org.safeloop.plc.audit.WriteRecord;
 import org.safeloop.plc.plant.PlantFile;
 import org.safeloop.policy.BundlePolicies;
 import org.safeloop.policy.PolicyBundle;
+import org.safeloop.shield.AdmissibleActionPolicy;
 import org.safeloop.shield.Intervention;
 import org.safeloop.shield.ObservationMapping;
+import org.safeloop.shield.PlantSnapshot;
 import org.safeloop.shield.SafetyShield;
 import org.safeloop.shield.ShieldDecision;
 import org.safeloop.shield.Verdict;
@@ -153,7 +155,9 @@ public final class DeploymentRuntime implements AutoCloseable {
     this.authority = authority;
     this.audit = Objects.requireNonNull(audit, "audit");
     this.clock = Objects.requireNonNull(clock, "clock");
-    PolicyBundle bundle = BundlePolicies.bundleOf(policy);
+    PolicyBundle bundle =
+        BundlePolicies.bundleOf(
+            policy instanceof AdmissibleActionPolicy inside ? inside.mapped() : policy);
     if (bundle != null) {
       requireMeasuredObservations(bundle, "the policy bundle");
     }
@@ -422,20 +426,22 @@ public final class DeploymentRuntime implements AutoCloseable {
 
     // Decide: the policy proposes, the shield decides.
     Observation observation = new Observation(values, qualities);
+    double[] previous = previousApplied(inForce);
+    PlantSnapshot snapshot =
+        shieldView.snapshot(values, qualities, stamps, InputReadings.seconds(now));
     double[] proposed = null;
     String policyFailure = null;
     try {
-      proposed = policy.act(observation);
+      // A policy that chooses inside the shield's box asks it with the inputs of this decision.
+      proposed =
+          policy instanceof AdmissibleActionPolicy inside
+              ? inside.act(observation, snapshot, previous)
+              : policy.act(observation);
     } catch (RuntimeException e) {
       policyFailure = "the policy threw " + e;
       LOG.warn("policy failed in cycle {}", cycle, e);
     }
-    double[] previous = previousApplied(inForce);
-    ShieldDecision decision =
-        shield.decide(
-            shieldView.snapshot(values, qualities, stamps, InputReadings.seconds(now)),
-            proposed,
-            previous);
+    ShieldDecision decision = shield.decide(snapshot, proposed, previous);
     double[] applied = decision.appliedAction();
     lastApplied = applied;
     policy.applied(applied);

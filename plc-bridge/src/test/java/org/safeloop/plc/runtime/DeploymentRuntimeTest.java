@@ -47,6 +47,7 @@ import org.safeloop.policy.MlpPolicy;
 import org.safeloop.policy.MlpWeights;
 import org.safeloop.policy.Normalisation;
 import org.safeloop.policy.PolicyBundle;
+import org.safeloop.shield.AdmissibleActionPolicy;
 import org.safeloop.shield.SafetyShield;
 import org.safeloop.shield.Shields;
 
@@ -337,6 +338,40 @@ class DeploymentRuntimeTest {
         previous = written;
       }
     }
+  }
+
+  @Test
+  void aPolicyChoosingInsideTheShieldsBoxIsNeverCorrectedAtThePlant() throws IOException {
+    Clock clock = Clock.systemUTC();
+    // The hottest admissible jacket every cycle: the box's edge, computed with the set point in
+    // force read back from the PLC, which is what the shield is given as the previous action.
+    int[] seen = new int[1];
+    Policy hottest =
+        observation -> {
+          seen[0] = observation.size();
+          return new double[] {1.0};
+        };
+    Policy inside =
+        new AdmissibleActionPolicy(
+            hottest, shield, scenario.observationSpace(), scenario.initialInput());
+    try (DeploymentRuntime r =
+        runtime(
+            Mode.CLOSED_LOOP, approval(clock.instant().plusSeconds(3600), clock), clock, inside)) {
+      double previous = 300.0;
+      boolean narrowed = false;
+      for (int i = 0; i < 8; i++) {
+        plcScan();
+        DeploymentRuntime.CycleOutcome o = r.runCycle();
+        assertEquals(Mode.CLOSED_LOOP, o.mode(), String.valueOf(o.demotion()));
+        assertFalse(o.decision().intervened(), "cycle " + i + ": " + o.decision().interventions());
+        double written = slave.value(TC_REMOTE, DataType.FLOAT32);
+        assertTrue(written - previous <= 2.5 + 1e-4, "moved " + (written - previous) + " K");
+        narrowed |= written < Math.min(310.0, previous + 2.5) - 1e-3;
+        previous = written;
+      }
+      assertTrue(narrowed, "the temperature prediction never narrowed the box");
+    }
+    assertEquals(scenario.observationSpace().size() + 2, seen[0], "observations plus the box");
   }
 
   @Test
