@@ -83,6 +83,7 @@ public final class Demo {
       training:
         steps: 51200
         realism: true
+        action_mapping: shield
       evaluation:
         episodes: 100
         realism: true
