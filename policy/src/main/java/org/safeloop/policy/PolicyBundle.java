@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Objects;
 import org.safeloop.env.SignalSpace;
 import org.safeloop.env.SignalSpec;
+import org.safeloop.env.observation.ObservationDesign;
 
 /**
  * Everything needed to run a trained policy, in one value: the network, the observation
@@ -266,6 +267,50 @@ public record PolicyBundle(
               + " observations (the shield's box, low and high per action), got "
               + names);
     }
+  }
+
+  /**
+   * Key of {@link #config()} with the observation design of a policy that reads derived
+   * observations ({@code ObservationDesign#toRecord}): what a runner needs to compute them from the
+   * plant's signals with the same {@code ObservationBuilder} as in training.
+   */
+  public static final String OBSERVATION_DESIGN = "observation_design";
+
+  /**
+   * Returns the observation design that computes this policy's derived observations from the
+   * plant's signals, or null for a policy that reads only measurements and setpoints.
+   *
+   * @throws IllegalArgumentException for a bundle that reads derived observations but does not
+   *     record how they are computed (from before the record), or whose record does not give its
+   *     observations
+   */
+  public ObservationDesign observationDesign() {
+    List<String> derived = derivedObservations();
+    if (derived.isEmpty()) {
+      return null;
+    }
+    if (!(config.get(OBSERVATION_DESIGN) instanceof Map<?, ?> record)) {
+      throw new IllegalArgumentException(
+          "the bundle reads derived observations "
+              + derived
+              + " but does not record how they are computed ("
+              + OBSERVATION_DESIGN
+              + "; a bundle from before the record): retrain it");
+    }
+    List<SignalSpec> observed = plantObservations();
+    SignalSpace plant = new SignalSpace(observed.subList(0, observed.size() - derived.size()));
+    ObservationDesign design =
+        ObservationDesign.fromRecord(record, plant, new SignalSpace(actions));
+    if (!design.space().signals().equals(observed)) {
+      throw new IllegalArgumentException(
+          "the bundle's "
+              + OBSERVATION_DESIGN
+              + " gives observations "
+              + design.space().names()
+              + " but the policy reads "
+              + names(observed));
+    }
+    return design;
   }
 
   /**

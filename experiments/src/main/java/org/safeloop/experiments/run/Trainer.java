@@ -330,6 +330,8 @@ public final class Trainer {
     if (!derived.isEmpty()) {
       // The bridge reads observations as plant tags; it must know which ones are not.
       config.put(PolicyBundle.DERIVED_OBSERVATIONS, derived);
+      config.put(
+          PolicyBundle.OBSERVATION_DESIGN, experiment.scenario().observationDesign().toRecord());
     }
     Map<String, Double> figures = new LinkedHashMap<>();
     figures.put("environment_steps", (double) steps);

@@ -10,6 +10,7 @@ import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import org.safeloop.env.SignalSpace;
 import org.safeloop.env.control.Policy;
+import org.safeloop.env.observation.ObservationDesign;
 import org.safeloop.env.scenario.Scenario;
 import org.safeloop.plc.PlcConnection;
 import org.safeloop.plc.PlcConnections;
@@ -36,7 +37,7 @@ import org.safeloop.shield.Shields;
  *   <li>with an approval, every file is read once ({@link DeploymentInputs}) and the bundle is
  *       unpacked only after the approval accepted its hash (a closed-loop start);
  *   <li>the audit log opens before anything else runs, and a refusal is recorded in it;
- *   <li>the bundle reads no derived observations the bridge cannot compute;
+ *   <li>the bundle reads no derived observations the bridge cannot compute (a set-point preview);
  *   <li>the plant file fits the policy and the shield: signals, units, tag ranges, and one cycle
  *       per control interval of the shield's model ({@link PlantFile#requireTimeBase});
  *   <li>the connection opens, and the runtime records its start.
@@ -340,13 +341,16 @@ public final class Deployment implements AutoCloseable {
                   () ->
                       (approved ? inputs.modelScenario() : Shields.modelScenario(shield))
                           .baselineController());
-          observations = new SignalSpace(loaded.plantObservations());
+          // What the policy reads; the runtime computes its derived observations, if any.
+          SignalSpace read = new SignalSpace(loaded.plantObservations());
+          ObservationDesign design = loaded.observationDesign();
+          observations = design == null ? read : design.plantSpace();
           actions = new SignalSpace(loaded.actions());
           if (loaded.actionMapping() != null) {
             // It chooses inside the box of the shield that decides its moves.
             policy =
                 new AdmissibleActionPolicy(
-                    policy, loadedShield, observations, middle(loadedShield.actionSpace()));
+                    policy, loadedShield, read, middle(loadedShield.actionSpace()));
           }
         }
         plant.requireCompatible(observations, actions, loadedShield, policyName);

@@ -16,6 +16,8 @@ import org.safeloop.env.Observation;
 import org.safeloop.env.Quality;
 import org.safeloop.env.SignalSpace;
 import org.safeloop.env.control.Policy;
+import org.safeloop.env.observation.ObservationBuilder;
+import org.safeloop.env.observation.ObservationDesign;
 import org.safeloop.plc.DataType;
 import org.safeloop.plc.PlcConnection;
 import org.safeloop.plc.PlcException;
@@ -119,6 +121,8 @@ public final class DeploymentRuntime implements AutoCloseable {
   private double[] lastWritten;
   private double[] lastApplied;
   private volatile boolean stopRequested;
+  // Computes a bundle's derived observations from the plant's signals, as in training; or null.
+  private final ObservationBuilder derived;
 
   /**
    * Creates a runtime and records that it started.
@@ -161,6 +165,8 @@ public final class DeploymentRuntime implements AutoCloseable {
     if (bundle != null) {
       requireMeasuredObservations(bundle, "the policy bundle");
     }
+    ObservationDesign design = bundle == null ? null : bundle.observationDesign();
+    this.derived = design == null ? null : design.newBuilder();
     // Rate limits and horizons are per control interval: the cycle must be one (PlantFile).
     plant.requireTimeBase(shield.controlIntervalSeconds(), shield.name());
     this.observationTags = plant.observationsInOrder(observations);
@@ -204,27 +210,31 @@ public final class DeploymentRuntime implements AutoCloseable {
   }
 
   /**
-   * Refuses a policy that reads derived observations (tracking errors, error integrals, filtered
-   * measurements, previous actions, setpoint previews: the scenario's {@code observation} section).
-   * The bridge reads every observation from a plant tag and does not compute derived ones yet; a
-   * tag of the same name could hold something computed differently (another sign, a PLC filter),
-   * and the policy would act on it silently wrong.
+   * Refuses a policy whose derived observations the bridge cannot compute: a set-point preview (the
+   * plant's tags give the set point in force, not the schedule ahead), or derived observations
+   * without the record of how they are computed ({@link PolicyBundle#observationDesign}). Tracking
+   * errors, error integrals, filters and previous actions are computed here from the plant's
+   * signals with the same {@code ObservationBuilder} as in training.
    *
-   * @param bundle the policy bundle
+   * @param bundle the bundle
    * @param policyName how to name it in the message, e.g. {@code policy bundle ppo.bundle}
-   * @throws IllegalArgumentException naming the derived signals and what to do
+   * @throws IllegalArgumentException naming the signals and what to do
    */
   public static void requireMeasuredObservations(PolicyBundle bundle, String policyName) {
-    List<String> derived = bundle.derivedObservations();
-    if (!derived.isEmpty()) {
+    ObservationDesign design;
+    try {
+      design = bundle.observationDesign();
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(policyName + ": " + e.getMessage(), e);
+    }
+    if (design != null && design.previewSteps() > 0) {
       throw new IllegalArgumentException(
           policyName
-              + " reads derived observations "
-              + derived
-              + " (the scenario's `observation` section); the bridge reads observations from"
-              + " plant tags and does not compute derived ones yet, so it refuses this bundle"
-              + " rather than act on tags that may mean something else. Deploy a policy trained"
-              + " without the `observation` section.");
+              + " reads a set-point preview ("
+              + design.previewSteps()
+              + " steps); the bridge reads the set point in force from the plant's tags, not the"
+              + " schedule ahead, so it refuses this bundle rather than act on a schedule it does"
+              + " not know. Deploy a policy trained without `observation.preview`.");
     }
   }
 
@@ -432,11 +442,13 @@ public final class DeploymentRuntime implements AutoCloseable {
     double[] proposed = null;
     String policyFailure = null;
     try {
+      Observation seen =
+          derived == null ? observation : derived.observe(observation, previous, null);
       // A policy that chooses inside the shield's box asks it with the inputs of this decision.
       proposed =
           policy instanceof AdmissibleActionPolicy inside
-              ? inside.act(observation, snapshot, previous)
-              : policy.act(observation);
+              ? inside.act(seen, snapshot, previous)
+              : policy.act(seen);
     } catch (RuntimeException e) {
       policyFailure = "the policy threw " + e;
       LOG.warn("policy failed in cycle {}", cycle, e);
