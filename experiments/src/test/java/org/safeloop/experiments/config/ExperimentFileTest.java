@@ -41,8 +41,27 @@ class ExperimentFileTest {
       seeds: [3]
       """;
 
+  /**
+   * Every experiment file under configs/, the studies' included (scenario files beside them are
+   * not).
+   */
   static Stream<Path> shippedConfigs() throws IOException {
-    return Files.list(Path.of("configs")).filter(p -> p.toString().endsWith(".yaml")).sorted();
+    try (Stream<Path> files = Files.walk(Path.of("configs"))) {
+      return files
+          .filter(p -> p.toString().endsWith(".yaml"))
+          .filter(ExperimentFileTest::isExperimentFile)
+          .sorted()
+          .toList()
+          .stream();
+    }
+  }
+
+  private static boolean isExperimentFile(Path file) {
+    try {
+      return Files.readAllLines(file).stream().anyMatch(l -> l.startsWith("algorithm:"));
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   @ParameterizedTest
