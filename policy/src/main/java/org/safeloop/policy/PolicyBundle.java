@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Objects;
 import org.safeloop.env.SignalSpace;
 import org.safeloop.env.SignalSpec;
+import org.safeloop.env.observation.ObservationDesign;
 
 /**
  * Everything needed to run a trained policy, in one value: the network, the observation
@@ -77,6 +78,9 @@ public record PolicyBundle(
     if (config.containsKey(RESIDUAL_BASE) || config.containsKey(RESIDUAL_BOUND)) {
       residualBound(config, actions); // a residual bundle must say how far it may correct
     }
+    if (config.containsKey(ACTION_MAPPING)) {
+      requireShieldMapping(config, observations, actions);
+    }
   }
 
   /**
@@ -133,6 +137,13 @@ public record PolicyBundle(
    * minus each bound (same names and units) for a residual one.
    */
   public List<SignalSpec> networkActions() {
+    if (actionMapping() != null) {
+      List<SignalSpec> unit = new ArrayList<>();
+      for (SignalSpec a : actions) {
+        unit.add(new SignalSpec(a.name(), "1", -1.0, 1.0));
+      }
+      return List.copyOf(unit);
+    }
     double[] bound = residualBound();
     if (bound == null) {
       return actions;
@@ -187,8 +198,125 @@ public record PolicyBundle(
   }
 
   /**
+   * Key of {@link #config()} saying that the network chooses inside the shield's admissible box:
+   * value {@code shield}. Its output in {@code [-1, 1]} per action is mapped onto the box, and it
+   * reads the box as the observations listed under {@link #SHIELD_OBSERVATIONS}, which the runner
+   * computes with the deciding shield ({@code org.safeloop.shield.AdmissibleActionPolicy}).
+   */
+  public static final String ACTION_MAPPING = "action_mapping";
+
+  /**
+   * Key of {@link #config()} listing, for a bundle with {@link #ACTION_MAPPING}, the observations
+   * the shield's box provides: the last ones of {@link #observations()}, low then high per action.
+   */
+  public static final String SHIELD_OBSERVATIONS = "shield_observations";
+
+  /**
+   * Key of {@link #config()} naming the shield trained with (a built-in name or a file path), whose
+   * SHA-256 is {@link #shieldHash()}: an action-mapping bundle needs a shield to run.
+   */
+  public static final String SHIELD_SOURCE = "shield_source";
+
+  /** Returns {@code shield} for a bundle that maps its actions into the shield's box, else null. */
+  public String actionMapping() {
+    Object m = config.get(ACTION_MAPPING);
+    return m == null ? null : m.toString();
+  }
+
+  /** Returns the shield the policy was trained with (name or path), or null when not recorded. */
+  public String shieldSource() {
+    Object source = config.get(SHIELD_SOURCE);
+    return source == null ? null : source.toString();
+  }
+
+  /**
+   * Returns the observations the plant or environment provides: all of {@link #observations()} but
+   * the shield's box for an action-mapping bundle.
+   */
+  public List<SignalSpec> plantObservations() {
+    if (actionMapping() == null) {
+      return observations;
+    }
+    return observations.subList(0, observations.size() - 2 * actions.size());
+  }
+
+  private static void requireShieldMapping(
+      Map<String, Object> config, List<SignalSpec> observations, List<SignalSpec> actions) {
+    Object mapping = config.get(ACTION_MAPPING);
+    if (!"shield".equals(String.valueOf(mapping))) {
+      throw new IllegalArgumentException(
+          ACTION_MAPPING + " must be 'shield', got '" + mapping + "'");
+    }
+    if (config.containsKey(RESIDUAL_BASE)) {
+      throw new IllegalArgumentException(
+          "a bundle is either a residual or maps into the shield's box, not both");
+    }
+    Object names = config.get(SHIELD_OBSERVATIONS);
+    List<String> expected = new ArrayList<>();
+    int first = observations.size() - 2 * actions.size();
+    for (int j = Math.max(0, first); j < observations.size(); j++) {
+      expected.add(observations.get(j).name());
+    }
+    if (first < 0
+        || !(names instanceof List<?> list)
+        || !list.stream().map(String::valueOf).toList().equals(expected)) {
+      throw new IllegalArgumentException(
+          SHIELD_OBSERVATIONS
+              + " must name the last "
+              + 2 * actions.size()
+              + " observations (the shield's box, low and high per action), got "
+              + names);
+    }
+  }
+
+  /**
+   * Key of {@link #config()} with the observation design of a policy that reads derived
+   * observations ({@code ObservationDesign#toRecord}): what a runner needs to compute them from the
+   * plant's signals with the same {@code ObservationBuilder} as in training.
+   */
+  public static final String OBSERVATION_DESIGN = "observation_design";
+
+  /**
+   * Returns the observation design that computes this policy's derived observations from the
+   * plant's signals, or null for a policy that reads only measurements and setpoints.
+   *
+   * @throws IllegalArgumentException for a bundle that reads derived observations but does not
+   *     record how they are computed (from before the record), or whose record does not give its
+   *     observations
+   */
+  public ObservationDesign observationDesign() {
+    List<String> derived = derivedObservations();
+    if (derived.isEmpty()) {
+      return null;
+    }
+    if (!(config.get(OBSERVATION_DESIGN) instanceof Map<?, ?> record)) {
+      throw new IllegalArgumentException(
+          "the bundle reads derived observations "
+              + derived
+              + " but does not record how they are computed ("
+              + OBSERVATION_DESIGN
+              + "; a bundle from before the record): retrain it");
+    }
+    List<SignalSpec> observed = plantObservations();
+    SignalSpace plant = new SignalSpace(observed.subList(0, observed.size() - derived.size()));
+    ObservationDesign design =
+        ObservationDesign.fromRecord(record, plant, new SignalSpace(actions));
+    if (!design.space().signals().equals(observed)) {
+      throw new IllegalArgumentException(
+          "the bundle's "
+              + OBSERVATION_DESIGN
+              + " gives observations "
+              + design.space().names()
+              + " but the policy reads "
+              + names(observed));
+    }
+    return design;
+  }
+
+  /**
    * Refuses to run this policy where its signals do not match: names, order, units and ranges of
-   * observations and actions must equal those of the environment or plant.
+   * the plant's observations ({@link #plantObservations()}) and of the actions must equal those of
+   * the environment or plant.
    *
    * @param where what the policy is used with, for the message (e.g. {@code scenario cstr-tracking}
    *     or {@code plant file plant.yaml})
@@ -197,7 +325,7 @@ public record PolicyBundle(
   public void requireCompatible(
       SignalSpace observationSpace, SignalSpace actionSpace, String where) {
     List<String> problems = new ArrayList<>();
-    compare("observation", observations, observationSpace.signals(), where, problems);
+    compare("observation", plantObservations(), observationSpace.signals(), where, problems);
     compare("action", actions, actionSpace.signals(), where, problems);
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException(

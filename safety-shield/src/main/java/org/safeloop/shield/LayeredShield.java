@@ -201,7 +201,7 @@ final class LayeredShield implements SafetyShield {
     // Layer 4: state constraints predicted over the horizon.
     double[] state = stateFrom(plant);
     double[][] pending = pendingInputs();
-    updateBias(state, previousApplied);
+    updateBias(state, previousApplied, bias);
     lastState = state;
     lastPending = pending;
     double[] margins = new double[c.constraints().size()];
@@ -512,6 +512,11 @@ final class LayeredShield implements SafetyShield {
   }
 
   private void rememberSent(double[] previousApplied) {
+    remember(sentActions, previousApplied);
+  }
+
+  /** Appends the action sent last step to the dead-time queue, keeping its length. */
+  private void remember(Deque<double[]> sent, double[] previousApplied) {
     int delay = c.predictor().deadTimeSteps();
     if (delay == 0 || previousApplied == null || previousApplied.length != actions) {
       return;
@@ -521,9 +526,9 @@ final class LayeredShield implements SafetyShield {
         return;
       }
     }
-    sentActions.addLast(previousApplied.clone());
-    while (sentActions.size() > delay) {
-      sentActions.removeFirst();
+    sent.addLast(previousApplied.clone());
+    while (sent.size() > delay) {
+      sent.removeFirst();
     }
   }
 
@@ -541,6 +546,15 @@ final class LayeredShield implements SafetyShield {
    */
   private double predictMargins(
       double[] state, double[][] pending, double[] candidate, double[] perConstraint) {
+    return predictMargins(state, pending, candidate, perConstraint, bias);
+  }
+
+  private double predictMargins(
+      double[] state,
+      double[][] pending,
+      double[] candidate,
+      double[] perConstraint,
+      double[] stepBias) {
     List<StateConstraint> constraints = c.constraints();
     int[] constrained = c.constraintStateIndex();
     if (perConstraint != null) {
@@ -552,7 +566,8 @@ final class LayeredShield implements SafetyShield {
     int delay = c.predictor().deadTimeSteps();
     lastViolation = 0;
     for (int step = 0; step < horizon; step++) {
-      c.predictor().advance(x, PredictiveModel.actingInput(step, delay, pending, candidate), bias);
+      c.predictor()
+          .advance(x, PredictiveModel.actingInput(step, delay, pending, candidate), stepBias);
       for (int k = 0; k < constraints.size(); k++) {
         if (step >= constraints.get(k).horizon()) {
           continue;
@@ -588,7 +603,10 @@ final class LayeredShield implements SafetyShield {
    * what the model (plus the current bias) predicted from the last measured state with the action
    * that was then applied. Exponentially filtered against noise and bounded per state.
    */
-  private void updateBias(double[] state, double[] previousApplied) {
+  private void updateBias(double[] state, double[] previousApplied, double[] into) {
+    if (into != bias) {
+      System.arraycopy(bias, 0, into, 0, bias.length);
+    }
     if (c.biasFilter() <= 0 || lastState == null || reference(previousApplied) == null) {
       return;
     }
@@ -605,8 +623,8 @@ final class LayeredShield implements SafetyShield {
         return;
       }
       double limit = c.maxBiasPerStep()[s];
-      bias[s] += c.biasFilter() * (error - bias[s]);
-      bias[s] = Math.max(-limit, Math.min(limit, bias[s]));
+      double b = into[s] + c.biasFilter() * (error - into[s]);
+      into[s] = Math.max(-limit, Math.min(limit, b));
     }
   }
 
@@ -696,6 +714,179 @@ final class LayeredShield implements SafetyShield {
       return sc.min() + " <= " + sc.variable() + " <= " + sc.max();
     }
     return sc.variable() + (sc.max() != null ? " <= " + sc.max() : " >= " + sc.min());
+  }
+
+  // ---- the admissible box (a query) ---------------------------------------------------------
+
+  /** Resolution of the box's predicted-safe edges: 1/4096 of the rate-feasible interval. */
+  private static final int ADMISSIBLE_BISECTION_STEPS = 12;
+
+  @Override
+  public AdmissibleActions admissible(PlantSnapshot plant, double[] previousApplied) {
+    double[] reference = reference(previousApplied);
+    double[] lo = new double[actions];
+    double[] hi = new double[actions];
+    for (int i = 0; i < actions; i++) {
+      lo[i] = reference == null ? min[i] : Math.max(min[i], reference[i] - c.rateDown()[i]);
+      hi[i] = reference == null ? max[i] : Math.min(max[i], reference[i] + c.rateUp()[i]);
+    }
+    try {
+      double[] state = c.constraints().isEmpty() ? null : usableState(plant);
+      if (state != null) {
+        // What decide will see for this step, computed on copies: the dead-time queue with the
+        // previous action appended, and the bias updated from last step's prediction error.
+        Deque<double[]> sent = new ArrayDeque<>(sentActions);
+        remember(sent, previousApplied);
+        double[] stepBias = new double[bias.length];
+        updateBias(state, previousApplied, stepBias);
+        narrowToPredictedSafe(state, sent.toArray(new double[0][]), stepBias, reference, lo, hi);
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("shield {}: admissible box without the state constraints", c.name(), e);
+    }
+    excludeDeadbandAroundUnsafeHold(reference, lo, hi);
+    return new AdmissibleActions(lo, hi, reference, c.deadband());
+  }
+
+  /**
+   * A move smaller than the deadband is held at the previous action. When that action lies outside
+   * the box (it is predicted unsafe), the edge next to it is not admissible either: the shield
+   * would hold it back onto the unsafe action. Cuts the edge to one deadband away, unless that
+   * would empty the box.
+   */
+  private void excludeDeadbandAroundUnsafeHold(double[] reference, double[] lo, double[] hi) {
+    if (reference == null) {
+      return;
+    }
+    for (int i = 0; i < actions; i++) {
+      double db = c.deadband()[i];
+      // A few ulps beyond the deadband, so that the move is not rounded back inside it.
+      double gap = db + 4 * Math.ulp(Math.abs(reference[i]) + db);
+      if (db <= 0) {
+        continue;
+      }
+      if (reference[i] > hi[i] && reference[i] - hi[i] < gap && reference[i] - gap >= lo[i]) {
+        hi[i] = reference[i] - gap;
+      } else if (reference[i] < lo[i]
+          && lo[i] - reference[i] < gap
+          && reference[i] + gap <= hi[i]) {
+        lo[i] = reference[i] + gap;
+      }
+    }
+  }
+
+  /** The predicted states from a snapshot, or null when one the predictions need is unusable. */
+  private double[] usableState(PlantSnapshot plant) {
+    if (plant == null || plant.size() != c.observationSpace().size()) {
+      return null;
+    }
+    double[] state = stateFrom(plant);
+    for (double v : state) {
+      if (!Double.isFinite(v)) {
+        return null;
+      }
+    }
+    return state;
+  }
+
+  /**
+   * Narrows each action's interval {@code [lo, hi]} to the part predicted safe, the other actions
+   * held at the anchor (the previous action, else the middle of the box). From a safe anchor the
+   * edges are found by bisection toward each end (the constraint is taken as monotone along the
+   * axis, as it is for a heat input and a temperature bound); from an unsafe anchor, a grid across
+   * the interval finds the safe stretch nearest it, or none, when the interval shrinks to the least
+   * violating grid point.
+   */
+  private void narrowToPredictedSafe(
+      double[] state,
+      double[][] pending,
+      double[] stepBias,
+      double[] reference,
+      double[] lo,
+      double[] hi) {
+    double[] anchor = new double[actions];
+    for (int i = 0; i < actions; i++) {
+      double a = reference == null ? 0.5 * (lo[i] + hi[i]) : reference[i];
+      anchor[i] = Math.max(lo[i], Math.min(hi[i], a));
+    }
+    double[] trial = new double[actions];
+    for (int i = 0; i < actions; i++) {
+      System.arraycopy(anchor, 0, trial, 0, actions);
+      double from = anchor[i];
+      if (!safeAt(state, pending, stepBias, trial, i, from)) {
+        from = nearestSafeOnGrid(state, pending, stepBias, trial, i, anchor[i], lo, hi);
+        if (Double.isNaN(from)) {
+          continue; // lo[i] == hi[i]: the least violating point
+        }
+      }
+      if (!safeAt(state, pending, stepBias, trial, i, hi[i])) {
+        hi[i] = edge(state, pending, stepBias, trial, i, from, hi[i]);
+      }
+      if (!safeAt(state, pending, stepBias, trial, i, lo[i])) {
+        lo[i] = edge(state, pending, stepBias, trial, i, from, lo[i]);
+      }
+    }
+  }
+
+  private boolean safeAt(
+      double[] state, double[][] pending, double[] stepBias, double[] trial, int i, double value) {
+    trial[i] = value;
+    return predictMargins(state, pending, trial, null, stepBias) >= 0;
+  }
+
+  /** Bisects between a safe and an unsafe value of action {@code i}; returns the safe end. */
+  private double edge(
+      double[] state,
+      double[][] pending,
+      double[] stepBias,
+      double[] trial,
+      int i,
+      double safe,
+      double unsafe) {
+    for (int k = 0; k < ADMISSIBLE_BISECTION_STEPS; k++) {
+      double mid = 0.5 * (safe + unsafe);
+      if (safeAt(state, pending, stepBias, trial, i, mid)) {
+        safe = mid;
+      } else {
+        unsafe = mid;
+      }
+    }
+    return safe;
+  }
+
+  /**
+   * Walks a grid across {@code [lo[i], hi[i]]} and returns the predicted-safe point nearest {@code
+   * anchor}; when none is safe, shrinks the interval to the least violating point and returns NaN.
+   */
+  private double nearestSafeOnGrid(
+      double[] state,
+      double[][] pending,
+      double[] stepBias,
+      double[] trial,
+      int i,
+      double anchor,
+      double[] lo,
+      double[] hi) {
+    int points = Math.max(2, c.searchPoints());
+    double best = Double.NaN;
+    double leastViolating = lo[i];
+    double leastRank = Double.POSITIVE_INFINITY;
+    for (int p = 0; p < points; p++) {
+      double v = lo[i] + (hi[i] - lo[i]) * p / (points - 1);
+      if (safeAt(state, pending, stepBias, trial, i, v)) {
+        if (Double.isNaN(best) || Math.abs(v - anchor) < Math.abs(best - anchor)) {
+          best = v;
+        }
+      } else if (lastViolation < leastRank) {
+        leastRank = lastViolation;
+        leastViolating = v;
+      }
+    }
+    if (Double.isNaN(best)) {
+      lo[i] = leastViolating;
+      hi[i] = leastViolating;
+    }
+    return best;
   }
 
   // ---- fallback ------------------------------------------------------------------------------

@@ -40,6 +40,16 @@ public interface SafetyShield {
    */
   ShieldDecision decide(PlantSnapshot plant, double[] proposed, double[] previousApplied);
 
+  /**
+   * Returns the actions {@link #decide} would accept unchanged at this step: the box of the hard
+   * limits, the rate limits around {@code previousApplied} and, for a shield that predicts state
+   * constraints, the part of it predicted safe (see {@link AdmissibleActions}). A query: it changes
+   * none of the shield's history, so a policy may ask it before proposing, with the same arguments
+   * {@link #decide} will get. Never throws; when the measurements a prediction needs are unusable
+   * the box is the hard and rate limits alone (the decision then falls back whatever is proposed).
+   */
+  AdmissibleActions admissible(PlantSnapshot plant, double[] previousApplied);
+
   /** Returns how often the shield has acted since it was made. */
   ShieldCounters counters();
 

@@ -1,6 +1,7 @@
 package org.safeloop.env.observation;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.safeloop.env.SignalSpace;
@@ -30,6 +31,8 @@ public final class ObservationDesign {
   private final int actionCount;
   private final int previewSteps;
   private final double controlInterval;
+  private final String timeUnit;
+  private final List<String> tracked;
   private final List<String> derived;
 
   /**
@@ -61,6 +64,8 @@ public final class ObservationDesign {
     this.plantSpace = plantSpace;
     this.measuredCount = measuredCount;
     this.controlInterval = controlInterval;
+    this.timeUnit = timeUnit;
+    this.tracked = List.copyOf(tracked);
     this.actionCount = actions.size();
     List<String> measuredNames = plantSpace.names().subList(0, measuredCount);
 
@@ -239,5 +244,104 @@ public final class ObservationDesign {
 
   double controlInterval() {
     return controlInterval;
+  }
+
+  /**
+   * Returns the design as plain values, for a policy bundle's config: the options as written
+   * (snake_case keys) with what {@link #fromRecord} needs besides the signal spaces: {@code
+   * measured_count}, {@code tracked}, {@code control_interval} (model time) and {@code time_unit}.
+   */
+  public Map<String, Object> toRecord() {
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("tracking_error", options.trackingError());
+    if (options.errorIntegral() != null) {
+      r.put(
+          "error_integral",
+          Map.of("bounds", new LinkedHashMap<>(options.errorIntegral().bounds())));
+    }
+    if (options.filter() != null) {
+      Map<String, Object> f = new LinkedHashMap<>();
+      f.put("time_constant", options.filter().timeConstant());
+      if (options.filter().signals() != null) {
+        f.put("signals", options.filter().signals());
+      }
+      r.put("filter", f);
+    }
+    r.put("previous_action", options.previousAction());
+    if (options.preview() != null) {
+      r.put("preview", Map.of("steps", options.preview().steps()));
+    }
+    r.put("measured_count", measuredCount);
+    r.put("tracked", tracked);
+    r.put("control_interval", controlInterval);
+    r.put("time_unit", timeUnit);
+    return r;
+  }
+
+  /**
+   * Rebuilds a design from {@link #toRecord}'s values (as read back from JSON) and the plant's and
+   * actions' signals.
+   *
+   * @throws IllegalArgumentException naming the first value that is missing or of the wrong type
+   */
+  public static ObservationDesign fromRecord(
+      Map<?, ?> record, SignalSpace plantSpace, SignalSpace actions) {
+    Map<?, ?> integral = optionalMap(record, "error_integral");
+    Map<?, ?> filter = optionalMap(record, "filter");
+    Map<?, ?> preview = optionalMap(record, "preview");
+    Map<String, Double> bounds = new LinkedHashMap<>();
+    if (integral != null) {
+      Map<?, ?> b = optionalMap(integral, "bounds");
+      if (b != null) {
+        for (Map.Entry<?, ?> e : b.entrySet()) {
+          bounds.put(String.valueOf(e.getKey()), number(b, String.valueOf(e.getKey())));
+        }
+      }
+    }
+    ObservationOptions options =
+        new ObservationOptions(
+            Boolean.TRUE.equals(record.get("tracking_error")),
+            integral == null ? null : new ObservationOptions.ErrorIntegral(bounds),
+            filter == null
+                ? null
+                : new ObservationOptions.Filter(
+                    number(filter, "time_constant"),
+                    filter.get("signals") == null ? null : strings(filter, "signals")),
+            Boolean.TRUE.equals(record.get("previous_action")),
+            preview == null
+                ? null
+                : new ObservationOptions.Preview((int) Math.round(number(preview, "steps"))));
+    return new ObservationDesign(
+        options,
+        plantSpace,
+        (int) Math.round(number(record, "measured_count")),
+        strings(record, "tracked"),
+        actions,
+        number(record, "control_interval"),
+        String.valueOf(record.get("time_unit")));
+  }
+
+  private static Map<?, ?> optionalMap(Map<?, ?> record, String key) {
+    Object v = record.get(key);
+    if (v != null && !(v instanceof Map<?, ?>)) {
+      throw new IllegalArgumentException("observation design: " + key + " must be a map, got " + v);
+    }
+    return (Map<?, ?>) v;
+  }
+
+  private static double number(Map<?, ?> record, String key) {
+    if (!(record.get(key) instanceof Number n)) {
+      throw new IllegalArgumentException(
+          "observation design: " + key + " must be a number, got " + record.get(key));
+    }
+    return n.doubleValue();
+  }
+
+  private static List<String> strings(Map<?, ?> record, String key) {
+    if (!(record.get(key) instanceof List<?> list)) {
+      throw new IllegalArgumentException(
+          "observation design: " + key + " must be a list, got " + record.get(key));
+    }
+    return list.stream().map(String::valueOf).toList();
   }
 }

@@ -47,6 +47,35 @@ class ObservationBuilderTest {
   }
 
   @Test
+  void aDesignRebuiltFromItsRecordObservesExactlyAsTheOriginal() {
+    ObservationDesign d =
+        design(
+            new ObservationOptions(
+                true,
+                new ErrorIntegral(Map.of("x", 0.4)),
+                new Filter(2.0, List.of("y")),
+                true,
+                new Preview(2)));
+    // As a bundle reads it back from JSON: integers where the record had whole numbers.
+    Map<String, Object> record = new java.util.LinkedHashMap<>(d.toRecord());
+    record.put("measured_count", 2);
+    ObservationDesign again = ObservationDesign.fromRecord(record, PLANT, ACTIONS);
+    assertEquals(d.space(), again.space());
+    assertEquals(d.derivedSignals(), again.derivedSignals());
+    ObservationBuilder a = d.newBuilder();
+    ObservationBuilder b = again.newBuilder();
+    for (int k = 0; k < 5; k++) {
+      Observation p = plant(1.0 + 0.1 * k, 1.2);
+      double[] previous = {k};
+      double[][] preview = {{1.2, 1.3}};
+      assertEquals(a.observe(p, previous, preview), b.observe(p, previous, preview), "step " + k);
+    }
+    record.put("tracked", "x");
+    assertThrows(
+        IllegalArgumentException.class, () -> ObservationDesign.fromRecord(record, PLANT, ACTIONS));
+  }
+
+  @Test
   void everyOptionAddsNamedSignalsWithUnitsAndBoundsInTheDocumentedOrder() {
     ObservationDesign d =
         design(

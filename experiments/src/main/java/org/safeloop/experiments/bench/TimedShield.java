@@ -1,6 +1,7 @@
 package org.safeloop.experiments.bench;
 
 import org.safeloop.env.SignalSpace;
+import org.safeloop.shield.AdmissibleActions;
 import org.safeloop.shield.PlantSnapshot;
 import org.safeloop.shield.SafetyShield;
 import org.safeloop.shield.ShieldCounters;
@@ -45,6 +46,11 @@ final class TimedShield implements SafetyShield {
     } finally {
       decide.record((System.nanoTime() - start) / 1000);
     }
+  }
+
+  @Override
+  public AdmissibleActions admissible(PlantSnapshot plant, double[] previousApplied) {
+    return delegate.admissible(plant, previousApplied);
   }
 
   @Override

@@ -32,6 +32,7 @@ import org.safeloop.env.scenario.PotentialShaping;
 import org.safeloop.env.scenario.Scenario;
 import org.safeloop.env.scenario.Scenarios;
 import org.safeloop.policy.PolicyBundles;
+import org.safeloop.shield.AdmissibleActionEnvironment;
 import org.safeloop.shield.SafetyShield;
 import org.safeloop.shield.ShieldedEnvironment;
 import org.safeloop.shield.Shields;
@@ -122,6 +123,12 @@ public final class Experiment {
       }
     }
     requireResidualFits(spec.training().residual(), scenario, doc);
+    if (spec.training().actionMapping() != null && shieldSource == null) {
+      throw doc.error(
+          "training.action_mapping",
+          "maps the agent's actions into the shield's admissible box: give the experiment a"
+              + " shield");
+    }
     Algorithm algorithm = Algorithm.of(spec.algorithm());
     Object config = hyperparameters(algorithm, spec.hyperparameters(), doc);
     return new Experiment(spec.withSources(scenarioSource, shieldSource), scenario, config);
@@ -344,6 +351,10 @@ public final class Experiment {
    * scenario's own reward.
    */
   public ProcessEnvironment agentView(ProcessEnvironment environment) {
+    if (spec.training().actionMapping() != null) {
+      // The agent sees the shield's box and chooses inside it; the shield still decides.
+      environment = new AdmissibleActionEnvironment(environment);
+    }
     if (spec.training().residual() != null) {
       // The agent's action is the correction; the base controller's move is added inside.
       environment =

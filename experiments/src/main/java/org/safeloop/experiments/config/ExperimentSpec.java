@@ -213,13 +213,17 @@ public record ExperimentSpec(
    * @param shaping potential-based reward shaping of the agent's training reward; absent for none
    * @param residual the agent learns a bounded correction on top of a base controller; absent for a
    *     policy that sets the actions on its own
+   * @param actionMapping {@code shield}: the agent chooses inside the shield's admissible box (it
+   *     sees the box, its action in [-1, 1] is mapped onto it; needs a shield, excludes a
+   *     residual); absent for a policy that proposes actions for the shield to check
    */
   public record TrainingSpec(
       Long steps,
       Boolean realism,
       Long checkpointEvery,
       ShapingSpec shaping,
-      ResidualSpec residual) {
+      ResidualSpec residual,
+      String actionMapping) {
 
     /** Validates and fills defaults. */
     public TrainingSpec {
@@ -236,11 +240,22 @@ public record ExperimentSpec(
       }
       FieldException.require(
           checkpointEvery >= 1, "checkpoint_every", "must be at least 1, got " + checkpointEvery);
+      FieldException.require(
+          actionMapping == null || actionMapping.equals("shield"),
+          "action_mapping",
+          "the only mapping is 'shield' (choose inside the shield's admissible box), got '"
+              + actionMapping
+              + "'");
+      FieldException.require(
+          actionMapping == null || residual == null,
+          "action_mapping",
+          "a policy either corrects a base controller (residual) or chooses inside the shield's"
+              + " box (action_mapping), not both");
     }
 
     TrainingSpec withSteps(long newSteps) {
       return new TrainingSpec(
-          newSteps, realism, Math.min(checkpointEvery, newSteps), shaping, residual);
+          newSteps, realism, Math.min(checkpointEvery, newSteps), shaping, residual, actionMapping);
     }
   }
 

@@ -91,7 +91,7 @@ public final class Evaluator {
     for (int e = 0; e < n; e++) {
       long seed = settings.firstSeed() + e;
       ProcessEnvironment env = scenario.createEnvironment(settings.realism(), null);
-      Policy inner = source.factory().get();
+      Policy inner = source.newPolicy(shield, env.observationSpace(), scenario.initialInput());
       ShieldedPolicy shielded =
           shield == null
               ? null

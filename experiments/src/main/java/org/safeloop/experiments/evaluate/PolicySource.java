@@ -9,6 +9,7 @@ import java.util.function.Supplier;
 import org.safeloop.agent.baseline.EstimatingNmpc;
 import org.safeloop.agent.baseline.NmpcOracle;
 import org.safeloop.agent.baseline.PiTuner;
+import org.safeloop.env.SignalSpace;
 import org.safeloop.env.control.PidPolicy;
 import org.safeloop.env.control.Policy;
 import org.safeloop.env.scenario.Scenario;
@@ -16,6 +17,9 @@ import org.safeloop.env.scenario.Scenarios;
 import org.safeloop.policy.BundlePolicies;
 import org.safeloop.policy.PolicyBundle;
 import org.safeloop.policy.PolicyBundles;
+import org.safeloop.shield.AdmissibleActionPolicy;
+import org.safeloop.shield.SafetyShield;
+import org.safeloop.shield.Shields;
 
 /**
  * Names a policy to evaluate and makes fresh instances of it: {@code pid} (the scenario's PI
@@ -84,6 +88,35 @@ public record PolicySource(
             false,
             () -> BundlePolicies.of(bundle, scenario::baselineController));
     }
+  }
+
+  /**
+   * Makes a fresh policy for one episode. A bundle that chooses inside the shield's admissible box
+   * ({@link PolicyBundle#actionMapping()}) is wrapped in {@link AdmissibleActionPolicy} on {@code
+   * shield}, the shield that decides its moves, or, when it runs without one, on a fresh copy of
+   * the shield it was trained with.
+   *
+   * @param shield the shield that decides this episode's moves, or null
+   * @param observationSpace the space of the observations the policy receives
+   * @param initialAction the actuator position at the start of the episode
+   * @throws IllegalArgumentException for an action-mapping bundle without a shield to ask
+   */
+  public Policy newPolicy(
+      SafetyShield shield, SignalSpace observationSpace, double[] initialAction) {
+    Policy policy = factory.get();
+    if (bundle == null || bundle.actionMapping() == null) {
+      return policy;
+    }
+    SafetyShield box = shield;
+    if (box == null) {
+      if (bundle.shieldSource() == null) {
+        throw new IllegalArgumentException(
+            "the bundle chooses inside a shield's admissible box but does not name its shield;"
+                + " give --shield");
+      }
+      box = Shields.load(bundle.shieldSource());
+    }
+    return new AdmissibleActionPolicy(policy, box, observationSpace, initialAction);
   }
 
   /**

@@ -22,12 +22,14 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import org.safeloop.agent.DjlAgent;
 import org.safeloop.agent.ppo.PpoConfig;
+import org.safeloop.env.SignalSpec;
 import org.safeloop.experiments.config.Experiment;
 import org.safeloop.experiments.evaluate.EvaluationSummary;
 import org.safeloop.experiments.evaluate.Evaluator;
 import org.safeloop.experiments.evaluate.PolicySource;
 import org.safeloop.policy.PolicyBundle;
 import org.safeloop.policy.PolicyBundles;
+import org.safeloop.shield.AdmissibleActions;
 
 /**
  * Trains one seed of an experiment into a run directory ({@link RunDirectory}): snapshot of the
@@ -328,6 +330,8 @@ public final class Trainer {
     if (!derived.isEmpty()) {
       // The bridge reads observations as plant tags; it must know which ones are not.
       config.put(PolicyBundle.DERIVED_OBSERVATIONS, derived);
+      config.put(
+          PolicyBundle.OBSERVATION_DESIGN, experiment.scenario().observationDesign().toRecord());
     }
     Map<String, Double> figures = new LinkedHashMap<>();
     figures.put("environment_steps", (double) steps);
@@ -340,13 +344,24 @@ public final class Trainer {
       config.put(PolicyBundle.RESIDUAL_BASE, experiment.spec().training().residual().base());
       config.put(PolicyBundle.RESIDUAL_BOUND, java.util.Arrays.stream(bound).boxed().toList());
     }
+    if (experiment.spec().training().actionMapping() != null) {
+      config.put(PolicyBundle.ACTION_MAPPING, experiment.spec().training().actionMapping());
+      config.put(
+          PolicyBundle.SHIELD_OBSERVATIONS,
+          AdmissibleActions.signals(experiment.scenario().actionSpace()).stream()
+              .map(SignalSpec::name)
+              .toList());
+    }
+    if (experiment.shielded()) {
+      config.put(PolicyBundle.SHIELD_SOURCE, experiment.spec().shield());
+    }
     PolicyBundle learned =
         agent.toBundle(config, experiment.scenarioHash(), experiment.shieldHash(), figures);
-    if (bound == null) {
+    if (bound == null && experiment.spec().training().actionMapping() == null) {
       return learned;
     }
-    // The agent acted in the correction space; the bundle keeps the actuators' space, and the
-    // network's output spans plus or minus the bound (PolicyBundle.networkActions).
+    // The agent acted in the correction space or the unit box; the bundle keeps the actuators'
+    // space, and the network's output spans the bound or the box (PolicyBundle.networkActions).
     return new PolicyBundle(
         learned.algorithm(),
         learned.config(),

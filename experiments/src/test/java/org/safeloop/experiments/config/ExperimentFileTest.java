@@ -41,8 +41,27 @@ class ExperimentFileTest {
       seeds: [3]
       """;
 
+  /**
+   * Every experiment file under configs/, the studies' included (scenario files beside them are
+   * not).
+   */
   static Stream<Path> shippedConfigs() throws IOException {
-    return Files.list(Path.of("configs")).filter(p -> p.toString().endsWith(".yaml")).sorted();
+    try (Stream<Path> files = Files.walk(Path.of("configs"))) {
+      return files
+          .filter(p -> p.toString().endsWith(".yaml"))
+          .filter(ExperimentFileTest::isExperimentFile)
+          .sorted()
+          .toList()
+          .stream();
+    }
+  }
+
+  private static boolean isExperimentFile(Path file) {
+    try {
+      return Files.readAllLines(file).stream().anyMatch(l -> l.startsWith("algorithm:"));
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   @ParameterizedTest
@@ -159,7 +178,25 @@ class ExperimentFileTest {
             "steps: 1024",
             "steps: 1024\n  residual:\n    base: pid\n    bound: {u: -0.5}",
             "training.residual.bound.u",
-            10));
+            10),
+        new Mistake(
+            "action mapping without a shield",
+            "steps: 1024",
+            "steps: 1024\n  action_mapping: shield",
+            "training.action_mapping",
+            8),
+        new Mistake(
+            "unknown action mapping",
+            "steps: 1024",
+            "steps: 1024\n  action_mapping: box",
+            "training.action_mapping",
+            8),
+        new Mistake(
+            "action mapping and residual at once",
+            "steps: 1024",
+            "steps: 1024\n  action_mapping: shield\n  residual:\n    base: pid\n    bound: {u: 0.5}",
+            "training.action_mapping",
+            8));
   }
 
   @ParameterizedTest

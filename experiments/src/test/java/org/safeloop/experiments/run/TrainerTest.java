@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.safeloop.env.SignalSpec;
 import org.safeloop.experiments.cli.SafeLoopCommand;
 import org.safeloop.experiments.config.Experiment;
 import org.safeloop.experiments.evaluate.EvaluationSummary;
@@ -132,6 +133,60 @@ class TrainerTest {
     assertTrue(
         Files.readString(run.resolve(RunDirectory.CONFIG)).contains("residual:"),
         "the resolved config keeps the residual");
+  }
+
+  @Test
+  void aRunThatChoosesInsideTheShieldsBoxIsRarelyCorrectedAndRunsFromItsBundle()
+      throws IOException {
+    String mapped =
+        """
+        scenario: cstr-constrained
+        algorithm: ppo-lag
+        hyperparameters: {steps_per_update: 512, minibatch_size: 64, epochs: 2, hidden: [16, 16]}
+        shield: cstr-constrained
+        training: {steps: 1024, checkpoint_every: 1024, realism: false, action_mapping: shield}
+        evaluation: {episodes: 2, realism: false}
+        """;
+    String plain = mapped.replace(", action_mapping: shield", "");
+    Path run = dir.resolve("mapped");
+    Trainer.Result r =
+        Trainer.run(Experiment.parse(mapped, "m.yaml"), 3, run, false, new AtomicBoolean());
+    Trainer.Result proposing =
+        Trainer.run(
+            Experiment.parse(plain, "p.yaml"), 3, dir.resolve("plain"), false, new AtomicBoolean());
+    Trainer.Result again =
+        Trainer.run(
+            Experiment.parse(mapped, "m.yaml"),
+            3,
+            dir.resolve("mapped-again"),
+            false,
+            new AtomicBoolean());
+
+    assertEquals("completed", r.info().status());
+    PolicyBundle bundle = PolicyBundles.load(run.resolve(RunDirectory.POLICY));
+    Experiment e = Experiment.parse(mapped, "m.yaml");
+    assertEquals("shield", bundle.actionMapping());
+    assertEquals("cstr-constrained", bundle.shieldSource());
+    assertEquals(e.scenario().observationSpace().signals(), bundle.plantObservations());
+    assertEquals(
+        List.of("Tc_admissible_low", "Tc_admissible_high"),
+        bundle
+            .observations()
+            .subList(bundle.observations().size() - 2, bundle.observations().size())
+            .stream()
+            .map(SignalSpec::name)
+            .toList());
+    assertEquals(-1.0, bundle.networkActions().get(0).min(), 0.0);
+    assertEquals(e.scenario().actionSpace().signals(), bundle.actions(), "the actuators' space");
+    // Whatever the barely trained network answers, a point of the box is not corrected; a
+    // proposing policy at the same budget is corrected on most steps.
+    assertTrue(
+        r.evaluation().interventionRate() <= 0.05, "mapped: " + r.evaluation().interventionRate());
+    assertTrue(
+        proposing.evaluation().interventionRate() > 0.2,
+        "proposing: " + proposing.evaluation().interventionRate());
+    assertEquals(0, r.evaluation().violatingSteps());
+    assertEquals(episodeReturns(run), episodeReturns(again.runDir()), "same config and seed");
   }
 
   private static List<String> episodeReturns(Path run) throws IOException {

@@ -10,6 +10,7 @@ import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import org.safeloop.env.SignalSpace;
 import org.safeloop.env.control.Policy;
+import org.safeloop.env.observation.ObservationDesign;
 import org.safeloop.env.scenario.Scenario;
 import org.safeloop.plc.PlcConnection;
 import org.safeloop.plc.PlcConnections;
@@ -21,6 +22,7 @@ import org.safeloop.plc.plant.PlantFile;
 import org.safeloop.policy.BundlePolicies;
 import org.safeloop.policy.PolicyBundle;
 import org.safeloop.policy.PolicyBundles;
+import org.safeloop.shield.AdmissibleActionPolicy;
 import org.safeloop.shield.SafetyShield;
 import org.safeloop.shield.Shields;
 
@@ -35,7 +37,7 @@ import org.safeloop.shield.Shields;
  *   <li>with an approval, every file is read once ({@link DeploymentInputs}) and the bundle is
  *       unpacked only after the approval accepted its hash (a closed-loop start);
  *   <li>the audit log opens before anything else runs, and a refusal is recorded in it;
- *   <li>the bundle reads no derived observations the bridge cannot compute;
+ *   <li>the bundle reads no derived observations the bridge cannot compute (a set-point preview);
  *   <li>the plant file fits the policy and the shield: signals, units, tag ranges, and one cycle
  *       per control interval of the shield's model ({@link PlantFile#requireTimeBase});
  *   <li>the connection opens, and the runtime records its start.
@@ -339,8 +341,17 @@ public final class Deployment implements AutoCloseable {
                   () ->
                       (approved ? inputs.modelScenario() : Shields.modelScenario(shield))
                           .baselineController());
-          observations = new SignalSpace(loaded.observations());
+          // What the policy reads; the runtime computes its derived observations, if any.
+          SignalSpace read = new SignalSpace(loaded.plantObservations());
+          ObservationDesign design = loaded.observationDesign();
+          observations = design == null ? read : design.plantSpace();
           actions = new SignalSpace(loaded.actions());
+          if (loaded.actionMapping() != null) {
+            // It chooses inside the box of the shield that decides its moves.
+            policy =
+                new AdmissibleActionPolicy(
+                    policy, loadedShield, read, middle(loadedShield.actionSpace()));
+          }
         }
         plant.requireCompatible(observations, actions, loadedShield, policyName);
         try {
@@ -391,5 +402,13 @@ public final class Deployment implements AutoCloseable {
         throw e;
       }
     }
+  }
+
+  private static double[] middle(SignalSpace actions) {
+    double[] mid = new double[actions.size()];
+    for (int i = 0; i < mid.length; i++) {
+      mid[i] = 0.5 * (actions.get(i).min() + actions.get(i).max());
+    }
+    return mid;
   }
 }

@@ -16,6 +16,8 @@ import org.safeloop.env.Observation;
 import org.safeloop.env.Quality;
 import org.safeloop.env.SignalSpace;
 import org.safeloop.env.control.Policy;
+import org.safeloop.env.observation.ObservationBuilder;
+import org.safeloop.env.observation.ObservationDesign;
 import org.safeloop.plc.DataType;
 import org.safeloop.plc.PlcConnection;
 import org.safeloop.plc.PlcException;
@@ -32,8 +34,10 @@ import org.safeloop.plc.audit.WriteRecord;
 import org.safeloop.plc.plant.PlantFile;
 import org.safeloop.policy.BundlePolicies;
 import org.safeloop.policy.PolicyBundle;
+import org.safeloop.shield.AdmissibleActionPolicy;
 import org.safeloop.shield.Intervention;
 import org.safeloop.shield.ObservationMapping;
+import org.safeloop.shield.PlantSnapshot;
 import org.safeloop.shield.SafetyShield;
 import org.safeloop.shield.ShieldDecision;
 import org.safeloop.shield.Verdict;
@@ -123,6 +127,8 @@ public final class DeploymentRuntime implements AutoCloseable {
   private double[] lastWritten;
   private double[] lastApplied;
   private volatile boolean stopRequested;
+  // Computes a bundle's derived observations from the plant's signals, as in training; or null.
+  private final ObservationBuilder derived;
 
   /**
    * Creates a runtime and records that it started.
@@ -159,10 +165,14 @@ public final class DeploymentRuntime implements AutoCloseable {
     this.authority = authority;
     this.audit = Objects.requireNonNull(audit, "audit");
     this.clock = Objects.requireNonNull(clock, "clock");
-    PolicyBundle bundle = BundlePolicies.bundleOf(policy);
+    PolicyBundle bundle =
+        BundlePolicies.bundleOf(
+            policy instanceof AdmissibleActionPolicy inside ? inside.mapped() : policy);
     if (bundle != null) {
       requireMeasuredObservations(bundle, "the policy bundle");
     }
+    ObservationDesign design = bundle == null ? null : bundle.observationDesign();
+    this.derived = design == null ? null : design.newBuilder();
     // Rate limits and horizons are per control interval: the cycle must be one (PlantFile).
     plant.requireTimeBase(shield.controlIntervalSeconds(), shield.name());
     this.observationTags = plant.observationsInOrder(observations);
@@ -207,27 +217,31 @@ public final class DeploymentRuntime implements AutoCloseable {
   }
 
   /**
-   * Refuses a policy that reads derived observations (tracking errors, error integrals, filtered
-   * measurements, previous actions, setpoint previews: the scenario's {@code observation} section).
-   * The bridge reads every observation from a plant tag and does not compute derived ones yet; a
-   * tag of the same name could hold something computed differently (another sign, a PLC filter),
-   * and the policy would act on it silently wrong.
+   * Refuses a policy whose derived observations the bridge cannot compute: a set-point preview (the
+   * plant's tags give the set point in force, not the schedule ahead), or derived observations
+   * without the record of how they are computed ({@link PolicyBundle#observationDesign}). Tracking
+   * errors, error integrals, filters and previous actions are computed here from the plant's
+   * signals with the same {@code ObservationBuilder} as in training.
    *
-   * @param bundle the policy bundle
+   * @param bundle the bundle
    * @param policyName how to name it in the message, e.g. {@code policy bundle ppo.bundle}
-   * @throws IllegalArgumentException naming the derived signals and what to do
+   * @throws IllegalArgumentException naming the signals and what to do
    */
   public static void requireMeasuredObservations(PolicyBundle bundle, String policyName) {
-    List<String> derived = bundle.derivedObservations();
-    if (!derived.isEmpty()) {
+    ObservationDesign design;
+    try {
+      design = bundle.observationDesign();
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(policyName + ": " + e.getMessage(), e);
+    }
+    if (design != null && design.previewSteps() > 0) {
       throw new IllegalArgumentException(
           policyName
-              + " reads derived observations "
-              + derived
-              + " (the scenario's `observation` section); the bridge reads observations from"
-              + " plant tags and does not compute derived ones yet, so it refuses this bundle"
-              + " rather than act on tags that may mean something else. Deploy a policy trained"
-              + " without the `observation` section.");
+              + " reads a set-point preview ("
+              + design.previewSteps()
+              + " steps); the bridge reads the set point in force from the plant's tags, not the"
+              + " schedule ahead, so it refuses this bundle rather than act on a schedule it does"
+              + " not know. Deploy a policy trained without `observation.preview`.");
     }
   }
 
@@ -452,20 +466,24 @@ public final class DeploymentRuntime implements AutoCloseable {
 
     // Decide: the policy proposes, the shield decides.
     Observation observation = new Observation(values, qualities);
+    double[] previous = previousApplied(inForce);
+    PlantSnapshot snapshot =
+        shieldView.snapshot(values, qualities, readings.stamps(), readings.time());
     double[] proposed = null;
     String policyFailure = null;
     try {
-      proposed = policy.act(observation);
+      Observation seen =
+          derived == null ? observation : derived.observe(observation, previous, null);
+      // A policy that chooses inside the shield's box asks it with the inputs of this decision.
+      proposed =
+          policy instanceof AdmissibleActionPolicy inside
+              ? inside.act(seen, snapshot, previous)
+              : policy.act(seen);
     } catch (RuntimeException e) {
       policyFailure = "the policy threw " + e;
       LOG.warn("policy failed in cycle {}", cycle, e);
     }
-    double[] previous = previousApplied(inForce);
-    ShieldDecision decision =
-        shield.decide(
-            shieldView.snapshot(values, qualities, readings.stamps(), readings.time()),
-            proposed,
-            previous);
+    ShieldDecision decision = shield.decide(snapshot, proposed, previous);
     double[] applied = decision.appliedAction();
     lastApplied = applied;
     policy.applied(applied);

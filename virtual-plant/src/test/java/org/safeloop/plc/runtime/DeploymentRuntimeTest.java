@@ -25,6 +25,8 @@ import org.safeloop.env.Observation;
 import org.safeloop.env.Quality;
 import org.safeloop.env.config.ConfigException;
 import org.safeloop.env.control.Policy;
+import org.safeloop.env.observation.ObservationDesign;
+import org.safeloop.env.observation.ObservationOptions;
 import org.safeloop.env.scenario.Scenario;
 import org.safeloop.env.scenario.Scenarios;
 import org.safeloop.plc.DataType;
@@ -48,6 +50,8 @@ import org.safeloop.policy.MlpPolicy;
 import org.safeloop.policy.MlpWeights;
 import org.safeloop.policy.Normalisation;
 import org.safeloop.policy.PolicyBundle;
+import org.safeloop.policy.PolicyBundles;
+import org.safeloop.shield.AdmissibleActionPolicy;
 import org.safeloop.shield.SafetyShield;
 import org.safeloop.shield.Shields;
 import org.safeloop.shield.Verdict;
@@ -138,7 +142,7 @@ class DeploymentRuntimeTest {
   }
 
   @Test
-  void aBundleThatReadsDerivedObservationsIsRefusedNamingThem() {
+  void aBundleThatReadsDerivedObservationsWithoutTheirRecordIsRefusedNamingThem() {
     List<org.safeloop.env.SignalSpec> observations =
         new ArrayList<>(scenario.observationSpace().signals());
     observations.add(new org.safeloop.env.SignalSpec("Ca_error", "mol/m3", -0.3, 0.3));
@@ -163,7 +167,7 @@ class DeploymentRuntimeTest {
             IllegalArgumentException.class,
             () -> runtime(Mode.SHADOW, null, Clock.systemUTC(), new MlpPolicy(bundle)));
     assertTrue(e.getMessage().contains("[Ca_error, Tc_previous]"), e.getMessage());
-    assertTrue(e.getMessage().contains("does not compute derived ones"), e.getMessage());
+    assertTrue(e.getMessage().contains("does not record how they are computed"), e.getMessage());
 
     // The same network as the correction of a residual policy is refused alike.
     org.safeloop.env.control.ResidualPolicy residual =
@@ -177,6 +181,95 @@ class DeploymentRuntimeTest {
             IllegalArgumentException.class,
             () -> runtime(Mode.SHADOW, null, Clock.systemUTC(), residual));
     assertTrue(r.getMessage().contains("[Ca_error, Tc_previous]"), r.getMessage());
+  }
+
+  /**
+   * A bundle reading the plant's signals and its error integral; its output follows the integral.
+   */
+  PolicyBundle integralBundle(ObservationOptions options) {
+    ObservationDesign design =
+        new ObservationDesign(
+            options,
+            scenario.plantObservationSpace(),
+            2,
+            List.of("Ca"),
+            scenario.actionSpace(),
+            scenario.controlInterval(),
+            "min");
+    int n = design.space().size();
+    float[][] w = new float[1][n];
+    int integral = design.space().indexOf("Ca_error_integral");
+    if (integral >= 0) {
+      w[0][integral] = -10f;
+    }
+    PolicyBundle bundle =
+        new PolicyBundle(
+            "test",
+            java.util.Map.of(
+                PolicyBundle.DERIVED_OBSERVATIONS,
+                design.derivedSignals(),
+                PolicyBundle.OBSERVATION_DESIGN,
+                design.toRecord()),
+            design.space().signals(),
+            scenario.actionSpace().signals(),
+            Normalisation.identity(n, 5.0),
+            new MlpWeights("tanh", List.<float[][]>of(w), List.<float[]>of(new float[] {0f})),
+            PolicyBundle.SQUASH_TANH,
+            "",
+            "",
+            0,
+            java.util.Map.of());
+    // Through the file format, as the bridge gets it.
+    Path file = dir.resolve("integral-" + System.nanoTime() + ".bundle");
+    PolicyBundles.save(bundle, file);
+    return PolicyBundles.load(file);
+  }
+
+  @Test
+  void theRuntimeComputesABundlesErrorIntegralFromThePlantsSignalsAsInTraining() {
+    PolicyBundle bundle =
+        integralBundle(
+            new ObservationOptions(
+                null, new ObservationOptions.ErrorIntegral(null), null, null, null));
+    double[] proposed = new double[6];
+    try (DeploymentRuntime r =
+        new DeploymentRuntime(
+            plant,
+            connection,
+            new MlpPolicy(bundle),
+            scenario.plantObservationSpace(),
+            scenario.actionSpace(),
+            shield,
+            Mode.SHADOW,
+            null,
+            audit,
+            Clock.systemUTC())) {
+      for (int i = 0; i < proposed.length; i++) {
+        plcScan();
+        proposed[i] = r.runCycle().decision().proposedAction()[0];
+      }
+    }
+    // Ca about 0.87 against 0.88: the integral falls by about 0.01 x 0.433 min each cycle, and
+    // the network's jacket rises with it; the first is 300 + 10 tanh(10 x 0.0043 / 0.13) K.
+    assertEquals(
+        300.0 + 10.0 * Math.tanh(10.0 * 0.01 * scenario.controlInterval() / 0.13),
+        proposed[0],
+        0.5);
+    for (int i = 1; i < proposed.length; i++) {
+      assertTrue(proposed[i] > proposed[i - 1] + 0.1, java.util.Arrays.toString(proposed));
+    }
+  }
+
+  @Test
+  void aBundleReadingASetpointPreviewIsRefusedAtTheBridge() {
+    PolicyBundle bundle =
+        integralBundle(
+            new ObservationOptions(null, null, null, null, new ObservationOptions.Preview(3)));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> runtime(Mode.SHADOW, null, Clock.systemUTC(), new MlpPolicy(bundle)));
+    assertTrue(e.getMessage().contains("set-point preview (3 steps)"), e.getMessage());
   }
 
   @Test
@@ -384,6 +477,40 @@ class DeploymentRuntimeTest {
         previous = written;
       }
     }
+  }
+
+  @Test
+  void aPolicyChoosingInsideTheShieldsBoxIsNeverCorrectedAtThePlant() throws IOException {
+    Clock clock = Clock.systemUTC();
+    // The hottest admissible jacket every cycle: the box's edge, computed with the set point in
+    // force read back from the PLC, which is what the shield is given as the previous action.
+    int[] seen = new int[1];
+    Policy hottest =
+        observation -> {
+          seen[0] = observation.size();
+          return new double[] {1.0};
+        };
+    Policy inside =
+        new AdmissibleActionPolicy(
+            hottest, shield, scenario.observationSpace(), scenario.initialInput());
+    try (DeploymentRuntime r =
+        runtime(
+            Mode.CLOSED_LOOP, approval(clock.instant().plusSeconds(3600), clock), clock, inside)) {
+      double previous = 300.0;
+      boolean narrowed = false;
+      for (int i = 0; i < 8; i++) {
+        plcScan();
+        DeploymentRuntime.CycleOutcome o = r.runCycle();
+        assertEquals(Mode.CLOSED_LOOP, o.mode(), String.valueOf(o.demotion()));
+        assertFalse(o.decision().intervened(), "cycle " + i + ": " + o.decision().interventions());
+        double written = slave.value(TC_REMOTE, DataType.FLOAT32);
+        assertTrue(written - previous <= 2.5 + 1e-4, "moved " + (written - previous) + " K");
+        narrowed |= written < Math.min(310.0, previous + 2.5) - 1e-3;
+        previous = written;
+      }
+      assertTrue(narrowed, "the temperature prediction never narrowed the box");
+    }
+    assertEquals(scenario.observationSpace().size() + 2, seen[0], "observations plus the box");
   }
 
   @Test
