@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
       ScenariosCommand.class,
       TrainCommand.class,
       EvaluateCommand.class,
+      IdentifyCommand.class,
       CompareCommand.class,
       ReportCommand.class,
       PlantCommand.class,
