@@ -3,22 +3,16 @@ package org.safeloop.plc.runtime;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import org.safeloop.env.Observation;
-import org.safeloop.env.Quality;
 import org.safeloop.env.SignalSpace;
 import org.safeloop.env.control.Policy;
 import org.safeloop.env.observation.ObservationBuilder;
 import org.safeloop.env.observation.ObservationDesign;
-import org.safeloop.plc.DataType;
 import org.safeloop.plc.PlcConnection;
 import org.safeloop.plc.PlcException;
 import org.safeloop.plc.Tag;
@@ -40,7 +34,6 @@ import org.safeloop.shield.ObservationMapping;
 import org.safeloop.shield.PlantSnapshot;
 import org.safeloop.shield.SafetyShield;
 import org.safeloop.shield.ShieldDecision;
-import org.safeloop.shield.Verdict;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,6 +65,12 @@ import org.slf4j.LoggerFactory;
  * it. An audit log that cannot take a record steps back to shadow, whatever the plant file's
  * demotion mode, and a start whose first record cannot be written is refused. Promotion back only
  * through {@link #promote}; never automatic, and never while the audit log holds unwritten records.
+ *
+ * <p>This class runs the cycle and keeps the mode; {@link InputReadings} and {@link
+ * OperatorReadings} read the plant, {@link Demotions} says when closed loop steps back, {@link
+ * CycleWrites} what each mode writes through its {@link PlantWriter}, {@link Heartbeat} counts the
+ * heartbeat and notices another writer, {@link CycleRecords} assembles a cycle's audit record, and
+ * {@link DeploymentStart} checks and records the start.
  *
  * <p>Not thread-safe: one thread runs the cycles ({@link #run} or {@link #runCycle}); {@link
  * #requestStop()} may be called from any thread.
@@ -114,21 +113,18 @@ public final class DeploymentRuntime implements AutoCloseable {
   private final String[] actionNames;
   private final double[] actionMin;
   private final double[] actionMax;
+  private final Demotions demotions;
+  private final CycleWrites writes;
+  private final Heartbeat heartbeat;
+  // Computes a bundle's derived observations from the plant's signals, as in training; or null.
+  private final ObservationBuilder derived;
 
   private Mode mode;
   private PlantWriter writer;
   private long cycle;
-  private long heartbeat;
-  // The heartbeat the PLC last acknowledged from this bridge; NaN when it has none in force.
-  private double heartbeatWritten = Double.NaN;
-  private boolean anotherWriterFlagged;
-  private int badStreak;
   private boolean connectionLost;
-  private double[] lastWritten;
   private double[] lastApplied;
   private volatile boolean stopRequested;
-  // Computes a bundle's derived observations from the plant's signals, as in training; or null.
-  private final ObservationBuilder derived;
 
   /**
    * Creates a runtime and records that it started.
@@ -188,7 +184,13 @@ public final class DeploymentRuntime implements AutoCloseable {
       actionMax[i] = actions.get(i).max();
       setpointInForce[i] = plant.currentSetpoint(actionNames[i]);
     }
-    requireJudged(observations, shield);
+    this.demotions = new Demotions(plant, actionTags, actionNames, setpointInForce, authority);
+    this.writes = new CycleWrites(plant, actionTags, actionNames);
+    this.heartbeat =
+        new Heartbeat(
+            plant.heartbeat(),
+            why -> event(EventKind.ANOTHER_WRITER, why, Map.of("instance", audit.instance())));
+    DeploymentStart.requireJudged(observations, shield);
     // The shield's own mapping of the policy's observations onto what it reads.
     this.shieldView = new ObservationMapping(observations, shield.observationSpace());
     for (PlantFile.SignalTag t : observationTags) {
@@ -205,7 +207,7 @@ public final class DeploymentRuntime implements AutoCloseable {
       readTags.add(plant.heartbeat());
     }
     this.mode = Mode.SHADOW;
-    recordStart(audit, plant, startMode, clock);
+    DeploymentStart.recordStart(audit, plant, startMode, clock);
     if (startMode == Mode.CLOSED_LOOP) {
       String refusal = closedLoopRefusal();
       if (refusal != null) {
@@ -228,45 +230,7 @@ public final class DeploymentRuntime implements AutoCloseable {
    * @throws IllegalArgumentException naming the signals and what to do
    */
   public static void requireMeasuredObservations(PolicyBundle bundle, String policyName) {
-    ObservationDesign design;
-    try {
-      design = bundle.observationDesign();
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(policyName + ": " + e.getMessage(), e);
-    }
-    if (design != null && design.previewSteps() > 0) {
-      throw new IllegalArgumentException(
-          policyName
-              + " reads a set-point preview ("
-              + design.previewSteps()
-              + " steps); the bridge reads the set point in force from the plant's tags, not the"
-              + " schedule ahead, so it refuses this bundle rather than act on a schedule it does"
-              + " not know. Deploy a policy trained without `observation.preview`.");
-    }
-  }
-
-  /**
-   * Refuses a policy observation the shield does not read: the shield alone judges the inputs, so
-   * one it never sees would reach the policy unjudged.
-   */
-  private static void requireJudged(SignalSpace observations, SafetyShield shield) {
-    List<String> unjudged = new ArrayList<>();
-    for (String name : observations.names()) {
-      if (shield.observationSpace().indexOf(name) < 0) {
-        unjudged.add(name);
-      }
-    }
-    if (!unjudged.isEmpty()) {
-      throw new IllegalArgumentException(
-          "the policy reads "
-              + unjudged
-              + ", which shield "
-              + shield.name()
-              + " does not read ("
-              + shield.observationSpace().names()
-              + "); the shield alone judges whether an input is fit to act on, so every input of"
-              + " the policy must be one of its signals: use a shield whose model measures them");
-    }
+    DeploymentStart.requireMeasuredObservations(bundle, policyName);
   }
 
   /**
@@ -279,45 +243,7 @@ public final class DeploymentRuntime implements AutoCloseable {
    */
   public static IllegalStateException refuseStart(
       AuditLog audit, PlantFile plant, Mode requested, String refusal, Clock clock) {
-    recordStart(audit, plant, requested, clock);
-    try {
-      audit.append(new EventRecord(clock.instant(), EventKind.APPROVAL_REFUSED, refusal));
-    } catch (RuntimeException e) {
-      LOG.error("cannot record the refusal in audit log {}", audit.file(), e);
-    }
-    return new IllegalStateException("closed loop refused: " + refusal);
-  }
-
-  /**
-   * Writes the start event and forces it to the disk: a deployment whose decisions cannot be
-   * recorded must not start.
-   */
-  private static void recordStart(AuditLog audit, PlantFile plant, Mode requested, Clock clock) {
-    try {
-      audit.append(
-          new EventRecord(
-              clock.instant(),
-              EventKind.STARTED,
-              "deployment of " + plant.name() + " requested in " + requested.label(),
-              Map.of(
-                  "plant",
-                  plant.file().toString(),
-                  "instance",
-                  audit.instance(),
-                  "cycle_period_ms",
-                  Long.toString(plant.cyclePeriod().toMillis()),
-                  "time_scale",
-                  Double.toString(plant.timeScale()))));
-      audit.sync();
-    } catch (RuntimeException e) {
-      throw new IllegalStateException(
-          "refusing to start: the audit log "
-              + audit.file()
-              + " cannot be written ("
-              + e.getMessage()
-              + "); a deployment that cannot record its decisions must not run",
-          e);
-    }
+    return DeploymentStart.refuseStart(audit, plant, requested, refusal, clock);
   }
 
   /** Returns why closed loop may not run now, or null when it may. */
@@ -432,53 +358,21 @@ public final class DeploymentRuntime implements AutoCloseable {
     // The readings as the shield will judge them, aged from when the read returned.
     InputReadings readings =
         InputReadings.of(observationTags, read, clock.instant(), plant.timeScale());
-    double[] values = readings.values();
-    Quality[] qualities = readings.qualities();
     Map<String, CycleRecord.Input> inputs = readings.inputs();
-    double[] inForce = new double[actionNames.length];
-    boolean localOverride = false;
-    for (int i = 0; i < actionNames.length; i++) {
-      inForce[i] = Double.NaN;
-      if (setpointInForce[i] != null) {
-        TagValue v = read.get(setpointInForce[i].name());
-        if (v != null) {
-          inForce[i] = v.quality() == Quality.BAD ? Double.NaN : v.value();
-          localOverride |= v.isLocalOverride();
-          inputs.put(
-              actionNames[i] + ".in_force",
-              new CycleRecord.Input(v.value(), v.quality(), v.sourceTime()));
-        }
-      }
-    }
-    TagValue modeValue = read.get(plant.operatorMode().name());
-    boolean remote =
-        modeValue != null
-            && modeValue.quality() == Quality.GOOD
-            && modeValue.value() == plant.remoteValue();
-    if (modeValue != null) {
-      localOverride |= modeValue.isLocalOverride();
-      inputs.put(
-          "operator_mode",
-          new CycleRecord.Input(modeValue.value(), modeValue.quality(), modeValue.sourceTime()));
-    }
-
-    String anotherWriter = anotherWriter(read);
+    OperatorReadings operator =
+        OperatorReadings.of(read, plant, setpointInForce, actionNames, inputs);
+    String anotherWriter = heartbeat.anotherWriter(read);
 
     // Decide: the policy proposes, the shield decides.
-    Observation observation = new Observation(values, qualities);
-    double[] previous = previousApplied(inForce);
+    Observation observation = new Observation(readings.values(), readings.qualities());
+    double[] previous = previousApplied(operator.inForce());
     PlantSnapshot snapshot =
-        shieldView.snapshot(values, qualities, readings.stamps(), readings.time());
+        shieldView.snapshot(
+            readings.values(), readings.qualities(), readings.stamps(), readings.time());
     double[] proposed = null;
     String policyFailure = null;
     try {
-      Observation seen =
-          derived == null ? observation : derived.observe(observation, previous, null);
-      // A policy that chooses inside the shield's box asks it with the inputs of this decision.
-      proposed =
-          policy instanceof AdmissibleActionPolicy inside
-              ? inside.act(seen, snapshot, previous)
-              : policy.act(seen);
+      proposed = propose(observation, snapshot, previous);
     } catch (RuntimeException e) {
       policyFailure = "the policy threw " + e;
       LOG.warn("policy failed in cycle {}", cycle, e);
@@ -487,7 +381,6 @@ public final class DeploymentRuntime implements AutoCloseable {
     double[] applied = decision.appliedAction();
     lastApplied = applied;
     policy.applied(applied);
-    boolean fallback = decision.verdict() == Verdict.FALLBACK;
     // The shield's verdicts on measurements are the bad inputs; its input-validity layer also
     // checks the proposal, and a bad proposal is a fallback, not a bad input.
     List<String> badInputs =
@@ -495,7 +388,7 @@ public final class DeploymentRuntime implements AutoCloseable {
             .filter(Intervention::onMeasurement)
             .map(Intervention::detail)
             .toList();
-    badStreak = badInputs.isEmpty() ? 0 : badStreak + 1;
+    demotions.judged(badInputs);
 
     // Demotion checks come before any write.
     String demotion = null;
@@ -503,98 +396,32 @@ public final class DeploymentRuntime implements AutoCloseable {
       demotion =
           anotherWriter != null
               ? anotherWriter
-              : demotionReason(
-                  remote,
-                  localOverride,
-                  inForce,
-                  badInputs,
-                  policyFailure,
-                  decision.degraded(),
-                  now);
+              : demotions.reason(operator, badInputs, policyFailure, decision.degraded(), now);
       if (demotion != null) {
         demote(demotion);
       }
     }
 
     // What the mode allows this cycle to write.
-    List<TagWrite> batch = new ArrayList<>();
-    if (writer != null) {
-      heartbeat = (heartbeat + 1) % 65536;
-      if (mode == Mode.CLOSED_LOOP) {
-        for (int i = 0; i < actionTags.size(); i++) {
-          batch.add(TagWrite.of(actionTags.get(i).tag(), applied[i]));
-        }
-      }
-      for (int i = 0; i < actionNames.length; i++) {
-        Tag t = plant.recommended(actionNames[i]);
-        if (t != null) {
-          batch.add(TagWrite.of(t, applied[i]));
-        }
-      }
-      if (plant.reason() != null) {
-        batch.add(
-            plant.reason().dataType() == DataType.STRING
-                ? TagWrite.text(plant.reason(), decision.reason())
-                : TagWrite.of(plant.reason(), decision.verdict().ordinal()));
-      }
-      if (plant.timestamp() != null) {
-        batch.add(TagWrite.of(plant.timestamp(), (double) now.getEpochSecond()));
-      }
-      if (plant.advisoryHeartbeat() != null) {
-        batch.add(TagWrite.of(plant.advisoryHeartbeat(), heartbeat));
-      }
-      if (plant.heartbeat() != null) {
-        batch.add(TagWrite.of(plant.heartbeat(), heartbeat));
-      }
-    }
+    List<TagWrite> batch =
+        writer == null ? List.of() : writes.batch(mode, applied, decision, now, heartbeat.next());
 
     // Record the decision before anything is written: a decision that cannot be recorded must not
     // act on the plant.
-    Map<String, Double> planned = new LinkedHashMap<>();
-    Map<String, String> plannedText = new LinkedHashMap<>();
-    for (TagWrite w : batch) {
-      if (w.isText()) {
-        plannedText.put(w.tag().name(), w.text());
-      } else {
-        planned.put(w.tag().name(), w.value());
-      }
-    }
-    Map<String, Double> proposal = new LinkedHashMap<>();
-    Map<String, Double> finalAction = new LinkedHashMap<>();
-    for (int i = 0; i < actionNames.length; i++) {
-      proposal.put(
-          actionNames[i], proposed != null && i < proposed.length ? proposed[i] : Double.NaN);
-      finalAction.put(actionNames[i], applied[i]);
-    }
-    List<String> layers = new ArrayList<>();
-    for (Intervention i : decision.interventions()) {
-      String layer = i.layer().name().toLowerCase(Locale.ROOT);
-      if (!layers.contains(layer)) {
-        layers.add(layer);
-      }
-    }
-    String reason = decision.reason();
-    if (policyFailure != null) {
-      reason = (reason.isEmpty() ? "" : reason + "; ") + policyFailure;
-    }
     Mode modeBeforeRecord = mode;
     boolean recorded =
         appendAudit(
-            new CycleRecord(
+            CycleRecords.decided(
                 now,
                 cycle,
-                mode.label(),
+                mode,
                 inputs,
-                proposal,
-                new CycleRecord.ShieldOutcome(
-                    finalAction,
-                    decision.verdict().name().toLowerCase(Locale.ROOT),
-                    reason,
-                    layers,
-                    fallback),
-                planned,
-                (System.nanoTime() - started) / 1000,
-                plannedText));
+                actionNames,
+                proposed,
+                decision,
+                policyFailure,
+                batch,
+                (System.nanoTime() - started) / 1000));
     if (!recorded && demotion == null && modeBeforeRecord != Mode.SHADOW) {
       demotion = "audit log not writable";
     }
@@ -602,130 +429,63 @@ public final class DeploymentRuntime implements AutoCloseable {
     // Write what was recorded, if the mode (still) allows it.
     boolean wroteSetpoints = false;
     if (recorded && writer != null && !batch.isEmpty()) {
-      PlantWriter.Failure failure = writer.write(batch);
-      long latency = (System.nanoTime() - started) / 1000;
-      appendAudit(
-          new WriteRecord(
-              clock.instant(),
-              cycle,
-              failure == null,
-              failure == null ? null : failure.message(),
-              failure != null && failure.refused(),
-              latency));
-      heartbeatWritten = failure == null && plant.heartbeat() != null ? heartbeat : Double.NaN;
-      if (failure == null) {
-        if (mode == Mode.CLOSED_LOOP) {
-          lastWritten = applied;
-          wroteSetpoints = true;
-        }
-      } else if (failure.refused()) {
-        event(EventKind.WRITE_REFUSED, "the PLC refused the write: " + failure.message(), Map.of());
-        if (mode == Mode.CLOSED_LOOP) {
-          demotion = "write refused: " + failure.message();
-          demote(demotion);
-        }
-      } else {
-        connectionLostEvent("write failed: " + failure.message());
-        if (mode == Mode.CLOSED_LOOP) {
-          demotion = "communication: write failed: " + failure.message();
-          demote(demotion);
-        }
-      }
+      String writeDemotion = write(batch, applied, started);
+      // A write that failed in closed loop demoted: still in closed loop means it succeeded.
+      wroteSetpoints = writeDemotion == null && mode == Mode.CLOSED_LOOP;
+      demotion = writeDemotion == null ? demotion : writeDemotion;
     }
     long latency = (System.nanoTime() - started) / 1000;
     return new CycleOutcome(cycle, mode, decision, wroteSetpoints, demotion, latency);
   }
 
   /**
-   * Returns why another program seems to write to this plant, or null: the heartbeat tag no longer
-   * reads what this bridge last wrote to it (two bridges on one plant, say). Flagged in the audit
-   * log once per episode.
+   * Asks the policy, with the derived observations computed as in training; a policy that chooses
+   * inside the shield's box asks it with the inputs of this decision.
    */
-  private String anotherWriter(Map<String, TagValue> read) {
-    if (plant.heartbeat() == null || Double.isNaN(heartbeatWritten)) {
-      return null;
-    }
-    TagValue value = read.get(plant.heartbeat().name());
-    if (value == null
-        || value.quality() != Quality.GOOD
-        || Math.abs(value.value() - heartbeatWritten) <= 0.5) {
-      anotherWriterFlagged = false;
-      return null;
-    }
-    String why =
-        String.format(
-            Locale.ROOT,
-            "another writer on the plant: the heartbeat tag %s reads %.0f, but this bridge last"
-                + " wrote %.0f (a second bridge or program writes to this PLC)",
-            plant.heartbeat().name(),
-            value.value(),
-            heartbeatWritten);
-    if (!anotherWriterFlagged) {
-      anotherWriterFlagged = true;
-      event(EventKind.ANOTHER_WRITER, why, Map.of("instance", audit.instance()));
-    }
-    return why;
-  }
-
-  private String demotionReason(
-      boolean remote,
-      boolean localOverride,
-      double[] inForce,
-      List<String> badInputs,
-      String policyFailure,
-      boolean shieldDegraded,
-      Instant now) {
-    if (!remote) {
-      return "operator override: the mode tag says local/manual";
-    }
-    if (localOverride) {
-      return "operator override: the PLC reports Good_LocalOverride";
-    }
-    if (lastWritten != null) {
-      for (int i = 0; i < inForce.length; i++) {
-        if (setpointInForce[i] != null
-            && !sameSetpoint(actionTags.get(i).tag(), inForce[i], lastWritten[i])) {
-          return String.format(
-              Locale.ROOT,
-              "operator override: %s setpoint is %s but we last wrote %s",
-              actionNames[i],
-              inForce[i],
-              lastWritten[i]);
-        }
-      }
-    }
-    if (badStreak >= plant.demotion().badInputCycles()) {
-      return "bad inputs for " + badStreak + " cycles (the shield's input check): " + badInputs;
-    }
-    if (shieldDegraded) {
-      // The shield alone keeps the fallback window (its file's degraded_when).
-      return "shield degraded: it fell back more often than its degraded_when allows over its"
-          + " window of recent decisions";
-    }
-    if (authority != null && !now.isBefore(authority.validUntil())) {
-      return "approval expired at " + authority.validUntil();
-    }
-    if (policyFailure != null) {
-      return policyFailure;
-    }
-    return null;
+  private double[] propose(Observation observation, PlantSnapshot snapshot, double[] previous) {
+    Observation seen = derived == null ? observation : derived.observe(observation, previous, null);
+    return policy instanceof AdmissibleActionPolicy inside
+        ? inside.act(seen, snapshot, previous)
+        : policy.act(seen);
   }
 
   /**
-   * Two setpoints are the same when they differ by less than what the tag can carry: half a raw
-   * count for integer tags, a float's precision for floating ones.
+   * Writes the cycle's batch and records how it went; a refusal or a failure in closed loop
+   * demotes.
+   *
+   * @return why closed loop stepped back, or null
    */
-  private static boolean sameSetpoint(Tag tag, double inForce, double written) {
-    if (Double.isNaN(inForce)) {
-      return true; // unreadable this cycle: the input checks handle it
+  private String write(List<TagWrite> batch, double[] applied, long started) {
+    PlantWriter.Failure failure = writer.write(batch);
+    long latency = (System.nanoTime() - started) / 1000;
+    appendAudit(
+        new WriteRecord(
+            clock.instant(),
+            cycle,
+            failure == null,
+            failure == null ? null : failure.message(),
+            failure != null && failure.refused(),
+            latency));
+    heartbeat.writeEnded(failure == null);
+    String demotion = null;
+    if (failure == null) {
+      if (mode == Mode.CLOSED_LOOP) {
+        demotions.written(applied);
+      }
+    } else if (failure.refused()) {
+      event(EventKind.WRITE_REFUSED, "the PLC refused the write: " + failure.message(), Map.of());
+      if (mode == Mode.CLOSED_LOOP) {
+        demotion = "write refused: " + failure.message();
+        demote(demotion);
+      }
+    } else {
+      connectionLostEvent("write failed: " + failure.message());
+      if (mode == Mode.CLOSED_LOOP) {
+        demotion = "communication: write failed: " + failure.message();
+        demote(demotion);
+      }
     }
-    double resolution =
-        switch (tag.dataType()) {
-          case FLOAT32 -> 1e-6 * Math.max(1.0, Math.abs(written));
-          case FLOAT64 -> 1e-12 * Math.max(1.0, Math.abs(written));
-          default -> 0.5 * Math.abs(tag.scaling().scale());
-        };
-    return Math.abs(inForce - written) <= resolution + 1e-12;
+    return demotion;
   }
 
   private double[] previousApplied(double[] inForce) {
@@ -745,24 +505,15 @@ public final class DeploymentRuntime implements AutoCloseable {
   private CycleOutcome communicationFailure(String why, Instant now, long started) {
     connectionLostEvent(why);
     // The PLC may restart while unreachable, with its registers reset: nothing is in force.
-    heartbeatWritten = Double.NaN;
+    heartbeat.forget();
     String demotion = null;
     if (mode == Mode.CLOSED_LOOP) {
       demotion = "communication: " + why;
       demote(demotion);
     }
-    badStreak++;
+    demotions.unread();
     long latency = (System.nanoTime() - started) / 1000;
-    appendAudit(
-        new CycleRecord(
-            now,
-            cycle,
-            mode.label(),
-            Map.of(),
-            Map.of(),
-            new CycleRecord.ShieldOutcome(Map.of(), "none", "no inputs: " + why, List.of(), false),
-            Map.of(),
-            latency));
+    appendAudit(CycleRecords.unread(now, cycle, mode, why, latency));
     return new CycleOutcome(cycle, mode, null, false, demotion, latency);
   }
 
@@ -778,7 +529,7 @@ public final class DeploymentRuntime implements AutoCloseable {
     if (why.startsWith("operator override")) {
       event(EventKind.OPERATOR_OVERRIDE, why, Map.of());
     }
-    lastWritten = null;
+    demotions.forgetWritten();
     changeMode(target, EventKind.DEMOTION, why);
   }
 
@@ -786,34 +537,11 @@ public final class DeploymentRuntime implements AutoCloseable {
     Mode from = mode;
     mode = target;
     if (target == Mode.SHADOW) {
-      heartbeatWritten = Double.NaN;
+      heartbeat.forget();
     }
-    writer = target == Mode.SHADOW ? null : new PlantWriter(connection, allowedTags(target));
+    writer = target == Mode.SHADOW ? null : new PlantWriter(connection, writes.allowedIn(target));
     event(kind, why, Map.of("from", from.label(), "to", target.label()));
     LOG.info("{}: {} -> {} ({})", kind, from.label(), target.label(), why);
-  }
-
-  private Set<Tag> allowedTags(Mode target) {
-    Set<Tag> allowed = new HashSet<>();
-    for (String a : actionNames) {
-      if (plant.recommended(a) != null) {
-        allowed.add(plant.recommended(a));
-      }
-    }
-    for (Tag t :
-        new Tag[] {
-          plant.reason(), plant.timestamp(), plant.advisoryHeartbeat(), plant.heartbeat()
-        }) {
-      if (t != null) {
-        allowed.add(t);
-      }
-    }
-    if (target == Mode.CLOSED_LOOP) {
-      for (PlantFile.SignalTag t : actionTags) {
-        allowed.add(t.tag());
-      }
-    }
-    return allowed;
   }
 
   private void event(EventKind kind, String reason, Map<String, String> details) {
@@ -837,8 +565,8 @@ public final class DeploymentRuntime implements AutoCloseable {
         Mode from = mode;
         mode = Mode.SHADOW;
         writer = null;
-        lastWritten = null;
-        heartbeatWritten = Double.NaN;
+        demotions.forgetWritten();
+        heartbeat.forget();
         // Held by the log with the record, and written after it once the log recovers.
         appendAudit(
             new EventRecord(
