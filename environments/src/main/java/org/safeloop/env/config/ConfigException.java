@@ -10,6 +10,7 @@ public final class ConfigException extends IllegalArgumentException {
   private final String file;
   private final int line;
   private final String field;
+  private final String problem;
 
   /**
    * Creates an exception.
@@ -25,6 +26,7 @@ public final class ConfigException extends IllegalArgumentException {
     this.file = file;
     this.line = line;
     this.field = field;
+    this.problem = problem;
   }
 
   private static String format(String file, int line, String field, String problem) {
@@ -52,5 +54,13 @@ public final class ConfigException extends IllegalArgumentException {
   /** Returns the dotted path of the offending field, or empty. */
   public String field() {
     return field;
+  }
+
+  /**
+   * Returns what is wrong without the file, line and field, e.g. {@code expected a number}: for a
+   * caller that took the value from elsewhere than the file (a command-line flag) and names that.
+   */
+  public String problem() {
+    return problem;
   }
 }

@@ -4,11 +4,14 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.safeloop.env.SignalSpec;
+import org.safeloop.env.config.ConfigException;
 import org.safeloop.env.scenario.Scenario;
 import org.safeloop.env.scenario.Scenarios;
 import org.safeloop.plc.modbus.ModbusAddress;
@@ -33,7 +36,9 @@ import picocli.CommandLine.Option;
       "Run the virtual plant: a scenario's process behind a Modbus TCP slave and an OPC UA server"
           + " on 127.0.0.1, with PLC logic (remote setpoint within limits, operator mode,"
           + " watchdog). Runs until Ctrl-C.",
-      "The plant files of --write-plant-files connect the deployment runtime to it."
+      "The plant files of --write-plant-files connect the deployment runtime to it.",
+      "With --set the process runs with other parameter values than the scenario's model (its"
+          + " truth), while the tags and plant files stay the model's."
     })
 final class PlantCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -94,6 +99,14 @@ final class PlantCommand implements Callable<Integer> {
   boolean remote;
 
   @Option(
+      names = "--set",
+      paramLabel = "NAME=VALUE",
+      description =
+          "Run the process with this model parameter value instead of the scenario's, e.g."
+              + " UA=42500 (repeatable): a plant that differs from the model the agent knows.")
+  Map<String, Double> truth = new LinkedHashMap<>();
+
+  @Option(
       names = "--write-plant-files",
       paramLabel = "DIR",
       description = "Write the plant files (one per protocol) that reach this plant into DIR.")
@@ -111,6 +124,14 @@ final class PlantCommand implements Callable<Integer> {
             .opcUaPort(opcUaPort)
             .speed(speed)
             .startInRemote(remote);
+    try {
+      builder.truth(truth);
+    } catch (IllegalArgumentException e) {
+      // The builder names its setting; the user typed --set.
+      throw new IllegalArgumentException(
+          "--set: " + (e.getCause() instanceof ConfigException c ? c.problem() : e.getMessage()),
+          e);
+    }
     if (watchdogSeconds != null) {
       if (!(watchdogSeconds > 0) || !Double.isFinite(watchdogSeconds)) {
         throw new IllegalArgumentException(
@@ -194,6 +215,9 @@ final class PlantCommand implements Callable<Integer> {
         trim(plant.speed()),
         plant.watchdogTimeout().toMillis() / 1000.0,
         plant.isRemote() ? "remote/auto" : "local/manual");
+    if (!plant.truthDifference().isEmpty()) {
+      out.println(plant.truthDifference());
+    }
     out.println();
     out.println("Endpoints (127.0.0.1 only):");
     if (plant.protocols().contains(Protocol.MODBUS)) {

@@ -222,6 +222,33 @@ class CommandLineTest {
   }
 
   @Test
+  void plantRefusesAnUnknownParameterInSetAndListsTheModelsOnes() {
+    Run r = run("plant", "--scenario", "cstr-constrained", "--set", "U=42500");
+    assertEquals(2, r.exitCode(), r.err());
+    assertTrue(r.err().contains("--set"), r.err());
+    assertTrue(r.err().contains("no parameter 'U'"), r.err());
+    assertTrue(r.err().contains("UA") && r.err().contains("k0"), "the known ones: " + r.err());
+  }
+
+  @Test
+  void plantRefusesAPhysicallyImpossibleValueInSetWithTheScenarioLoadersReason() {
+    Run r = run("plant", "--scenario", "cstr-constrained", "--set", "UA=-5");
+    assertEquals(2, r.exitCode(), r.err());
+    assertTrue(r.err().contains("--set: UA must be at least 0"), r.err());
+    assertTrue(r.err().contains("got -5.0"), r.err());
+  }
+
+  @Test
+  void plantRefusesAMalformedSetNamingTheFlagAndTheValue() {
+    for (String malformed : List.of("UA=fouled", "UA")) {
+      Run r = run("plant", "--scenario", "cstr-constrained", "--set", malformed);
+      assertEquals(2, r.exitCode(), malformed + ": " + r.err());
+      assertTrue(r.err().contains("--set"), r.err());
+      assertTrue(r.err().contains(malformed.substring(malformed.indexOf('=') + 1)), r.err());
+    }
+  }
+
+  @Test
   void anUnknownScenarioListsTheBuiltInOnes() {
     Run r = run("simulate", "reactor", "-o", dir.resolve("x.csv").toString());
     assertEquals(2, r.exitCode());

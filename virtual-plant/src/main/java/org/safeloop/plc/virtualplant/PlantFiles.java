@@ -32,6 +32,8 @@ final class PlantFiles {
    * @param cyclePeriod the runtime's cycle: one control interval of wall time
    * @param controlIntervalSeconds one control interval of process time, in seconds
    * @param watchdogTimeout the plant's watchdog, mentioned in a comment
+   * @param truthDifference what the process's parameters change against the scenario's model
+   *     ({@link VirtualPlant#truthDifference()}), a comment; empty when nothing does
    */
   record Target(
       String plantName,
@@ -42,7 +44,8 @@ final class PlantFiles {
       int port,
       Duration cyclePeriod,
       double controlIntervalSeconds,
-      Duration watchdogTimeout) {
+      Duration watchdogTimeout,
+      String truthDifference) {
 
     Target {
       Objects.requireNonNull(plantName, "plantName");
@@ -52,6 +55,7 @@ final class PlantFiles {
       Objects.requireNonNull(host, "host");
       Objects.requireNonNull(cyclePeriod, "cyclePeriod");
       Objects.requireNonNull(watchdogTimeout, "watchdogTimeout");
+      Objects.requireNonNull(truthDifference, "truthDifference");
       if (!(controlIntervalSeconds > 0)) {
         throw new IllegalArgumentException(
             "control interval must be positive: " + controlIntervalSeconds);
@@ -85,7 +89,8 @@ final class PlantFiles {
             : VirtualPlant.DEFAULT_OPCUA_PORT,
         period,
         VirtualPlant.controlIntervalSeconds(scenario),
-        VirtualPlant.defaultWatchdogTimeout(period));
+        VirtualPlant.defaultWatchdogTimeout(period),
+        "");
   }
 
   /**
@@ -108,6 +113,14 @@ final class PlantFiles {
     y.append("# A test bench, not a real PLC: start it with `safeloop plant --scenario ")
         .append(target.scenarioName())
         .append("`.\n");
+    if (!target.truthDifference().isEmpty()) {
+      // The tags are the model's; only this comment tells a reader the process is not.
+      y.append(
+              "# Mismatched on purpose (safeloop plant --set): the tags are the scenario's model's,")
+          .append(" the process\n# behind them is not; ")
+          .append(target.truthDifference())
+          .append(".\n");
+    }
     y.append("name: ").append(target.plantName()).append('-').append(target.protocol().label());
     y.append('\n');
     y.append("description: >-\n");

@@ -2,6 +2,8 @@ package org.safeloop.plc.virtualplant;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,6 +15,7 @@ import java.util.Collections;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.locks.LockSupport;
@@ -137,6 +140,7 @@ public final class VirtualPlant implements AutoCloseable {
   private final PlantServers servers;
   private final Clock clock;
   private final String plantName;
+  private final String truthDifference;
   private final PlcLogic plc;
   private final PlantProcess process;
 
@@ -163,9 +167,54 @@ public final class VirtualPlant implements AutoCloseable {
     this.plc =
         new PlcLogic(
             layout, servers, plantName, watchdogTimeout, scenario.initialInput(), b.remote, now);
+    Scenario truth = b.truth.isEmpty() ? scenario : scenario.withParameters(b.truth);
+    this.truthDifference = truthDifference(scenario, truth);
     this.process =
-        new PlantProcess(scenario, b.realism, b.seed, plantName, plc.observationStates(), servers);
+        new PlantProcess(truth, b.realism, b.seed, plantName, plc.observationStates(), servers);
     process.start(now);
+    if (!truthDifference.isEmpty()) {
+      LOG.info("virtual plant {}: {}", plantName, truthDifference);
+    }
+  }
+
+  /**
+   * "truth differs from the model: UA 42500 (nominal 50000, -15.0 %)", one entry per parameter
+   * whose value differs, in the model's order; empty when none does.
+   */
+  static String truthDifference(Scenario model, Scenario truth) {
+    double[] nominal = model.nominalParameters();
+    double[] actual = truth.nominalParameters();
+    List<String> differences = new ArrayList<>();
+    for (int i = 0; i < nominal.length; i++) {
+      if (actual[i] == nominal[i]) {
+        continue;
+      }
+      String change =
+          nominal[i] == 0
+              ? ""
+              : String.format(
+                  Locale.ROOT, ", %+.1f %%", (actual[i] - nominal[i]) / Math.abs(nominal[i]) * 100);
+      differences.add(
+          model.model().parameters().get(i).name()
+              + " "
+              + number(actual[i])
+              + " (nominal "
+              + number(nominal[i])
+              + change
+              + ")");
+    }
+    return differences.isEmpty()
+        ? ""
+        : "truth differs from the model: " + String.join(", ", differences);
+  }
+
+  /** Six significant digits, plain between 1e-3 and 1e7, else with an exponent (7.2E+10). */
+  private static String number(double value) {
+    BigDecimal rounded = new BigDecimal(value).round(new MathContext(6)).stripTrailingZeros();
+    double magnitude = Math.abs(value);
+    return value == 0 || (magnitude >= 1e-3 && magnitude < 1e7)
+        ? rounded.toPlainString()
+        : rounded.toString();
   }
 
   /**
@@ -416,6 +465,17 @@ public final class VirtualPlant implements AutoCloseable {
   }
 
   /**
+   * What the process's truth ({@link VirtualPlantBuilder#truth}) changes against the scenario's
+   * model, for people and logs: e.g. {@code truth differs from the model: UA 42500 (nominal 50000,
+   * -15.0 %)}. The plant files carry it as a comment.
+   *
+   * @return the line, or empty when the process runs with the model's parameters
+   */
+  public String truthDifference() {
+    return truthDifference;
+  }
+
+  /**
    * The protocols served.
    *
    * @return MODBUS, OPCUA or both
@@ -643,7 +703,8 @@ public final class VirtualPlant implements AutoCloseable {
             port(protocol),
             stepPeriod,
             controlIntervalSeconds(scenario),
-            watchdogTimeout));
+            watchdogTimeout,
+            truthDifference));
   }
 
   /**

@@ -4,10 +4,14 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import org.safeloop.env.config.ConfigException;
 import org.safeloop.env.scenario.Scenario;
 import org.safeloop.plc.virtualplant.VirtualPlant.Protocol;
 
@@ -30,6 +34,7 @@ public final class VirtualPlantBuilder {
   boolean remote;
   String plantName;
   int runSteps = 100_000;
+  Map<String, Double> truth = Map.of();
 
   VirtualPlantBuilder(Scenario scenario) {
     this.scenario = Objects.requireNonNull(scenario, "scenario");
@@ -199,6 +204,39 @@ public final class VirtualPlantBuilder {
               + count);
     }
     this.runSteps = count;
+    return this;
+  }
+
+  /**
+   * Parameter values the process behind the servers runs with instead of the scenario's nominal
+   * ones: the plant's truth, which differs from the model the agent and the shield were made with,
+   * as a real plant's does (e.g. {@code UA} 15 % low for a fouled jacket). Only the process
+   * changes: {@link VirtualPlant#scenario()}, the tags and the plant files are the nominal
+   * scenario's, and {@link VirtualPlant#truthDifference()} says what differs. With realism on, the
+   * scenario's parameter uncertainty scatters around these values. Default none (the truth is the
+   * model).
+   *
+   * <p>Checked at once as the scenario's own {@code parameters:} overrides are (the same messages):
+   * an unknown name lists the model's parameters, a physically impossible value is refused.
+   *
+   * @param parameters parameter name to value, in the parameter's unit; replaces an earlier call's
+   * @return this builder
+   * @throws IllegalArgumentException "truth: " and the scenario loader's reason, with the loader's
+   *     {@link ConfigException} as its cause
+   */
+  public VirtualPlantBuilder truth(Map<String, Double> parameters) {
+    Objects.requireNonNull(parameters, "truth");
+    for (Map.Entry<String, Double> e : parameters.entrySet()) {
+      if (e.getKey() == null || e.getValue() == null) {
+        throw new IllegalArgumentException("truth: a parameter's name and value must be given");
+      }
+    }
+    try {
+      scenario.withParameters(parameters);
+    } catch (ConfigException e) {
+      throw new IllegalArgumentException("truth: " + e.problem(), e);
+    }
+    this.truth = Collections.unmodifiableMap(new LinkedHashMap<>(parameters));
     return this;
   }
 

@@ -513,4 +513,98 @@ class VirtualPlantTest {
     assertEquals(302.0, read(modbus, plantLayout.setpointInForce("Tc").modbusTag()).value());
     assertEquals(0, realTime.steps(), "no control interval has passed");
   }
+
+  @Test
+  void aPlantWhoseTruthHasAFouledJacketSettlesHotterThanTheModelUnderTheSameJacket()
+      throws Exception {
+    Map<String, Double> fouled = Map.of("UA", 42_500.0); // the model's 50000 J/(min K), 15 % low
+    VirtualPlant model = startModbusOnly(VirtualPlant.builder(scenario));
+    VirtualPlant truth = startModbusOnly(VirtualPlant.builder(scenario).truth(fouled));
+
+    double[] settled = new double[2];
+    VirtualPlant[] plants = {model, truth};
+    for (int p = 0; p < 2; p++) {
+      PlcConnection modbus = open(plants[p].connectionConfig(Protocol.MODBUS));
+      PlantLayout tags = plants[p].layout();
+      write(modbus, tags.localSetpoint("Tc").modbusTag(), JACKET);
+      for (int k = 0; k < SETTLING_STEPS; k++) {
+        clock.advance(Duration.ofSeconds(1));
+        plants[p].step();
+        if (k == SETTLING_STEPS - 11) {
+          settled[p] = read(modbus, tags.observation("T").modbusTag()).value();
+        }
+      }
+      double last = read(modbus, tags.observation("T").modbusTag()).value();
+      assertEquals(settled[p], last, 0.01, "settled: the last 10 steps move T by less than 0.01 K");
+      settled[p] = last;
+      assertEquals(JACKET, read(modbus, tags.setpointInForce("Tc").modbusTag()).value());
+    }
+
+    assertEquals((float) settledTemperature(scenario), settled[0], "the model's steady state");
+    assertEquals(
+        (float) settledTemperature(scenario.withParameters(fouled)),
+        settled[1],
+        "the truth's steady state");
+    assertTrue(
+        settled[1] - settled[0] > 3.0,
+        "less heat removed, a hotter reactor: " + settled[0] + " K against " + settled[1] + " K");
+    assertEquals("", model.truthDifference());
+    assertEquals(
+        "truth differs from the model: UA 42500 (nominal 50000, -15.0 %)", truth.truthDifference());
+    assertArrayEquals(
+        model.scenario().nominalParameters(),
+        truth.scenario().nominalParameters(),
+        "what a deployment is told is the model's");
+    String truthFile = truth.plantFile(Protocol.MODBUS);
+    assertTrue(truthFile.contains(truth.truthDifference()), truthFile);
+    assertEquals(
+        model.plantFile(Protocol.MODBUS).replace("port: " + model.modbusPort() + "\n", ""),
+        withoutComment(truthFile).replace("port: " + truth.modbusPort() + "\n", ""),
+        "the same plant file but for the port and the comment");
+  }
+
+  @Test
+  void aTruthWithAnUnknownParameterOrAnImpossibleValueIsRefusedAtOnce() {
+    VirtualPlantBuilder builder = VirtualPlant.builder(scenario);
+    IllegalArgumentException unknown =
+        assertThrows(IllegalArgumentException.class, () -> builder.truth(Map.of("U", 1.0)));
+    assertTrue(unknown.getMessage().startsWith("truth: "), unknown.getMessage());
+    assertTrue(unknown.getMessage().contains("no parameter 'U'"), unknown.getMessage());
+    assertTrue(unknown.getMessage().contains("UA"), "lists the known ones: " + unknown);
+    IllegalArgumentException impossible =
+        assertThrows(IllegalArgumentException.class, () -> builder.truth(Map.of("UA", -1.0)));
+    assertTrue(impossible.getMessage().contains("UA must be at least 0"), impossible.getMessage());
+  }
+
+  /**
+   * K: both reactors settle on the lower branch (about 318 and 323 K); at 301 K the fouled runs
+   * away.
+   */
+  private static final double JACKET = 295.0;
+
+  private static final int SETTLING_STEPS = 200;
+
+  private VirtualPlant startModbusOnly(VirtualPlantBuilder builder) throws Exception {
+    VirtualPlant started =
+        builder.realism(false).protocols(Protocol.MODBUS).manualStepping().clock(clock).start();
+    resources.add(started);
+    return started;
+  }
+
+  /** The reactor temperature after the settling steps with the jacket held, no realism. */
+  private static double settledTemperature(Scenario s) {
+    ProcessEnvironment environment =
+        s.withEpisodeSteps(SETTLING_STEPS).createEnvironment(false, null);
+    environment.reset(0);
+    Observation last = null;
+    for (int k = 0; k < SETTLING_STEPS; k++) {
+      last = environment.step(new double[] {JACKET}).observation();
+    }
+    return last.value(s.observationSpace().indexOf("T"));
+  }
+
+  /** The plant file without its mismatch comment. */
+  private static String withoutComment(String plantFile) {
+    return plantFile.replaceAll("(?m)^# (Mismatched on purpose|behind them is not).*\n", "");
+  }
 }
