@@ -29,9 +29,9 @@ import org.safeloop.plc.audit.EventRecord;
  *       deployment's STARTED event (a test bench runs faster than real time); the rows of two
  *       deployments in one log are an hour apart, so that no resampling bridges them.
  *   <li>Measurements: the cycle's inputs by signal name, used when GOOD and finite.
- *   <li>Actions: the set point in force read back from the PLC ({@code <action>.in_force}) at the
- *       next cycle, which held during this cycle's interval; without a read-back, the value this
- *       cycle wrote (closed loop). A cycle that has neither has no action (the row is unusable).
+ *   <li>Actions: what acted from this cycle until the next: the value this cycle wrote (closed
+ *       loop), else the set point in force read back from the PLC ({@code <action>.in_force}), held
+ *       as a PLC holds it. A cycle that has neither has no action (the row is unusable).
  * </ul>
  */
 public final class AuditLogData {
@@ -109,15 +109,16 @@ public final class AuditLogData {
       boolean[] g = new boolean[n];
       boolean seen = false;
       for (int k = 0; k < n; k++) {
-        CycleRecord.Input next =
-            k + 1 < n ? cycles.get(k + 1).inputs().get(a.name() + ".in_force") : null;
+        CycleRecord.Input inForce = cycles.get(k).inputs().get(a.name() + ".in_force");
         Double written =
             cycles.get(k).writes() == null ? null : cycles.get(k).writes().get(a.name());
-        if (next != null && next.quality() == Quality.GOOD && Double.isFinite(next.value())) {
-          v[k] = next.value();
-          g[k] = true;
-        } else if (written != null && Double.isFinite(written)) {
+        if (written != null && Double.isFinite(written)) {
           v[k] = written;
+          g[k] = true;
+        } else if (inForce != null
+            && inForce.quality() == Quality.GOOD
+            && Double.isFinite(inForce.value())) {
+          v[k] = inForce.value();
           g[k] = true;
         } else {
           v[k] = Double.NaN;
