@@ -88,6 +88,14 @@ final class IdentifyCommand implements Callable<Integer> {
   int maxIterations;
 
   @Option(
+      names = "--shield",
+      paramLabel = "FILE|NAME",
+      description =
+          "Also suggest this shield's state-constraint back-offs from the calibrated model's"
+              + " prediction errors, as a new file beside the others (the shield is not changed).")
+  String shield;
+
+  @Option(
       names = {"-o", "--output"},
       paramLabel = "DIR",
       description = "Output folder (default runs/identify__<scenario>__<parameters>__0__<time>).")
@@ -112,7 +120,7 @@ final class IdentifyCommand implements Callable<Integer> {
     RunDirectory.requireWritableFolder(out, "--output");
     Identification.Options options =
         new Identification.Options(
-            data, scenario, free, freeInitial, validate, segment, maxGap, maxIterations);
+            data, scenario, free, freeInitial, validate, segment, maxGap, maxIterations, shield);
     Identification.Outcome o;
     try (ProgressBar bar =
         noProgress

@@ -62,6 +62,8 @@ public final class Identification {
    * @param segmentSteps control steps per fitted segment
    * @param maxGapSteps the longest gap bridged in resampling, in control intervals
    * @param maxIterations Levenberg-Marquardt iterations at most
+   * @param shield a shield (file or built-in name) whose back-offs to suggest from the calibrated
+   *     model's prediction errors, or null
    */
   public record Options(
       Path data,
@@ -71,7 +73,8 @@ public final class Identification {
       double validate,
       int segmentSteps,
       double maxGapSteps,
-      int maxIterations) {
+      int maxIterations,
+      String shield) {
     /** Checks the ranges. */
     public Options {
       if (!(validate >= 0 && validate <= 0.9)) {
@@ -114,6 +117,8 @@ public final class Identification {
    * @param calibrated the calibrated model on the held-out data (null without validation)
    * @param scenarioFile the calibrated scenario file written
    * @param seconds the wall time of the fit
+   * @param margins the suggested shield back-offs (empty without a shield)
+   * @param shieldFile the suggested shield file written, or null
    */
   public record Outcome(
       IdentificationData.Summary summary,
@@ -123,7 +128,9 @@ public final class Identification {
       Validation nominal,
       Validation calibrated,
       Path scenarioFile,
-      double seconds) {}
+      double seconds,
+      List<ShieldMargins.Suggestion> margins,
+      Path shieldFile) {}
 
   private Identification() {}
 
@@ -173,9 +180,29 @@ public final class Identification {
     }
     Path scenarioFile =
         CalibratedScenario.write(scenario, options.scenario(), plant, fit, estimates, output);
+    List<ShieldMargins.Suggestion> margins = List.of();
+    Path shieldFile = null;
+    if (options.shield() != null) {
+      // On the held-out part when there is one: errors the fit has not seen.
+      margins =
+          ShieldMargins.suggest(
+              options.shield(), calibratedScenario, data, options.validate() > 0 ? fitSteps : 0);
+      shieldFile =
+          ShieldMargins.write(
+              options.shield(), overrides(estimates), margins, plant.source(), output);
+    }
     Outcome outcome =
         new Outcome(
-            data.summary(), fit, estimates, warnings, nominal, calibrated, scenarioFile, seconds);
+            data.summary(),
+            fit,
+            estimates,
+            warnings,
+            nominal,
+            calibrated,
+            scenarioFile,
+            seconds,
+            margins,
+            shieldFile);
     writeJson(options, scenario, plant, outcome, output.resolve("identify.json"));
     org.safeloop.experiments.report.IdentificationPage.write(
         output, scenario, data, fitSteps, outcome, plant.source());
@@ -388,6 +415,26 @@ public final class Identification {
       v.put("nominal", validation(scenario, o.nominal()));
       v.put("calibrated", validation(scenario, o.calibrated()));
       root.put("validation", v);
+    }
+    if (o.shieldFile() != null) {
+      Map<String, Object> shield = new LinkedHashMap<>();
+      shield.put("source", options.shield());
+      shield.put("suggested_file", o.shieldFile().toString());
+      shield.put("quantile", ShieldMargins.QUANTILE);
+      List<Map<String, Object>> rows = new ArrayList<>();
+      for (ShieldMargins.Suggestion m : o.margins()) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("constraint", m.name());
+        r.put("variable", m.variable());
+        r.put("horizon", m.horizon());
+        r.put("back_off", m.current());
+        r.put("suggested_back_off", m.suggested());
+        r.put("quantile_error", m.quantileError());
+        r.put("predictions", m.starts());
+        rows.add(r);
+      }
+      shield.put("constraints", rows);
+      root.put("shield", shield);
     }
     root.put("written", Instant.now().toString());
     try {

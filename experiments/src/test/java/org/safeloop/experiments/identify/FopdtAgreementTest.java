@@ -46,7 +46,8 @@ class FopdtAgreementTest {
 
     Identification.Outcome identified =
         Identification.run(
-            new Identification.Options(log, "fopdt", List.of("K", "tau"), false, 0.0, 20, 3.0, 100),
+            new Identification.Options(
+                log, "fopdt", List.of("K", "tau"), false, 0.0, 20, 3.0, 100, null),
             dir.resolve("identified"),
             e -> {});
     double[] response = new double[80 - before];

@@ -114,6 +114,8 @@ class IdentifyCommandTest {
             "UA,k0,Ti",
             "--validate",
             "0.3",
+            "--shield",
+            "cstr-constrained",
             "--no-progress",
             "-o",
             out.toString());
@@ -146,6 +148,22 @@ class IdentifyCommandTest {
     assertEquals(ua.get("estimate").asDouble(), calibrated.nominalParameters()[7], 0.0);
     assertTrue(Files.readString(file).contains(csv.toString()), "provenance names the data");
     assertTrue(Files.exists(out.resolve("identify.html")));
+    // The suggested shield: a new file that loads, predicting with the calibrated parameters,
+    // each back-off covering the stated quantile of the held-out prediction errors.
+    Path suggested = out.resolve("cstr-constrained.suggested.shield.yaml");
+    org.safeloop.shield.Shields.load(suggested.toString());
+    String text = Files.readString(suggested);
+    assertTrue(text.contains("parameters: {UA: "), text);
+    for (JsonNode c : json.get("shield").get("constraints")) {
+      double q = c.get("quantile_error").asDouble();
+      double b = c.get("suggested_back_off").asDouble();
+      assertTrue(b >= q && b < q + 0.05 + 1e-9, c.toString());
+      assertTrue(c.get("predictions").asInt() > 50, c.toString());
+      assertTrue(
+          text.contains("name: " + c.get("constraint").asText())
+              && text.contains("back_off: " + java.math.BigDecimal.valueOf(b).toPlainString()),
+          text);
+    }
     assertTrue(Files.exists(out.resolve("identify-T.png")));
   }
 

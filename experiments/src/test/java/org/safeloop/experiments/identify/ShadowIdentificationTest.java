@@ -106,7 +106,15 @@ class ShadowIdentificationTest {
     Identification.Outcome o =
         Identification.run(
             new Identification.Options(
-                audit, "cstr-constrained", List.of("UA", "k0", "Ti"), false, 0.3, 20, 3.0, 100),
+                audit,
+                "cstr-constrained",
+                List.of("UA", "k0", "Ti"),
+                false,
+                0.3,
+                20,
+                3.0,
+                100,
+                null),
             dir.resolve("identified"),
             e -> {});
     Identification.Estimate uaEstimate = o.estimates().get(0);
