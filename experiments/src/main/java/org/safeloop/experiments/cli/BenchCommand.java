@@ -3,6 +3,7 @@ package org.safeloop.experiments.cli;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -15,6 +16,7 @@ import org.safeloop.env.scenario.Scenarios;
 import org.safeloop.experiments.bench.DeployBenchmark;
 import org.safeloop.experiments.bench.EnvBenchmark;
 import org.safeloop.experiments.bench.HarnessBenchmark;
+import org.safeloop.experiments.bench.IdentifyBenchmark;
 import org.safeloop.experiments.bench.InferenceBenchmark;
 import org.safeloop.experiments.bench.ShieldBenchmark;
 import org.safeloop.experiments.config.Experiment;
@@ -36,7 +38,8 @@ import picocli.CommandLine.Parameters;
       BenchCommand.Shield.class,
       BenchCommand.Inference.class,
       BenchCommand.Harness.class,
-      BenchCommand.Deploy.class
+      BenchCommand.Deploy.class,
+      BenchCommand.Identify.class
     })
 final class BenchCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -339,6 +342,65 @@ final class BenchCommand implements Runnable {
             100 * (harnessCpu - rawCpu) / rawCpu);
       }
       out.flush();
+      return 0;
+    }
+  }
+
+  /** {@code safeloop bench identify}: how long a fit takes against samples and parameters. */
+  @Command(
+      name = "identify",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Wall and CPU time of safeloop identify's fit (multiple shooting, segments of 20 steps,",
+        "Levenberg-Marquardt) on the constrained CSTR with a mismatched truth (UA -15 %, k0 +10 %,",
+        "the feed 3 K warm), for 1, 2 and 3 free parameters on each number of samples."
+      })
+  static final class Identify implements Callable<Integer> {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Option(
+        names = "--samples",
+        split = ",",
+        defaultValue = "1000,3000,10000",
+        paramLabel = "N[,N...]",
+        description = "Numbers of samples (default ${DEFAULT-VALUE}).")
+    int[] samples;
+
+    @Option(names = "--repeats", defaultValue = "3", description = "Fits per case (median).")
+    int repeats;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Seed (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Override
+    public Integer call() {
+      if (repeats < 1 || Arrays.stream(samples).anyMatch(n -> n < 100)) {
+        throw new IllegalArgumentException("--repeats >= 1 and every --samples >= 100");
+      }
+      PrintWriter out = spec.commandLine().getOut();
+      out.printf(
+          "java %s on %d cores; %d fits per case%n",
+          System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(), repeats);
+      out.println("samples  free            wall s   cpu s  iterations  evaluations  errors");
+      for (IdentifyBenchmark.Row r : IdentifyBenchmark.measure(samples, repeats, seed)) {
+        StringBuilder errors = new StringBuilder();
+        for (int i = 0; i < r.free().size(); i++) {
+          errors.append(
+              String.format(
+                  Locale.ROOT, "%s %+.2f %% ", r.free().get(i), 100 * r.relativeErrors()[i]));
+        }
+        out.printf(
+            Locale.ROOT,
+            "%7d  %-14s %7.2f %7.2f %11d %12d  %s%n",
+            r.samples(),
+            String.join(",", r.free()),
+            r.wallSeconds(),
+            r.cpuSeconds(),
+            r.iterations(),
+            r.evaluations(),
+            errors.toString().trim());
+        out.flush();
+      }
       return 0;
     }
   }

@@ -106,7 +106,11 @@ final class ShieldMargins {
       double[] sorted = worst.stream().mapToDouble(Double::doubleValue).sorted().toArray();
       int index = (int) Math.ceil(QUANTILE * sorted.length) - 1;
       double q = Math.max(0.0, sorted[Math.max(0, Math.min(sorted.length - 1, index))]);
-      double suggested = Math.ceil(q / ROUNDING - 1e-9) * ROUNDING;
+      double suggested =
+          java.math.BigDecimal.valueOf(Math.ceil(q / ROUNDING - 1e-9) * ROUNDING)
+              .setScale(6, java.math.RoundingMode.HALF_UP)
+              .stripTrailingZeros()
+              .doubleValue();
       out.add(
           new Suggestion(
               c.name(), c.variable(), c.horizon(), c.backOff(), suggested, q, sorted.length));
