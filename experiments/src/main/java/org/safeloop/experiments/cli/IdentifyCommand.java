@@ -173,8 +173,8 @@ final class IdentifyCommand implements Callable<Integer> {
       for (int i = 0; i < o.calibrated().freeRunFit().length; i++) {
         w.printf(
             Locale.ROOT,
-            "  validation, state %d: free-run FIT %.1f %% calibrated, %.1f %% nominal%n",
-            i,
+            "  validation, %s: free-run FIT %.1f %% calibrated, %.1f %% nominal%n",
+            o.states().get(i),
             o.calibrated().freeRunFit()[i],
             o.nominal().freeRunFit()[i]);
       }

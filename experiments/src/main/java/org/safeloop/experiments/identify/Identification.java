@@ -119,6 +119,7 @@ public final class Identification {
    * @param seconds the wall time of the fit
    * @param margins the suggested shield back-offs (empty without a shield)
    * @param shieldFile the suggested shield file written, or null
+   * @param states the model's states, in the order of the per-state figures
    */
   public record Outcome(
       IdentificationData.Summary summary,
@@ -130,7 +131,8 @@ public final class Identification {
       Path scenarioFile,
       double seconds,
       List<ShieldMargins.Suggestion> margins,
-      Path shieldFile) {}
+      Path shieldFile,
+      List<String> states) {}
 
   private Identification() {}
 
@@ -202,11 +204,17 @@ public final class Identification {
             scenarioFile,
             seconds,
             margins,
-            shieldFile);
+            shieldFile,
+            scenario.stateSpace().names());
     writeJson(options, scenario, plant, outcome, output.resolve("identify.json"));
     org.safeloop.experiments.report.IdentificationPage.write(
         output, scenario, data, fitSteps, outcome, plant.source());
     return outcome;
+  }
+
+  /** Returns the quantile of prediction errors that suggested shield back-offs cover. */
+  public static double shieldQuantile() {
+    return ShieldMargins.QUANTILE;
   }
 
   /** Reads an audit log ({@code .jsonl}, {@code .json}) or a historian CSV. */

@@ -46,7 +46,7 @@ final class ShieldMargins {
    * @param quantileError the quantile itself, unrounded
    * @param starts how many predictions it rests on
    */
-  record Suggestion(
+  public record Suggestion(
       String name,
       String variable,
       int horizon,
