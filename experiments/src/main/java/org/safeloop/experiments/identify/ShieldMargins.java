@@ -28,7 +28,7 @@ import org.safeloop.shield.constraint.StateConstraint;
  * suggestion errs on the safe side. The file is written as a new one, with the calibrated
  * parameters as the shield's model parameters; the old file is never edited.
  */
-final class ShieldMargins {
+public final class ShieldMargins {
   /** Quantile of the worst prediction error over the horizon that the back-off must cover. */
   static final double QUANTILE = 0.99;
 
