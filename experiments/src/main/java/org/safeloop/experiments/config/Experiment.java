@@ -10,11 +10,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -69,11 +65,11 @@ public final class Experiment {
     this.algorithm = Algorithm.of(spec.algorithm());
     this.scenario = scenario;
     this.algorithmConfig = algorithmConfig;
-    this.scenarioHash = PolicyBundles.sha256(sourceBytes(spec.scenario(), ".yaml"));
+    this.scenarioHash = PolicyBundles.sha256(Sources.bytes(spec.scenario(), ".yaml"));
     this.shieldHash =
         spec.shield() == null
             ? ""
-            : PolicyBundles.sha256(sourceBytes(spec.shield(), ".shield.yaml"));
+            : PolicyBundles.sha256(Sources.bytes(spec.shield(), ".shield.yaml"));
     this.configHash = PolicyBundles.sha256(resolvedYaml(0).getBytes(StandardCharsets.UTF_8));
   }
 
@@ -408,25 +404,6 @@ public final class Experiment {
       return YAML.writeValueAsString(spec);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot write the experiment as YAML", e);
-    }
-  }
-
-  /** Reads a scenario or shield source: a file, or a built-in resource by name. */
-  private static byte[] sourceBytes(String nameOrPath, String suffix) {
-    Path path = Path.of(nameOrPath);
-    try {
-      if (Files.isRegularFile(path)) {
-        return Files.readAllBytes(path);
-      }
-      String resource = "scenarios/" + nameOrPath + suffix;
-      try (InputStream in = Experiment.class.getClassLoader().getResourceAsStream(resource)) {
-        if (in == null) {
-          throw new IllegalArgumentException("no file or built-in resource " + nameOrPath);
-        }
-        return in.readAllBytes();
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + nameOrPath, e);
     }
   }
 }

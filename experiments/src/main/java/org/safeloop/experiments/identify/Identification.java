@@ -3,9 +3,7 @@ package org.safeloop.experiments.identify;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -20,6 +18,7 @@ import org.safeloop.env.SignalSpec;
 import org.safeloop.env.process.ParameterSpec;
 import org.safeloop.env.scenario.Scenario;
 import org.safeloop.env.scenario.Scenarios;
+import org.safeloop.experiments.config.Sources;
 
 /**
  * {@code safeloop identify}: plant data in, a calibrated scenario out. Loads the data (an audit log
@@ -472,21 +471,6 @@ public final class Identification {
 
   /** Reads a built-in scenario's text, or a scenario file's. */
   static String scenarioText(String source) {
-    if (Scenarios.builtInNames().contains(source)) {
-      String resource = "scenarios/" + source + ".yaml";
-      try (InputStream in = Identification.class.getClassLoader().getResourceAsStream(resource)) {
-        if (in == null) {
-          throw new IllegalStateException("the built-in scenario " + resource + " is missing");
-        }
-        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot read " + resource, e);
-      }
-    }
-    try {
-      return Files.readString(Path.of(source), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + source, e);
-    }
+    return Sources.text(source, ".yaml");
   }
 }

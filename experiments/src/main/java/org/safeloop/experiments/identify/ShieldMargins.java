@@ -1,7 +1,6 @@
 package org.safeloop.experiments.identify;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,6 +13,7 @@ import java.util.Map;
 import org.safeloop.env.config.YamlConfig;
 import org.safeloop.env.ode.ProcessSimulator;
 import org.safeloop.env.scenario.Scenario;
+import org.safeloop.experiments.config.Sources;
 import org.safeloop.shield.Shields;
 import org.safeloop.shield.constraint.ShieldSpec;
 import org.safeloop.shield.constraint.StateConstraint;
@@ -213,21 +213,6 @@ public final class ShieldMargins {
   }
 
   private static String text(String shield) {
-    if (Shields.BUILT_IN.contains(shield)) {
-      String resource = "scenarios/" + shield + ".shield.yaml";
-      try (InputStream in = ShieldMargins.class.getClassLoader().getResourceAsStream(resource)) {
-        if (in == null) {
-          throw new IllegalStateException("the built-in shield " + resource + " is missing");
-        }
-        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot read " + resource, e);
-      }
-    }
-    try {
-      return Files.readString(Path.of(shield), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + shield, e);
-    }
+    return Sources.text(shield, ".shield.yaml");
   }
 }
