@@ -1,9 +1,5 @@
 package org.safeloop.experiments.identify;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -41,39 +37,16 @@ final class CalibratedScenario {
         Scenarios.builtInNames().contains(source)
             ? null
             : Path.of(source).toAbsolutePath().getParent();
-    List<String> out = new ArrayList<>(provenance(plant, fit, estimates));
-    boolean skippingBlock = false;
-    for (String line : text.split("\n", -1)) {
-      boolean topLevel = !line.isEmpty() && !Character.isWhitespace(line.charAt(0));
-      if (skippingBlock && !topLevel) {
-        continue;
-      }
-      skippingBlock = false;
-      if (line.startsWith("name:")) {
-        out.add("name: " + scenario.name() + "-calibrated");
-      } else if (line.startsWith("parameters:")) {
-        skippingBlock = line.substring("parameters:".length()).split("#", 2)[0].isBlank();
-      } else if (line.startsWith("process:") && sourceDir != null) {
-        String value = line.substring("process:".length()).split("#", 2)[0].trim();
-        boolean file = value.endsWith(".yaml") || value.endsWith(".yml");
-        out.add(
-            file && !Path.of(value).isAbsolute()
-                ? "process: " + sourceDir.resolve(value).normalize()
-                : line);
-      } else {
-        out.add(line);
-      }
-    }
-    while (!out.isEmpty() && out.get(out.size() - 1).isBlank()) {
-      out.remove(out.size() - 1);
-    }
-    out.add("parameters: " + flowMap(parameters) + "  # calibrated by safeloop identify");
     Path file = output.resolve(scenario.name() + "-calibrated.yaml");
-    try {
-      Files.writeString(file, String.join("\n", out) + "\n", StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + file, e);
-    }
+    String name = "name: " + scenario.name() + "-calibrated";
+    DerivedYaml.write(
+        text,
+        provenance(plant, fit, estimates),
+        "process",
+        sourceDir,
+        line -> line.startsWith("name:") ? name : line,
+        parameters,
+        file);
     Scenario again = Scenarios.load(file.toString());
     for (Identification.Estimate e : estimates) {
       int i = indexOf(again, e.name());
@@ -92,15 +65,6 @@ final class CalibratedScenario {
       }
     }
     throw new IllegalStateException("no parameter " + name);
-  }
-
-  private static String flowMap(Map<String, Double> parameters) {
-    List<String> entries = new ArrayList<>();
-    for (Map.Entry<String, Double> e : parameters.entrySet()) {
-      // Plain decimals: YAML reads 7.92E10 (no sign in the exponent) as text.
-      entries.add(e.getKey() + ": " + java.math.BigDecimal.valueOf(e.getValue()).toPlainString());
-    }
-    return "{" + String.join(", ", entries) + "}";
   }
 
   private static List<String> provenance(

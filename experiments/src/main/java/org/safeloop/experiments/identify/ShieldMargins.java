@@ -1,9 +1,5 @@
 package org.safeloop.experiments.identify;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -160,52 +156,30 @@ public final class ShieldMargins {
                   : ""));
     }
     out.add("# Review before use: a suggestion, not an approval. The original file is unchanged.");
-    boolean skippingBlock = false;
-    for (String line : text(shield).split("\n", -1)) {
-      boolean topLevel = !line.isEmpty() && !Character.isWhitespace(line.charAt(0));
-      if (skippingBlock && !topLevel) {
-        continue;
-      }
-      skippingBlock = false;
-      if (line.startsWith("parameters:")) {
-        skippingBlock = line.substring("parameters:".length()).split("#", 2)[0].isBlank();
-        continue;
-      }
-      String changed = line;
-      if (line.startsWith("model:") && !Shields.BUILT_IN.contains(shield)) {
-        String value = line.substring("model:".length()).split("#", 2)[0].trim();
-        if ((value.endsWith(".yaml") || value.endsWith(".yml")) && !Path.of(value).isAbsolute()) {
-          changed =
-              "model: " + Path.of(shield).toAbsolutePath().getParent().resolve(value).normalize();
-        }
-      }
-      for (Suggestion s : suggestions) {
-        if (line.matches(".*\\bname:\\s*" + java.util.regex.Pattern.quote(s.name()) + "\\b.*")) {
-          String value = java.math.BigDecimal.valueOf(s.suggested()).toPlainString();
-          changed =
-              line.contains("back_off:")
-                  ? line.replaceFirst("back_off:\\s*[-+0-9.eE]+", "back_off: " + value)
-                  : line.replaceFirst("\\}", ", back_off: " + value + "}");
-        }
-      }
-      out.add(changed);
-    }
-    while (!out.isEmpty() && out.get(out.size() - 1).isBlank()) {
-      out.remove(out.size() - 1);
-    }
-    List<String> entries = new ArrayList<>();
-    for (Map.Entry<String, Double> e : parameters.entrySet()) {
-      entries.add(e.getKey() + ": " + java.math.BigDecimal.valueOf(e.getValue()).toPlainString());
-    }
-    out.add("parameters: {" + String.join(", ", entries) + "}  # calibrated by safeloop identify");
     Path file = output.resolve(spec.name() + ".suggested.shield.yaml");
-    try {
-      Files.writeString(file, String.join("\n", out) + "\n", StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + file, e);
-    }
+    DerivedYaml.write(
+        text(shield),
+        out,
+        "model",
+        Shields.BUILT_IN.contains(shield) ? null : Path.of(shield).toAbsolutePath().getParent(),
+        line -> withBackOff(line, suggestions),
+        parameters,
+        file);
     Shields.load(file.toString()); // fails loudly if the suggestion does not load
     return file;
+  }
+
+  /** The constraint line of a suggestion with its back-off replaced (or added). */
+  private static String withBackOff(String line, List<Suggestion> suggestions) {
+    for (Suggestion s : suggestions) {
+      if (line.matches(".*\\bname:\\s*" + java.util.regex.Pattern.quote(s.name()) + "\\b.*")) {
+        String value = DerivedYaml.number(s.suggested());
+        return line.contains("back_off:")
+            ? line.replaceFirst("back_off:\\s*[-+0-9.eE]+", "back_off: " + value)
+            : line.replaceFirst("\\}", ", back_off: " + value + "}");
+      }
+    }
+    return line;
   }
 
   private static ShieldSpec spec(String shield) {
