@@ -15,7 +15,6 @@ import org.safeloop.env.StepResult;
  * unchanged, so returns are the scenario's own. Not thread-safe.
  */
 public final class AdmissibleActionEnvironment extends ForwardingEnvironment {
-  private final ProcessEnvironment outer;
   private final ShieldedEnvironment shielded;
   private final ObservationMapping mapping;
   private final SignalSpace observations;
@@ -32,7 +31,6 @@ public final class AdmissibleActionEnvironment extends ForwardingEnvironment {
    */
   public AdmissibleActionEnvironment(ProcessEnvironment environment) {
     super(environment);
-    this.outer = environment;
     this.shielded = findShielded(environment);
     this.mapping =
         new ObservationMapping(
@@ -70,7 +68,7 @@ public final class AdmissibleActionEnvironment extends ForwardingEnvironment {
 
   @Override
   public Observation reset(long seed) {
-    last = outer.reset(seed);
+    last = super.reset(seed);
     stepBox = null;
     return withBox(last);
   }
@@ -81,7 +79,7 @@ public final class AdmissibleActionEnvironment extends ForwardingEnvironment {
       throw new IllegalStateException("call reset(seed) before step");
     }
     stepBox = box;
-    StepResult r = outer.step(box.map(unit));
+    StepResult r = super.step(box.map(unit));
     last = r.observation();
     return new StepResult(
         withBox(last), r.reward(), r.costs(), r.terminated(), r.truncated(), r.info());
