@@ -5,9 +5,10 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -37,7 +38,9 @@ final class KafkaTelemetry implements Telemetry {
   private final Options options;
   private final TelemetryMessages messages;
   private final String plant;
-  private final ArrayBlockingQueue<byte[]> queue;
+  // Lock-free, bounded by the count: an offer never waits for the sender thread.
+  private final ConcurrentLinkedQueue<byte[]> queue = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger queued = new AtomicInteger();
   private final Producer<String, byte[]> producer;
   private final Thread sender;
   private final AtomicLong dropped = new AtomicLong();
@@ -55,7 +58,6 @@ final class KafkaTelemetry implements Telemetry {
     this.audit = audit;
     this.options = options;
     this.messages = TelemetryMessages.forPlant(plant);
-    this.queue = new ArrayBlockingQueue<>(options.queueCapacity());
     this.producer = new KafkaProducer<>(producerConfig(url, plant));
     this.lastReport = options.clock().instant();
     this.sender = new Thread(this::sendLoop, "safeloop-telemetry");
@@ -89,9 +91,12 @@ final class KafkaTelemetry implements Telemetry {
       // Only the last drop event and the signed chain head come after close: file only.
       return;
     }
-    if (!queue.offer(line)) {
+    if (queued.incrementAndGet() > options.queueCapacity()) {
+      queued.decrementAndGet();
       dropped.incrementAndGet();
+      return;
     }
+    queue.offer(line);
   }
 
   @Override
@@ -105,19 +110,16 @@ final class KafkaTelemetry implements Telemetry {
   }
 
   private void sendLoop() {
-    while (true) {
-      byte[] line;
-      try {
-        line = queue.poll(100, TimeUnit.MILLISECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
+    while (!Thread.currentThread().isInterrupted()) {
+      byte[] line = queue.poll();
       if (line == null) {
         if (closing) {
           return;
         }
+        // Nothing queued: look again in a millisecond (the cycle never wakes this thread).
+        LockSupport.parkNanos(1_000_000L);
       } else {
+        queued.decrementAndGet();
         send(line);
       }
       reportDrops(false);
@@ -194,6 +196,7 @@ final class KafkaTelemetry implements Telemetry {
     }
     byte[] left;
     while ((left = queue.poll()) != null) {
+      queued.decrementAndGet();
       dropped.incrementAndGet();
     }
     reportDrops(true);
