@@ -10,6 +10,8 @@ import java.util.Map;
 import java.util.function.Consumer;
 import org.safeloop.plc.PlcException;
 import org.safeloop.plc.runtime.DeploymentRuntime;
+import org.safeloop.plc.telemetry.Telemetry;
+import org.safeloop.plc.telemetry.TelemetryUrl;
 import org.safeloop.plc.virtualplant.VirtualPlant;
 import org.safeloop.plc.virtualplant.VirtualPlant.Protocol;
 
@@ -116,6 +118,8 @@ public final class DeployBenchmark {
    * @param plantStep the virtual plant's scan and process step (outside the cycle)
    * @param warmupHealth the runtime over the warm-up
    * @param health the runtime over the measured cycles
+   * @param telemetryAcknowledged telemetry records the broker acknowledged (-1 without telemetry)
+   * @param telemetryDropped telemetry records dropped (-1 without telemetry)
    */
   public record Latency(
       Protocol protocol,
@@ -130,7 +134,9 @@ public final class DeployBenchmark {
       Percentiles audit,
       Percentiles plantStep,
       Health warmupHealth,
-      Health health) {}
+      Health health,
+      long telemetryAcknowledged,
+      long telemetryDropped) {}
 
   /**
    * Where a soak stands.
@@ -174,11 +180,23 @@ public final class DeployBenchmark {
    */
   public static Latency latency(Protocol protocol, int warmup, int cycles)
       throws IOException, InterruptedException, PlcException {
+    return latency(protocol, warmup, cycles, null);
+  }
+
+  /**
+   * As {@link #latency(Protocol, int, int)}, with every audit record also produced to {@code
+   * telemetry} (null: none); the telemetry counts are taken after the deployment closed.
+   */
+  public static Latency latency(Protocol protocol, int warmup, int cycles, TelemetryUrl telemetry)
+      throws IOException, InterruptedException, PlcException {
     if (warmup < 0 || cycles < 1) {
       throw new IllegalArgumentException(
           "warm-up must be >= 0 and measured cycles >= 1: " + warmup + ", " + cycles);
     }
-    try (DeployRig rig = new DeployRig(protocol)) {
+    Latency measured;
+    Telemetry sink;
+    try (DeployRig rig = new DeployRig(protocol, telemetry)) {
+      sink = rig.deployment.telemetry();
       for (int i = 0; i < warmup; i++) {
         rig.iterate();
       }
@@ -188,21 +206,43 @@ public final class DeployBenchmark {
       for (int i = 0; i < cycles; i++) {
         rig.iterate();
       }
-      return new Latency(
-          protocol,
-          warmup,
-          rig.cycle.percentiles(),
-          rig.runCycle.percentiles(),
-          rig.connection.read.percentiles(),
-          rig.shield.decide.percentiles(),
-          rig.connection.write.percentiles(),
-          rig.authority.validUntil.percentiles(),
-          rig.rest.percentiles(),
-          rig.audit.percentiles(),
-          rig.plantStep.percentiles(),
-          warm,
-          rig.counters.health());
+      measured =
+          new Latency(
+              protocol,
+              warmup,
+              rig.cycle.percentiles(),
+              rig.runCycle.percentiles(),
+              rig.connection.read.percentiles(),
+              rig.shield.decide.percentiles(),
+              rig.connection.write.percentiles(),
+              rig.authority.validUntil.percentiles(),
+              rig.rest.percentiles(),
+              rig.audit.percentiles(),
+              rig.plantStep.percentiles(),
+              warm,
+              rig.counters.health(),
+              -1,
+              -1);
     }
+    if (sink == null) {
+      return measured;
+    }
+    return new Latency(
+        measured.protocol(),
+        measured.warmup(),
+        measured.cycle(),
+        measured.runCycle(),
+        measured.read(),
+        measured.shield(),
+        measured.write(),
+        measured.approvalCheck(),
+        measured.rest(),
+        measured.audit(),
+        measured.plantStep(),
+        measured.warmupHealth(),
+        measured.health(),
+        sink.acknowledged(),
+        sink.dropped());
   }
 
   /**

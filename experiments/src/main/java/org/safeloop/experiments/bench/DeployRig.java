@@ -22,6 +22,7 @@ import org.safeloop.plc.runtime.Deployment;
 import org.safeloop.plc.runtime.DeploymentInputs;
 import org.safeloop.plc.runtime.DeploymentRuntime;
 import org.safeloop.plc.runtime.Mode;
+import org.safeloop.plc.telemetry.TelemetryUrl;
 import org.safeloop.plc.virtualplant.VirtualPlant;
 import org.safeloop.plc.virtualplant.VirtualPlant.Protocol;
 
@@ -47,6 +48,11 @@ final class DeployRig implements AutoCloseable {
   DeploymentRuntime runtime;
 
   DeployRig(Protocol protocol) throws IOException, InterruptedException {
+    this(protocol, null);
+  }
+
+  /** A rig whose deployment also produces its audit records to {@code telemetry} (null: none). */
+  DeployRig(Protocol protocol, TelemetryUrl telemetry) throws IOException, InterruptedException {
     directory = Files.createTempDirectory("safeloop-bench-deploy");
     auditDirectory = directory.resolve("audit");
     try {
@@ -100,6 +106,7 @@ final class DeployRig implements AutoCloseable {
                       .keepRotatedFiles(DeployBenchmark.AUDIT_KEEP_ROTATED_FILES)
                       .build())
               .clock(clock)
+              .telemetry(telemetry)
               .measuredBy(
                   c -> connection = new TimedConnection(c),
                   sh -> shield = new TimedShield(sh),

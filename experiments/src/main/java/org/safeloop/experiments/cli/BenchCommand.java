@@ -20,6 +20,7 @@ import org.safeloop.experiments.bench.IdentifyBenchmark;
 import org.safeloop.experiments.bench.InferenceBenchmark;
 import org.safeloop.experiments.bench.ShieldBenchmark;
 import org.safeloop.experiments.config.Experiment;
+import org.safeloop.plc.telemetry.TelemetryUrl;
 import org.safeloop.plc.virtualplant.VirtualPlant.Protocol;
 import org.safeloop.shield.SafetyShield;
 import org.safeloop.shield.Shields;
@@ -448,6 +449,14 @@ final class BenchCommand implements Runnable {
     int warmup;
 
     @Option(
+        names = "--telemetry",
+        paramLabel = "kafka://HOST:PORT/TOPIC",
+        description =
+            "Also produce every audit record to this Kafka topic (as deploy --telemetry), to"
+                + " measure what telemetry costs the cycle, with the broker up or down.")
+    String telemetry;
+
+    @Option(
         names = "--soak-cycles",
         defaultValue = "0",
         paramLabel = "N",
@@ -456,6 +465,9 @@ final class BenchCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
+      if (telemetry != null) {
+        TelemetryUrl.parse(telemetry);
+      }
       if (cycles < 0 || warmup < 0 || soakCycles < 0 || (cycles == 0 && soakCycles == 0)) {
         throw new IllegalArgumentException(
             "--cycles >= 0, --warmup >= 0, --soak-cycles >= 0, and --cycles or --soak-cycles > 0");
@@ -499,7 +511,9 @@ final class BenchCommand implements Runnable {
 
     /** Measures and prints one protocol's latency; returns whether closed loop was left. */
     private boolean latency(PrintWriter out, Protocol p) throws Exception {
-      DeployBenchmark.Latency r = DeployBenchmark.latency(p, warmup, cycles);
+      DeployBenchmark.Latency r =
+          DeployBenchmark.latency(
+              p, warmup, cycles, telemetry == null ? null : TelemetryUrl.parse(telemetry));
       long target = P99_TARGET_MICROS.get(p);
       out.printf(
           Locale.ROOT,
@@ -544,6 +558,14 @@ final class BenchCommand implements Runnable {
           h.accepted(),
           h.repaired(),
           h.fallbacks());
+      if (r.telemetryAcknowledged() >= 0) {
+        out.printf(
+            Locale.ROOT,
+            "  telemetry %s: %,d records acknowledged, %,d dropped (warm-up included)%n",
+            telemetry,
+            r.telemetryAcknowledged(),
+            r.telemetryDropped());
+      }
       boolean left = warnIfLeft(out, p.label() + " warm-up", r.warmupHealth());
       left |= warnIfLeft(out, p.label() + " measured cycles", h);
       out.flush();

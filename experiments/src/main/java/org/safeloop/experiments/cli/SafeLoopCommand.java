@@ -5,6 +5,7 @@ import org.safeloop.plc.cli.CommandLines;
 import org.safeloop.plc.cli.DeployCommand;
 import org.safeloop.plc.cli.KeygenCommand;
 import org.safeloop.plc.cli.ShadowReportCommand;
+import org.safeloop.plc.cli.TelemetryCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -32,6 +33,7 @@ import picocli.CommandLine.Command;
       ApproveCommand.class,
       DeployCommand.class,
       ShadowReportCommand.class,
+      TelemetryCommand.class,
       BenchCommand.class,
       CommandLine.HelpCommand.class
     })

@@ -95,6 +95,7 @@ public final class AuditLog implements AutoCloseable {
   private long seq;
   private String head = AuditJson.GENESIS;
   private final ArrayDeque<byte[]> held = new ArrayDeque<>();
+  private volatile LineTap tap;
   private long lost;
   private Instant firstLost;
   private Instant lastLost;
@@ -277,6 +278,23 @@ public final class AuditLog implements AutoCloseable {
   /** Returns this writer's instance id, which every record it writes carries. */
   public String instance() {
     return instance;
+  }
+
+  /**
+   * Sets who also receives every line once it is in the file (telemetry), or null for nobody. The
+   * tap is called on the appending thread, under the log's lock, in the order of the chain, so it
+   * must return at once (e.g. by offering the line to a bounded queue); an exception it throws is
+   * logged and ignored: the file is the record of truth.
+   */
+  public void tap(LineTap lineTap) {
+    this.tap = lineTap;
+  }
+
+  /** Receives each audit line after it was written; see {@link AuditLog#tap}. */
+  @FunctionalInterface
+  public interface LineTap {
+    /** Called with one line as written, ending with a newline; must not block. */
+    void written(byte[] line);
   }
 
   /** Returns how many records wait in memory for the file to take writes again (0 normally). */
@@ -493,6 +511,14 @@ public final class AuditLog implements AutoCloseable {
     size += line.length;
     if (options.syncEveryRecord()) {
       force(out);
+    }
+    LineTap receiver = tap;
+    if (receiver != null) {
+      try {
+        receiver.written(line);
+      } catch (RuntimeException e) {
+        LOG.warn("audit log {}: its tap failed: {}", options.file(), e.toString());
+      }
     }
   }
 

@@ -43,6 +43,11 @@ public enum EventKind {
    * to the plant (details: instance of this bridge).
    */
   ANOTHER_WRITER,
+  /**
+   * Telemetry records were dropped (queue full, broker down or slow) since the last such event
+   * (details: count, total since start, topic); the audit log itself has every record.
+   */
+  TELEMETRY_DROPPED,
   /** An unexpected error the runtime caught and survived. */
   ERROR
 }

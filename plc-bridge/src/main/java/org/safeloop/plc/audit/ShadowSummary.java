@@ -42,6 +42,8 @@ import org.safeloop.env.Quality;
  * @param inputProblemsBySignal per signal with problems, in which cycles and of what kind
  * @param latency cycle latency statistics
  * @param eventsByKind events per kind
+ * @param telemetryDropped telemetry records the bridge dropped ({@link EventKind#TELEMETRY_DROPPED}
+ *     events' counts added up)
  */
 public record ShadowSummary(
     long cycles,
@@ -56,7 +58,8 @@ public record ShadowSummary(
     long cyclesWithInputProblems,
     Map<String, SignalProblems> inputProblemsBySignal,
     Latency latency,
-    Map<EventKind, Long> eventsByKind) {
+    Map<EventKind, Long> eventsByKind,
+    long telemetryDropped) {
 
   /** Copies the maps and lists. */
   public ShadowSummary {
@@ -179,6 +182,7 @@ public record ShadowSummary(
     private final Map<String, long[]> problems = new TreeMap<>();
     private long[] latencies = new long[1024];
     private final Map<EventKind, Long> eventsByKind = new EnumMap<>(EventKind.class);
+    private long telemetryDropped;
 
     private Accumulator(List<OperatorSetpoint> comparisons) {
       this.comparisons = List.copyOf(comparisons);
@@ -198,6 +202,13 @@ public record ShadowSummary(
       } else if (record instanceof EventRecord event) {
         events++;
         eventsByKind.merge(event.kind(), 1L, Long::sum);
+        if (event.kind() == EventKind.TELEMETRY_DROPPED) {
+          try {
+            telemetryDropped += Long.parseLong(event.details().getOrDefault("count", "0"));
+          } catch (NumberFormatException notACount) {
+            // a damaged detail; the event is still counted by kind
+          }
+        }
       }
     }
 
@@ -298,7 +309,8 @@ public record ShadowSummary(
           cyclesWithInputProblems,
           bySignal,
           latency(),
-          eventsByKind);
+          eventsByKind,
+          telemetryDropped);
     }
 
     private Latency latency() {

@@ -15,6 +15,8 @@ import org.safeloop.plc.plant.PlantFile;
 import org.safeloop.plc.runtime.Deployment;
 import org.safeloop.plc.runtime.DeploymentRuntime;
 import org.safeloop.plc.runtime.Mode;
+import org.safeloop.plc.telemetry.Telemetry;
+import org.safeloop.plc.telemetry.TelemetryUrl;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -84,10 +86,19 @@ public final class DeployCommand implements Callable<Integer> {
               + " chain head at stop.")
   Path signingKey;
 
+  @Option(
+      names = "--telemetry",
+      paramLabel = "kafka://HOST:PORT/TOPIC",
+      description =
+          "Also produce every audit record to this Kafka topic (off by default); never slows the"
+              + " cycle: what cannot be sent is dropped and counted in the audit log.")
+  String telemetry;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     Mode requested = Mode.of(mode);
+    TelemetryUrl telemetryUrl = telemetry == null ? null : TelemetryUrl.parse(telemetry);
     if (cycles < 0) {
       throw new IllegalArgumentException(
           "--cycles must be 0 (run until stopped) or a positive count, got " + cycles);
@@ -112,6 +123,9 @@ public final class DeployCommand implements Callable<Integer> {
                   }
                   return options.build();
                 });
+    if (telemetryUrl != null) {
+      builder.telemetry(telemetryUrl);
+    }
     if (policy.equals("pid")) {
       builder.pid();
     } else {
@@ -124,19 +138,21 @@ public final class DeployCommand implements Callable<Integer> {
       builder.approval(approval, ApprovalKeys.loadPublicKey(trustedKey));
     }
     CountDownLatch finished = new CountDownLatch(1);
+    Telemetry[] sent = {null};
     try (Deployment deployment = builder.build()) {
       DeploymentRuntime runtime = deployment.runtime();
       PlantFile plantFile = deployment.plant();
       out.printf(
           Locale.ROOT,
-          "deploying %s on %s (%s) in %s, cycle %d ms%s; audit log %s%n",
+          "deploying %s on %s (%s) in %s, cycle %d ms%s; audit log %s%s%n",
           deployment.policyName(),
           plantFile.name(),
           plantFile.protocol(),
           requested.label(),
           plantFile.cyclePeriod().toMillis(),
           plantFile.timeScale() == 1.0 ? "" : " (" + plantFile.describeTimeScale() + ")",
-          deployment.auditFile());
+          deployment.auditFile(),
+          telemetryUrl == null ? "" : "; telemetry " + telemetryUrl);
       out.flush();
       // Ctrl-C or SIGTERM: stop after the current cycle and wait until the runtime has recorded
       // that it stopped and the audit log is closed (and its chain head signed).
@@ -177,9 +193,18 @@ public final class DeployCommand implements Callable<Integer> {
       }
       out.printf(
           Locale.ROOT, "stopped after %d cycles in %s%n", runtime.cycles(), runtime.mode().label());
+      sent[0] = deployment.telemetry();
       out.flush();
     } finally {
       finished.countDown();
+    }
+    if (sent[0] != null) {
+      out.printf(
+          Locale.ROOT,
+          "telemetry: %d records acknowledged, %d dropped (counted in the audit log)%n",
+          sent[0].acknowledged(),
+          sent[0].dropped());
+      out.flush();
     }
     return 0;
   }

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.safeloop.plc.approval.ApprovalKeys;
 import org.safeloop.plc.audit.AuditLogReader;
+import org.safeloop.plc.audit.EventKind;
 import org.safeloop.plc.audit.ShadowSummary;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -48,12 +49,7 @@ public final class ShadowReportCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    List<ShadowSummary.OperatorSetpoint> comparisons = new ArrayList<>();
-    compare.forEach(
-        (action, tolerance) ->
-            comparisons.add(
-                new ShadowSummary.OperatorSetpoint(action, action + ".in_force", tolerance)));
-    ShadowSummary.Accumulator acc = ShadowSummary.accumulator(comparisons);
+    ShadowSummary.Accumulator acc = ShadowSummary.accumulator(comparisons(compare));
     AuditLogReader.ReadResult read = AuditLogReader.read(log, acc);
     ShadowSummary s = acc.summary();
     PrintWriter w = spec.commandLine().getOut();
@@ -62,6 +58,16 @@ public final class ShadowReportCommand implements Callable<Integer> {
         describeChain(read, trustedKey == null ? null : ApprovalKeys.loadPublicKey(trustedKey)));
     w.flush();
     return 0;
+  }
+
+  /** Each {@code ACTION=TOLERANCE} as a comparison with the setpoint in force, ACTION.in_force. */
+  static List<ShadowSummary.OperatorSetpoint> comparisons(Map<String, Double> compare) {
+    List<ShadowSummary.OperatorSetpoint> comparisons = new ArrayList<>();
+    compare.forEach(
+        (action, tolerance) ->
+            comparisons.add(
+                new ShadowSummary.OperatorSetpoint(action, action + ".in_force", tolerance)));
+    return comparisons;
   }
 
   /** The hash chain's verdict: intact, or each break with file and line; the signed heads. */
@@ -169,6 +175,13 @@ public final class ShadowReportCommand implements Callable<Integer> {
             l.p95Micros(),
             l.p99Micros(),
             l.maxMicros()));
+    if (s.telemetryDropped() > 0 || s.eventsByKind().containsKey(EventKind.TELEMETRY_DROPPED)) {
+      b.append(
+          String.format(
+              Locale.ROOT,
+              "%ntelemetry: %d records dropped (the audit log has them all)",
+              s.telemetryDropped()));
+    }
     if (truncated > 0) {
       b.append(String.format(Locale.ROOT, "%n%d truncated line(s) skipped", truncated));
     }

@@ -19,6 +19,8 @@ import org.safeloop.plc.approval.ApprovalCheck;
 import org.safeloop.plc.approval.DeploymentFiles;
 import org.safeloop.plc.audit.AuditLog;
 import org.safeloop.plc.plant.PlantFile;
+import org.safeloop.plc.telemetry.Telemetry;
+import org.safeloop.plc.telemetry.TelemetryUrl;
 import org.safeloop.policy.BundlePolicies;
 import org.safeloop.policy.PolicyBundle;
 import org.safeloop.policy.PolicyBundles;
@@ -55,6 +57,7 @@ public final class Deployment implements AutoCloseable {
   private final AuditLog audit;
   private final PlcConnection connection;
   private final DeploymentRuntime runtime;
+  private final Telemetry telemetry;
 
   private Deployment(
       PlantFile plant,
@@ -63,7 +66,8 @@ public final class Deployment implements AutoCloseable {
       DeploymentFiles files,
       AuditLog audit,
       PlcConnection connection,
-      DeploymentRuntime runtime) {
+      DeploymentRuntime runtime,
+      Telemetry telemetry) {
     this.plant = plant;
     this.shield = shield;
     this.policyName = policyName;
@@ -71,6 +75,12 @@ public final class Deployment implements AutoCloseable {
     this.audit = audit;
     this.connection = connection;
     this.runtime = runtime;
+    this.telemetry = telemetry;
+  }
+
+  /** Returns the telemetry sink, or null when the deployment sends no telemetry. */
+  public Telemetry telemetry() {
+    return telemetry;
   }
 
   /**
@@ -122,6 +132,11 @@ public final class Deployment implements AutoCloseable {
       runtime.close();
     } finally {
       try {
+        if (telemetry != null) {
+          // After the runtime's STOPPED record, before the audit log closes: the last drop
+          // count goes into the file.
+          telemetry.close();
+        }
         audit.close();
       } finally {
         connection.close();
@@ -145,6 +160,8 @@ public final class Deployment implements AutoCloseable {
     private PublicKey trustedKey;
     private Function<PlantFile, AuditLog.Options> audit;
     private Clock clock = Clock.systemUTC();
+    private TelemetryUrl telemetryUrl;
+    private Telemetry.Options telemetryOptions = Telemetry.Options.DEFAULTS;
     private UnaryOperator<PlcConnection> connectionWrapper = UnaryOperator.identity();
     private UnaryOperator<SafetyShield> shieldWrapper = UnaryOperator.identity();
     private UnaryOperator<ClosedLoopAuthority> authorityWrapper = UnaryOperator.identity();
@@ -234,6 +251,21 @@ public final class Deployment implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Also produce every audit record to Kafka ({@code deploy --telemetry}); off by default. The
+     * cycle never waits for it: see {@link Telemetry}.
+     */
+    public Builder telemetry(TelemetryUrl url) {
+      this.telemetryUrl = url;
+      return this;
+    }
+
+    /** How telemetry queues and reports drops (default {@link Telemetry.Options#DEFAULTS}). */
+    public Builder telemetryOptions(Telemetry.Options options) {
+      this.telemetryOptions = Objects.requireNonNull(options, "options");
+      return this;
+    }
+
     /** The clock for timestamps, staleness and approval expiry (default the system's, UTC). */
     public Builder clock(Clock c) {
       this.clock = Objects.requireNonNull(c, "clock");
@@ -304,7 +336,12 @@ public final class Deployment implements AutoCloseable {
         throw new IllegalStateException("refusing to start: " + e.getMessage(), e);
       }
       PlcConnection connection = null;
+      Telemetry telemetry = null;
       try {
+        if (telemetryUrl != null) {
+          telemetry = Telemetry.kafka(telemetryUrl, plant.name(), log, telemetryOptions);
+          log.tap(telemetry);
+        }
         Policy policy;
         SignalSpace observations;
         SignalSpace actions;
@@ -390,9 +427,13 @@ public final class Deployment implements AutoCloseable {
             approved ? inputs.files() : null,
             log,
             connection,
-            runtime);
+            runtime,
+            telemetry);
       } catch (RuntimeException e) {
         try {
+          if (telemetry != null) {
+            telemetry.close();
+          }
           log.close();
         } finally {
           if (connection != null) {
