@@ -58,10 +58,11 @@ public final class SparkSweep {
    * @param master Spark's master URL, e.g. {@code local[*]} or {@code spark://host:7077}
    * @param classPath class path of the child trainings: a SafeLoop installation at the same path on
    *     every executor
+   * @param quick whether each run trains as {@code safeloop train --quick} (a smoke run)
    * @throws org.apache.spark.SparkException (unchecked by Spark's Java API) when a run fails {@link
    *     #MAX_ATTEMPTS} times
    */
-  public static Result run(Sweep sweep, String master, String classPath) {
+  public static Result run(Sweep sweep, String master, String classPath, boolean quick) {
     long start = System.nanoTime();
     Path output = sweep.output().toAbsolutePath();
     List<GridPoint> points = sweep.points(Instant.now());
@@ -82,7 +83,7 @@ public final class SparkSweep {
       List<SweepTask.Outcome> outcomes =
           spark
               .parallelize(points, Math.max(1, points.size()))
-              .map(new SweepTask(output, classPath))
+              .map(new SweepTask(output, classPath, quick))
               .collect();
       return new Result(outcomes, startup, (System.nanoTime() - start) / 1e9);
     }

@@ -43,6 +43,11 @@ final class SweepCommand implements Callable<Integer> {
   String master;
 
   @Option(
+      names = "--quick",
+      description = "Smoke runs, as safeloop train --quick: a small budget, 3 evaluation episodes.")
+  boolean quick;
+
+  @Option(
       names = {"-o", "--output"},
       paramLabel = "DIR",
       description = "Folder for the run directories (default: the sweep file's output).")
@@ -92,7 +97,7 @@ final class SweepCommand implements Callable<Integer> {
         master,
         sweep.output());
     out.flush();
-    SparkSweep.Result result = SparkSweep.run(sweep, master, System.getProperty("java.class.path"));
+    SparkSweep.Result result = SparkSweep.run(sweep, master, childClassPath(), quick);
     for (SweepTask.Outcome o : result.outcomes()) {
       out.printf(
           Locale.ROOT,

@@ -36,6 +36,7 @@ final class SweepTask implements Function<GridPoint, SweepTask.Outcome> {
 
   private final String output;
   private final String classPath;
+  private final boolean quick;
 
   /**
    * What one task did.
@@ -53,10 +54,12 @@ final class SweepTask implements Function<GridPoint, SweepTask.Outcome> {
   /**
    * @param output the sweep's output folder, absolute, on a file system every executor writes
    * @param classPath the class path of the child trainings (the SafeLoop installation's)
+   * @param quick whether each run trains as {@code safeloop train --quick}
    */
-  SweepTask(Path output, String classPath) {
+  SweepTask(Path output, String classPath, boolean quick) {
     this.output = output.toAbsolutePath().toString();
     this.classPath = classPath;
+    this.quick = quick;
   }
 
   @Override
@@ -86,7 +89,7 @@ final class SweepTask implements Function<GridPoint, SweepTask.Outcome> {
             Path.of(point.configuration()),
             point.seed(),
             null,
-            false,
+            quick,
             run);
     Process child = TrainingProcess.start(command, run);
     try {

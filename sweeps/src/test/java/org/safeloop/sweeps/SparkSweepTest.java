@@ -46,15 +46,12 @@ class SparkSweepTest {
     return new Run(code, out.toString(), err.toString());
   }
 
-  private static Run sweepOnTwoCores(Path sweepFile, Path out) {
-    return run(
-        SweepMain.commandLine(),
-        "sweep",
-        sweepFile.toString(),
-        "--master",
-        "local[2]",
-        "-o",
-        out.toString());
+  private static Run sweepOnTwoCores(Path sweepFile, Path out, String... more) {
+    List<String> args =
+        new ArrayList<>(
+            List.of("sweep", sweepFile.toString(), "--master", "local[2]", "-o", out.toString()));
+    args.addAll(List.of(more));
+    return run(SweepMain.commandLine(), args.toArray(String[]::new));
   }
 
   /** The run directories directly in {@code folder}, by name. */
@@ -160,7 +157,7 @@ class SparkSweepTest {
     System.setProperty(SweepTask.KILL_FIRST_ATTEMPT, "0");
     Run sweep;
     try {
-      sweep = sweepOnTwoCores(sweepFile, out);
+      sweep = sweepOnTwoCores(sweepFile, out, "--quick");
     } finally {
       System.clearProperty(SweepTask.KILL_FIRST_ATTEMPT);
     }
@@ -177,6 +174,9 @@ class SparkSweepTest {
     assertEquals("completed", info.status());
     assertEquals(3, info.seed());
     assertTrue(Files.isRegularFile(complete.get(0).resolve(RunDirectory.POLICY)));
+    assertTrue(
+        Files.readString(complete.get(0).resolve(RunDirectory.CONFIG)).contains("episodes: 3"),
+        "--quick evaluates 3 episodes, as train --quick");
 
     // The killed attempt stays in the work folder, for its console, never beside the runs.
     List<Path> attempts;
