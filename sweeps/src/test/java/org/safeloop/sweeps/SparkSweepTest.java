@@ -146,6 +146,33 @@ class SparkSweepTest {
     }
     assertTrue(Files.isRegularFile(out.resolve(Sweep.INDEX)));
     assertEquals(5, Files.readAllLines(out.resolve(Sweep.INDEX)).size());
+
+    // compare and report take the sweep folder as they take a folder of train's runs.
+    Run compare =
+        run(
+            SafeLoopCommand.commandLine(),
+            "compare",
+            out.toString(),
+            "--baselines",
+            "pid",
+            "-o",
+            dir.resolve("compare").toString());
+    assertEquals(0, compare.exitCode(), compare.out() + compare.err());
+    for (String scenario : List.of("fopdt", "first-order")) {
+      assertTrue(
+          compare.out().lines().anyMatch(l -> l.matches(scenario + " +ppo +2 .*")), compare.out());
+    }
+    Run report =
+        run(
+            SafeLoopCommand.commandLine(),
+            "report",
+            out.toString(),
+            "--baselines",
+            "pid",
+            "-o",
+            dir.resolve("report").toString());
+    assertEquals(0, report.exitCode(), report.out() + report.err());
+    assertTrue(Files.isRegularFile(dir.resolve("report").resolve("report.html")));
   }
 
   @Test
