@@ -2,7 +2,6 @@ package org.safeloop.experiments.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -267,36 +266,14 @@ final class TrainCommand implements Callable<Integer> {
       out.println(
           RunDirectory.isRun(dir)
               ? summary(dir, RunDirectory.info(dir))
-              : dir + ": did not start (see " + dir.resolve("console.log") + ")");
+              : dir + ": did not start (see " + dir.resolve(TrainingProcess.CONSOLE) + ")");
     }
     out.flush();
     return failures == 0 ? 0 : 1;
   }
 
   private Process startChild(long one, Path dir, long budget) throws IOException {
-    Files.createDirectories(dir);
-    List<String> command = new ArrayList<>();
-    command.add(ProcessHandle.current().info().command().orElse("java"));
-    command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
-    command.add(SafeLoopCommand.class.getName());
-    command.add("train");
-    command.add(config.toString());
-    command.add("--seed");
-    command.add(Long.toString(one));
-    command.add("--steps");
-    command.add(Long.toString(budget));
-    if (quick) {
-      command.add("--quick");
-    }
-    command.add("--no-progress");
-    command.add("--run-dir");
-    command.add(dir.toString());
-    return new ProcessBuilder(command)
-        .redirectErrorStream(true)
-        .redirectOutput(dir.resolve("console.log").toFile())
-        .start();
+    return TrainingProcess.start(TrainingProcess.command(config, one, budget, quick, dir), dir);
   }
 
   /** Environment steps a run has logged so far (the last row of its metrics.csv). */

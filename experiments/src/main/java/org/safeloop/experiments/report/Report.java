@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
@@ -23,6 +24,7 @@ import org.safeloop.experiments.compare.Comparison;
 import org.safeloop.experiments.compare.Comparison.Run;
 import org.safeloop.experiments.evaluate.EvaluationSummary;
 import org.safeloop.experiments.evaluate.PolicySource;
+import org.safeloop.experiments.evaluate.Stats;
 import org.safeloop.experiments.run.RunDirectory;
 import org.safeloop.experiments.run.RunInfo;
 
@@ -133,6 +135,7 @@ public final class Report {
         (s, r) -> best.put(s, report.trajectories(s, r)));
     report.perScenario("5. Shield interventions", (s, r) -> report.shield(s, r, best.get(s)));
     report.perScenario("6. Evaluation returns", report::histogram);
+    report.perScenario("7. Sensitivity to hyper-parameters", report::sensitivity);
     Path page = out.resolve(PAGE);
     try {
       Files.writeString(page, report.html.page(), StandardCharsets.UTF_8);
@@ -530,6 +533,83 @@ public final class Report {
             + " equal bins of return. A narrow cluster to the right is good; a long tail to the"
             + " left means some episodes (set-point sequences, disturbances) go badly. The oracle"
             + " runs noise-free, so with realism on its bars are not under the same conditions.");
+  }
+
+  // ---- sensitivity to the hyper-parameters that differ between runs (a sweep's axes) --------
+
+  private void sensitivity(String scenarioName, List<Run> runs) {
+    boolean any = false;
+    for (Map.Entry<String, List<Run>> group : labels(runs).entrySet()) {
+      for (Map.Entry<String, Map<String, List<Run>>> hp :
+          variedHyperparameters(group.getValue()).entrySet()) {
+        any = true;
+        List<List<String>> rows = new ArrayList<>();
+        hp.getValue()
+            .forEach(
+                (value, withValue) -> {
+                  double[] medians =
+                      withValue.stream().mapToDouble(r -> r.evaluation().returnMedian()).toArray();
+                  rows.add(
+                      List.of(
+                          value,
+                          Integer.toString(medians.length),
+                          Format.fixed(Stats.median(medians), 2),
+                          Format.fixed(Arrays.stream(medians).min().orElse(Double.NaN), 2),
+                          Format.fixed(Arrays.stream(medians).max().orElse(Double.NaN), 2)));
+                });
+        html.paragraph(group.getKey() + ", " + hp.getKey() + ":");
+        html.table(
+            List.of(hp.getKey(), "runs", "median return", "lowest", "highest"),
+            rows,
+            null,
+            1,
+            2,
+            3,
+            4);
+      }
+    }
+    if (any) {
+      html.paragraph(
+          "Each table takes one hyper-parameter that differs between the runs of a policy and"
+              + " gives, for each of its values, the runs that had it (all seeds, whatever the"
+              + " other varied values) and the median, lowest and highest of their median"
+              + " evaluation returns. A flat column means the return does not depend on it"
+              + " in this range; a spread between values larger than between seeds means it"
+              + " matters.");
+    } else {
+      html.paragraph(
+          "No hyper-parameter differs between the runs of "
+              + scenarioName
+              + ". A sweep with hyper-parameter axes (safeloop sweep) makes this view.");
+    }
+  }
+
+  /**
+   * The hyper-parameters that take more than one value over {@code runs}, each with its values
+   * (numbers in increasing order, others as written) and the runs that had each.
+   */
+  private static Map<String, Map<String, List<Run>>> variedHyperparameters(List<Run> runs) {
+    Map<String, Map<String, List<Run>>> byName = new TreeMap<>();
+    for (Run r : runs) {
+      r.experiment()
+          .resolvedHyperparameters()
+          .forEach(
+              (name, value) ->
+                  byName
+                      .computeIfAbsent(name, k -> new TreeMap<>(Report::compareValues))
+                      .computeIfAbsent(String.valueOf(value), k -> new ArrayList<>())
+                      .add(r));
+    }
+    byName.values().removeIf(values -> values.size() < 2);
+    return byName;
+  }
+
+  private static int compareValues(String a, String b) {
+    try {
+      return Double.compare(Double.parseDouble(a), Double.parseDouble(b));
+    } catch (NumberFormatException e) {
+      return a.compareTo(b);
+    }
   }
 
   // ---- helpers ------------------------------------------------------------------------------
