@@ -17,14 +17,7 @@ class ModelFitTest {
   void recoversUaAndK0OfAMismatchedCstrWithTheFeedTemperatureEstimated() {
     Scenario truth = MODEL.withParameters(Map.of("UA", 5.0e4 * 0.85, "k0", 7.2e10 * 1.10));
     PlantData plant = PlantRuns.record(truth, 30, 300, 11, 290.0, 293.0, 10);
-    IdentificationData data = IdentificationData.resample(plant, MODEL, 3 * 26.0);
-    ModelFit.Result r =
-        ModelFit.fit(
-            MODEL,
-            data,
-            data.steps(),
-            new ModelFit.Settings(List.of("UA", "k0", "Ti"), false, 20, 100),
-            e -> {});
+    ModelFit.Result r = PlantRuns.fit(MODEL, plant, List.of("UA", "k0", "Ti"), false);
     assertEquals(42500.0, r.estimate()[0], 0.02 * 42500.0);
     assertEquals(7.92e10, r.estimate()[1], 0.02 * 7.92e10);
     assertTrue(r.converged());

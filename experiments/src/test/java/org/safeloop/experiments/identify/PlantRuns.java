@@ -1,6 +1,7 @@
 package org.safeloop.experiments.identify;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.safeloop.env.Observation;
@@ -65,5 +66,17 @@ final class PlantRuns {
     java.util.Arrays.fill(all, true);
     series.put(s.actionSpace().get(0).name(), new PlantData.Series(tc, all));
     return new PlantData("simulated " + truth.name(), "", seconds, null, series);
+  }
+
+  /**
+   * Resamples {@code plant} onto {@code model}'s grid (gaps up to three control intervals bridged)
+   * and fits {@code free} on all of it, segments of 20 steps.
+   */
+  static ModelFit.Result fit(
+      Scenario model, PlantData plant, List<String> free, boolean freeInitial) {
+    double dt = model.model().timeUnit().toMinutes(model.controlInterval()) * 60.0;
+    IdentificationData data = IdentificationData.resample(plant, model, 3 * dt);
+    return ModelFit.fit(
+        model, data, data.steps(), new ModelFit.Settings(free, freeInitial, 20, 100), e -> {});
   }
 }
