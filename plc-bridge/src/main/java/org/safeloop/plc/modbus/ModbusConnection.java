@@ -41,6 +41,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.safeloop.env.Quality;
 import org.safeloop.plc.DataType;
@@ -76,6 +77,7 @@ final class ModbusConnection implements PlcConnection {
   private final ScheduledThreadPoolExecutor io;
   private final Backoff backoff;
   private final Set<CompletableFuture<?>> pending = ConcurrentHashMap.newKeySet();
+  private final AtomicLong staleReconnects = new AtomicLong();
 
   // Confined to the I/O thread, except that close() may close the socket to unblock it.
   private volatile TCPMasterConnection master;
@@ -163,6 +165,15 @@ final class ModbusConnection implements PlcConnection {
   @Override
   public Duration callTimeout() {
     return config.connectTimeout().plus(config.requestTimeout());
+  }
+
+  /**
+   * Requests that found their connection closed by the device and went through on a fresh one.
+   *
+   * @return the count since this connection was opened
+   */
+  public long staleReconnects() {
+    return staleReconnects.get();
   }
 
   @Override
@@ -425,6 +436,7 @@ final class ModbusConnection implements PlcConnection {
     if (closed) {
       throw closedException();
     }
+    boolean reused = master != null;
     TCPMasterConnection connection = ensureConnected(deadline, what);
     long remainingMillis = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
     if (remainingMillis <= 0) {
@@ -443,6 +455,16 @@ final class ModbusConnection implements PlcConnection {
       disconnect();
       boolean timedOut =
           System.nanoTime() >= deadline || String.valueOf(e.getMessage()).contains("timeout");
+      if (reused && !timedOut) {
+        // The device closed the connection while it sat idle between cycles (many devices and
+        // gateways close idle Modbus TCP connections, j2mod's slave after 3 s), so the request
+        // never reached it: one attempt on a fresh connection within the same deadline. Safe for
+        // writes too, whose values are absolute (FC 5, 6, 15, 16). A second failure is reported.
+        staleReconnects.incrementAndGet();
+        LOG.info(
+            "{}: connection closed by the device ({}); reconnecting once", name, e.getMessage());
+        return execute(request, deadline, what);
+      }
       throw new PlcException(
           timedOut ? Reason.TIMEOUT : Reason.CONNECTION,
           0,

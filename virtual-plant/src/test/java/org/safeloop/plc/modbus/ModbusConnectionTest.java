@@ -353,6 +353,31 @@ class ModbusConnectionTest {
   }
 
   @Test
+  void aConnectionTheDeviceClosedWhileIdleIsReopenedOnceWithinTheCall() throws Exception {
+    Tag tag = Tag.of("SP", "", ModbusAddress.holding(0), DataType.INT16);
+    slave.setWord(ModbusTable.HOLDING_REGISTER, 0, 42);
+    assertEquals(42.0, valueOf(connection.read(List.of(tag)), "SP"));
+    assertEquals(1, slave.connectionCount());
+
+    // The device drops idle connections (as j2mod's slave does after 3 s): the next read and
+    // the next write each go through on a fresh connection instead of failing the cycle.
+    slave.closeClientConnections();
+    assertEquals(42.0, valueOf(connection.read(List.of(tag)), "SP"));
+    slave.closeClientConnections();
+    connection.write(List.of(TagWrite.of(tag, 43.0)));
+    assertEquals(43, slave.word(ModbusTable.HOLDING_REGISTER, 0));
+    assertEquals(1, slave.writeCount(ModbusTable.HOLDING_REGISTER, 0), "written exactly once");
+    assertEquals(3, slave.connectionCount());
+    assertEquals(2, ((ModbusConnection) connection).staleReconnects());
+
+    // A device that is gone is still a failure: the one fresh attempt is refused.
+    slave.close();
+    PlcException lost = assertThrows(PlcException.class, () -> connection.read(List.of(tag)));
+    assertEquals(PlcException.Reason.CONNECTION, lost.reason());
+    assertEquals(3, ((ModbusConnection) connection).staleReconnects());
+  }
+
+  @Test
   void reconnectAttemptsBackOffOnTheInjectedClock() throws Exception {
     int port = slave.port();
     slave.close();

@@ -229,6 +229,16 @@ public final class PlantModbusSlave implements AutoCloseable {
     return accepted.get();
   }
 
+  /**
+   * Closes every client connection and keeps listening, as a device does with connections that sat
+   * idle past its timeout.
+   */
+  public void closeClientConnections() {
+    for (Socket client : clients) {
+      closeQuietly(client);
+    }
+  }
+
   /** Stops listening and closes every client connection. Idempotent. */
   @Override
   public void close() {
