@@ -101,6 +101,19 @@ class SweepFileTest {
   }
 
   @Test
+  void everyShippedSweepFileLoads() throws IOException {
+    List<Path> shipped;
+    try (var files = Files.list(Path.of("configs"))) {
+      shipped = files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList();
+    }
+    assertTrue(shipped.size() >= 3, "shipped sweep files: " + shipped);
+    for (Path f : shipped) {
+      Sweep sweep = Sweep.load(f, dir.resolve("out"));
+      assertFalse(sweep.points(Instant.EPOCH).isEmpty(), f.toString());
+    }
+  }
+
+  @Test
   void misspelledKeyIsNamedWithItsLine() throws IOException {
     ConfigException e = failure("experiment: base.yaml\nscenario: [fopdt]\n");
     assertBlames(e, "sweep.yaml", 2, "scenario");
