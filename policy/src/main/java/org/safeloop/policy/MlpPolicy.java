@@ -16,11 +16,16 @@ import org.safeloop.env.control.Policy;
  * decides what to do with bad measurements.
  *
  * <p>Computes in double precision from float weights; equal to the DJL forward pass within 1e-5.
- * Not thread-safe (scratch buffers); make one per thread.
+ * With int8 weights ({@link MlpWeights#isInt8()}) each row's dot product runs over the signed bytes
+ * and is scaled once by the row's scale: the weights stay a quarter of the size in memory, and the
+ * result equals the dequantised network's (ONNX {@code DequantizeLinear} then {@code Gemm}) to
+ * float32 rounding. Not thread-safe (scratch buffers); make one per thread.
  */
 public final class MlpPolicy implements Policy {
   private final PolicyBundle bundle;
   private final float[][][] weights;
+  private final byte[][][] int8Weights;
+  private final float[][] scales;
   private final float[][] biases;
   private final boolean relu;
   private final double[] obsMin;
@@ -38,12 +43,17 @@ public final class MlpPolicy implements Policy {
     this.bundle = bundle;
     MlpWeights w = bundle.network();
     int layers = w.layers();
-    weights = new float[layers][][];
+    boolean int8 = w.isInt8();
+    weights = int8 ? null : new float[layers][][];
+    int8Weights = int8 ? w.int8Weights().toArray(new byte[0][][]) : null;
+    scales = int8 ? w.scales().toArray(new float[0][]) : null;
     biases = new float[layers][];
     buffers = new double[layers + 1][];
     buffers[0] = new double[w.inputs()];
     for (int l = 0; l < layers; l++) {
-      weights[l] = w.weights().get(l);
+      if (!int8) {
+        weights[l] = w.weights().get(l);
+      }
       biases[l] = w.biases().get(l);
       buffers[l + 1] = new double[biases[l].length];
     }
@@ -119,7 +129,22 @@ public final class MlpPolicy implements Policy {
   }
 
   private void forward(double[] raw, double[] action) {
-    double[] x = buffers[0];
+    normalise(raw, buffers[0]);
+    double[] y = network();
+    for (int i = 0; i < action.length; i++) {
+      double u = squash ? Math.tanh(y[i]) : Math.max(-1.0, Math.min(1.0, y[i]));
+      action[i] = actMin[i] + 0.5 * (u + 1.0) * actSpan[i];
+    }
+  }
+
+  /**
+   * Computes the network's input from raw observation values: onto [-1, 1] over each signal's
+   * range, normalised with the frozen statistics, a NaN as the running mean, clipped.
+   *
+   * @param raw values in engineering units, in the bundle's observation order
+   * @param x receives the network's input ({@code raw} and {@code x} may be the same array)
+   */
+  void normalise(double[] raw, double[] x) {
     for (int i = 0; i < x.length; i++) {
       double scaled = 2.0 * (raw[i] - obsMin[i]) / obsSpan[i] - 1.0;
       double z = (scaled - mean[i]) * inverseStd[i];
@@ -127,11 +152,6 @@ public final class MlpPolicy implements Policy {
         z = 0.0; // a dropout enters as the running mean
       }
       x[i] = Math.max(-clip, Math.min(clip, z));
-    }
-    double[] y = network();
-    for (int i = 0; i < action.length; i++) {
-      double u = squash ? Math.tanh(y[i]) : Math.max(-1.0, Math.min(1.0, y[i]));
-      action[i] = actMin[i] + 0.5 * (u + 1.0) * actSpan[i];
     }
   }
 
@@ -147,22 +167,36 @@ public final class MlpPolicy implements Policy {
 
   /** Runs the layers on buffers[0]; returns the last buffer. */
   private double[] network() {
-    int layers = weights.length;
+    int layers = biases.length;
     for (int l = 0; l < layers; l++) {
       double[] in = buffers[l];
       double[] out = buffers[l + 1];
-      float[][] w = weights[l];
       float[] b = biases[l];
       boolean hidden = l < layers - 1;
       for (int r = 0; r < out.length; r++) {
-        float[] row = w[r];
-        double sum = b[r];
-        for (int c = 0; c < in.length; c++) {
-          sum += row[c] * in[c];
-        }
+        double sum = weights == null ? b[r] + dotInt8(l, r, in) : dot(b[r], weights[l][r], in);
         out[r] = !hidden ? sum : relu ? Math.max(0.0, sum) : tanh(sum);
       }
     }
     return buffers[layers];
+  }
+
+  /** Returns {@code start} plus the row's dot product, summed in input order. */
+  private static double dot(double start, float[] row, double[] in) {
+    double sum = start;
+    for (int c = 0; c < in.length; c++) {
+      sum += row[c] * in[c];
+    }
+    return sum;
+  }
+
+  /** Returns row {@code r}'s int8 dot product times its scale. */
+  private double dotInt8(int layer, int r, double[] in) {
+    byte[] row = int8Weights[layer][r];
+    double sum = 0;
+    for (int c = 0; c < in.length; c++) {
+      sum += row[c] * in[c];
+    }
+    return sum * scales[layer][r];
   }
 }
