@@ -229,25 +229,42 @@ public final class OnnxVerification {
   }
 
   /**
-   * Draws observations uniformly over each signal's range, rounded to float32, followed by one row
-   * per signal with that signal NaN (a dropout) and the others drawn.
+   * Draws observations uniformly over each signal's range, rounded to float32 (the model's input
+   * type), seeded: what the verification and the int8 error figures are measured on.
+   *
+   * @param signals the observations, with their ranges
+   * @param seed the seed
+   * @param count how many to draw
+   * @return {@code count} rows in the signals' order
    */
-  static float[][] draws(List<SignalSpec> signals, long seed, int count) {
+  public static List<double[]> uniformDraws(List<SignalSpec> signals, long seed, int count) {
     SplittableRandom random = new SplittableRandom(seed);
-    int n = signals.size();
-    List<float[]> rows = new ArrayList<>(count + n);
-    for (int k = 0; k < count + n; k++) {
-      float[] row = new float[n];
-      for (int i = 0; i < n; i++) {
+    List<double[]> rows = new ArrayList<>(count);
+    for (int k = 0; k < count; k++) {
+      double[] row = new double[signals.size()];
+      for (int i = 0; i < row.length; i++) {
         SignalSpec s = signals.get(i);
         row[i] = (float) (s.min() + random.nextDouble() * s.span());
       }
-      if (k >= count) {
-        row[k - count] = Float.NaN;
-      }
       rows.add(row);
     }
-    return rows.toArray(new float[0][]);
+    return rows;
+  }
+
+  /** The drawn observations followed by one row per signal with that signal NaN (a dropout). */
+  static float[][] draws(List<SignalSpec> signals, long seed, int count) {
+    int n = signals.size();
+    List<double[]> drawn = uniformDraws(signals, seed, count + n);
+    float[][] rows = new float[count + n][n];
+    for (int k = 0; k < rows.length; k++) {
+      for (int i = 0; i < n; i++) {
+        rows[k][i] = (float) drawn.get(k)[i];
+      }
+      if (k >= count) {
+        rows[k][k - count] = Float.NaN;
+      }
+    }
+    return rows;
   }
 
   private static String describe(List<SignalSpec> signals, double[] values) {

@@ -43,6 +43,16 @@ class ExportApprovalTest {
     return to;
   }
 
+  /** Checks the approval for closed loop now, as the bridge does at start. */
+  private static ApprovalCheck verify(Approval approval, Path bundle, Path shield, Path plant) {
+    return Approvals.verify(
+        approval,
+        MANAGER.getPublic(),
+        DeploymentInputs.read(bundle, shield, plant).files(),
+        "closed-loop",
+        Clock.fixed(NOW, ZoneOffset.UTC));
+  }
+
   @Test
   void anApprovalForABundleCoversNeitherItsOnnxModelNorItsInt8Bundle() throws IOException {
     PolicyBundle bundle = Bundles.plain(Scenarios.load("cstr-constrained"), "ppo-lag", "clip", 1);
@@ -65,25 +75,11 @@ class ExportApprovalTest {
             "",
             MANAGER,
             Clock.fixed(NOW.minusSeconds(60), ZoneOffset.UTC));
-    Clock now = Clock.fixed(NOW, ZoneOffset.UTC);
-
-    ApprovalCheck approved =
-        Approvals.verify(
-            approval,
-            MANAGER.getPublic(),
-            DeploymentInputs.read(original, shield, plant).files(),
-            "closed-loop",
-            now);
+    ApprovalCheck approved = verify(approval, original, shield, plant);
     assertTrue(approved.accepted(), approved.message());
     for (Path derived : new Path[] {int8, onnx}) {
       assertNotEquals(sha, PolicyBundles.sha256(derived));
-      ApprovalCheck check =
-          Approvals.verify(
-              approval,
-              MANAGER.getPublic(),
-              DeploymentInputs.read(derived, shield, plant).files(),
-              "closed-loop",
-              now);
+      ApprovalCheck check = verify(approval, derived, shield, plant);
       assertEquals(ApprovalCheck.Outcome.BUNDLE_MISMATCH, check.outcome(), derived.toString());
       assertTrue(check.message().contains("does not match the approval"), check.message());
     }

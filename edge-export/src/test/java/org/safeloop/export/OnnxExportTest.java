@@ -236,15 +236,7 @@ class OnnxExportTest {
   }
 
   static PolicyBundle int8(PolicyBundle bundle) {
-    float[][] draws = OnnxVerification.draws(bundle.observations(), 9, 2_000);
-    List<double[]> calibration = new ArrayList<>();
-    for (float[] d : draws) {
-      double[] o = new double[d.length];
-      for (int i = 0; i < d.length; i++) {
-        o[i] = d[i];
-      }
-      calibration.add(o);
-    }
+    List<double[]> calibration = OnnxVerification.uniformDraws(bundle.observations(), 9, 2_000);
     return Int8Quantizer.quantize(bundle, calibration, Map.of("source_bundle_sha256", SHA))
         .bundle();
   }

@@ -44,22 +44,13 @@ class PureJavaPolicyTest {
     Scenario scenario = Scenarios.load("cstr-tracking");
     byte[][] q = {{-127, 5, 0}};
     PolicyBundle bundle =
-        new PolicyBundle(
-            "test",
-            Map.of(),
-            scenario.observationSpace().signals(),
-            scenario.actionSpace().signals(),
-            Normalisation.identity(scenario.observationSpace().size(), 5.0),
+        bundle(
+            scenario,
             MlpWeights.int8(
                 "tanh",
                 List.<byte[][]>of(q),
                 List.<float[]>of(new float[] {1f / 127}),
-                List.<float[]>of(new float[] {0f})),
-            PolicyBundle.SQUASH_TANH,
-            "",
-            "",
-            0,
-            Map.of());
+                List.<float[]>of(new float[] {0f})));
     Path file = dir.resolve("int8.bundle");
     PolicyBundles.save(bundle, file);
     PolicyBundle loaded = PolicyBundles.load(file);
@@ -76,18 +67,9 @@ class PureJavaPolicyTest {
     float[][] w = new float[1][scenario.observationSpace().size()];
     w[0][0] = -1f;
     PolicyBundle bundle =
-        new PolicyBundle(
-            "test",
-            Map.of(),
-            scenario.observationSpace().signals(),
-            scenario.actionSpace().signals(),
-            Normalisation.identity(scenario.observationSpace().size(), 5.0),
-            new MlpWeights("tanh", List.<float[][]>of(w), List.<float[]>of(new float[] {0f})),
-            PolicyBundle.SQUASH_TANH,
-            "",
-            "",
-            0,
-            Map.of());
+        bundle(
+            scenario,
+            new MlpWeights("tanh", List.<float[][]>of(w), List.<float[]>of(new float[] {0f})));
     Path file = dir.resolve("p.bundle");
     PolicyBundles.save(bundle, file);
     MlpPolicy policy = new MlpPolicy(PolicyBundles.load(file));
@@ -102,5 +84,21 @@ class PureJavaPolicyTest {
               org.safeloop.env.Quality.GOOD
             });
     assertTrue(Double.isFinite(policy.act(dropout)[0]));
+  }
+
+  /** A tanh-squashed bundle of {@code network} for the scenario, identity normalisation. */
+  private static PolicyBundle bundle(Scenario scenario, MlpWeights network) {
+    return new PolicyBundle(
+        "test",
+        Map.of(),
+        scenario.observationSpace().signals(),
+        scenario.actionSpace().signals(),
+        Normalisation.identity(scenario.observationSpace().size(), 5.0),
+        network,
+        PolicyBundle.SQUASH_TANH,
+        "",
+        "",
+        0,
+        Map.of());
   }
 }

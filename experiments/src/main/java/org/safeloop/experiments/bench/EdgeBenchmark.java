@@ -5,7 +5,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -160,11 +159,7 @@ public final class EdgeBenchmark {
     if (Double.isNaN(sink)) {
       throw new IllegalStateException("NaN action");
     }
-    Arrays.sort(nanos);
-    return new double[] {
-      nanos[nanos.length / 2] / 1e3,
-      nanos[(int) Math.min(nanos.length - 1, Math.ceil(0.99 * nanos.length) - 1)] / 1e3
-    };
+    return InferenceBenchmark.medianAndP99Micros(nanos);
   }
 
   /** The size of a bundle's file: the one given, or the bundle saved to a temporary file. */

@@ -5,7 +5,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.function.Function;
 import org.safeloop.env.Observation;
 import org.safeloop.env.SignalSpec;
@@ -14,6 +13,7 @@ import org.safeloop.env.scenario.Scenario;
 import org.safeloop.experiments.evaluate.EvaluationSummary;
 import org.safeloop.experiments.evaluate.Evaluator;
 import org.safeloop.experiments.evaluate.PolicySource;
+import org.safeloop.export.OnnxVerification;
 import org.safeloop.policy.BundlePolicies;
 import org.safeloop.policy.Int8Quantizer;
 import org.safeloop.policy.MlpPolicy;
@@ -171,21 +171,12 @@ public final class EdgeExports {
 
   /**
    * The largest action error of {@code candidate} against {@code reference} on observations drawn
-   * uniformly over every observation's range (seeded).
+   * uniformly over every observation's range (seeded, as the ONNX verification draws them).
    */
   public static ActionError actionError(
       PolicyBundle reference, PolicyBundle candidate, long seed, int count) {
-    SplittableRandom random = new SplittableRandom(seed);
-    List<double[]> drawn = new ArrayList<>(count);
-    for (int k = 0; k < count; k++) {
-      double[] o = new double[reference.observations().size()];
-      for (int i = 0; i < o.length; i++) {
-        SignalSpec s = reference.observations().get(i);
-        o[i] = s.min() + random.nextDouble() * s.span();
-      }
-      drawn.add(o);
-    }
-    return actionError(reference, candidate, drawn);
+    return actionError(
+        reference, candidate, OnnxVerification.uniformDraws(reference.observations(), seed, count));
   }
 
   /** The largest action error of {@code candidate} against {@code reference} on these inputs. */

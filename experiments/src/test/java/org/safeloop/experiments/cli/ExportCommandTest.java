@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -17,12 +15,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.safeloop.experiments.cli.CommandLineTest.Run;
 import org.safeloop.experiments.config.Experiment;
 import org.safeloop.experiments.run.RunDirectory;
 import org.safeloop.experiments.run.Trainer;
 import org.safeloop.policy.PolicyBundle;
 import org.safeloop.policy.PolicyBundles;
-import picocli.CommandLine;
 
 /**
  * {@code safeloop export} on bundles trained for real at a tiny budget: PPO-Lag choosing inside the
@@ -74,15 +72,8 @@ class ExportCommandTest {
     }
   }
 
-  record Run(int exitCode, String out, String err) {}
-
   private static Run run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine cli = SafeLoopCommand.commandLine();
-    cli.setOut(new PrintWriter(out));
-    cli.setErr(new PrintWriter(err));
-    return new Run(cli.execute(args), out.toString(), err.toString());
+    return CommandLineTest.run(args);
   }
 
   @ParameterizedTest
