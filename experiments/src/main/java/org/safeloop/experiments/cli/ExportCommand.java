@@ -6,7 +6,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -243,7 +245,10 @@ final class ExportCommand implements Callable<Integer> {
         drawn.observations(),
         drawn.describe());
     ClosedLoop evaluation = new ClosedLoop(resolved, through, episodes, seed);
-    EvaluationSummary full = EdgeExports.closedLoop(bundle, "float32", MlpPolicy::new, evaluation);
+    List<double[]> met = new ArrayList<>();
+    EvaluationSummary full =
+        EdgeExports.closedLoop(
+            bundle, "float32", b -> EdgeExports.recording(new MlpPolicy(b), met), evaluation);
     EvaluationSummary quantised =
         EdgeExports.closedLoop(q.bundle(), "int8", MlpPolicy::new, evaluation);
     w.printf(
@@ -273,6 +278,12 @@ final class ExportCommand implements Callable<Integer> {
           s.violatingSteps(),
           s.failedEpisodes());
     }
+    ActionError inLoop = EdgeExports.actionError(bundle, q.bundle(), met);
+    w.printf(
+        Locale.ROOT,
+        "int8: largest action error over the %,d observations of the float32 episodes: %s%n",
+        inLoop.observations(),
+        inLoop.describe());
     w.flush();
     if (!(drawn.maxRelative() <= maxInt8Error)) {
       throw new IllegalStateException(
@@ -287,6 +298,7 @@ final class ExportCommand implements Callable<Integer> {
     q.bundle().quantization().forEach((k, v) -> figures.put(String.valueOf(k), v));
     figures.put("max_action_error_fraction", drawn.maxRelative());
     figures.put("max_action_error_observations", drawn.observations());
+    figures.put("max_action_error_fraction_closed_loop", inLoop.maxRelative());
     figures.put("evaluation_episodes", episodes);
     figures.put("evaluation_first_seed", seed + EdgeExports.EVALUATION_SEED_OFFSET);
     figures.put("return_median_float32", full.returnMedian());
@@ -352,8 +364,8 @@ final class ExportCommand implements Callable<Integer> {
   }
 
   /** What a runtime must know beyond the graph: the output's meaning, derived inputs. */
-  static java.util.List<String> notes(PolicyBundle bundle) {
-    java.util.List<String> notes = new java.util.ArrayList<>();
+  static List<String> notes(PolicyBundle bundle) {
+    List<String> notes = new ArrayList<>();
     if (bundle.residualBase() != null) {
       notes.add(
           "a residual on "

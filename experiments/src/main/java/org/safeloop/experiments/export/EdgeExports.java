@@ -159,10 +159,10 @@ public final class EdgeExports {
         parts.add(
             String.format(
                 Locale.ROOT,
-                "%s %.4g %s (%.3f %% of range)",
+                "%s %.4g%s (%.3f %% of range)",
                 a.name(),
                 maxAbsolute[i],
-                a.unit(),
+                a.unit().isEmpty() || a.unit().equals("1") ? "" : " " + a.unit(),
                 100 * maxAbsolute[i] / a.span()));
       }
       return String.join(", ", parts);
@@ -199,6 +199,15 @@ public final class EdgeExports {
       }
     }
     return new ActionError(observations.size(), max, relative, actions);
+  }
+
+  /**
+   * Wraps a network's policy so that every observation it reads is added to {@code seen} (raw, in
+   * the bundle's observation order), e.g. to measure an int8 policy's error on the observations a
+   * closed loop really meets.
+   */
+  public static Policy recording(Policy network, List<double[]> seen) {
+    return new Recording(network, seen);
   }
 
   /** Records the raw observations its network reads, then acts as it. */
