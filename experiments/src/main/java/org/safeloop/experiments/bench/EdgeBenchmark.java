@@ -85,6 +85,18 @@ public final class EdgeBenchmark {
     PolicyBundle int8 =
         EdgeExports.quantize(bundle, sha, new EdgeExports.ClosedLoop(scenario, shield, 20, seed))
             .bundle();
+    EdgeExports.ClosedLoop loop = new EdgeExports.ClosedLoop(scenario, shield, episodes, seed);
+    // The middle of every observation's range (the shield's box too, for a bundle that reads it).
+    double[] observation = new double[bundle.observations().size()];
+    for (int i = 0; i < observation.length; i++) {
+      observation[i] = bundle.observations().get(i).denormalise(0.0);
+    }
+    // The pure-Java paths first, before ONNX Runtime is loaded: as a bridge runs them.
+    List<double[]> javaLatency = new ArrayList<>();
+    for (PolicyBundle b : List.of(bundle, int8)) {
+      MlpPolicy java = new MlpPolicy(b);
+      javaLatency.add(latency(java::act, observation, b, warmup, calls));
+    }
     byte[] floatModel = OnnxExporter.export(bundle, sha, "benchmark", Map.of());
     byte[] int8Model = OnnxExporter.export(int8, sha, "benchmark", Map.of());
     OnnxVerification.Result floatCheck =
@@ -95,23 +107,15 @@ public final class EdgeBenchmark {
             int8Model, "int8 model", int8, sha, seed, OnnxVerification.OBSERVATIONS);
     EdgeExports.ActionError error =
         EdgeExports.actionError(bundle, int8, seed, OnnxVerification.OBSERVATIONS);
-    EdgeExports.ClosedLoop loop = new EdgeExports.ClosedLoop(scenario, shield, episodes, seed);
-    // The middle of every observation's range (the shield's box too, for a bundle that reads it).
-    double[] observation = new double[bundle.observations().size()];
-    for (int i = 0; i < observation.length; i++) {
-      observation[i] = bundle.observations().get(i).denormalise(0.0);
-    }
     List<Row> rows = new ArrayList<>();
-    // The pure-Java paths first, before ONNX Runtime is loaded: as a bridge runs them.
-    for (PolicyBundle b : List.of(bundle, int8)) {
-      MlpPolicy java = new MlpPolicy(b);
-      double[] latency = latency(java::act, observation, b, warmup, calls);
+    for (int k = 0; k < 2; k++) {
+      PolicyBundle b = k == 0 ? bundle : int8;
       rows.add(
           new Row(
               "pure Java " + b.network().weightType(),
-              bundleBytes(b, b == bundle ? bundleFile : null),
-              latency[0],
-              latency[1],
+              bundleBytes(b, k == 0 ? bundleFile : null),
+              javaLatency.get(k)[0],
+              javaLatency.get(k)[1],
               EdgeExports.closedLoop(b, b.network().weightType(), MlpPolicy::new, loop)));
     }
     for (int k = 0; k < 2; k++) {
