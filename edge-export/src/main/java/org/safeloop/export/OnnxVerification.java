@@ -86,11 +86,12 @@ public final class OnnxVerification {
         b.append(
             String.format(
                 Locale.ROOT,
-                "%s %s %.2e %s (%.2e of range)",
+                "%s %s %.2e%s (%.2e of range)",
                 i == 0 ? "" : ",",
                 a.name(),
                 maxAbsoluteError[i],
-                a.unit(),
+                // a position in the shield's box has the unit "1": shown as a plain number
+                a.unit().isEmpty() || a.unit().equals("1") ? "" : " " + a.unit(),
                 maxAbsoluteError[i] / a.span()));
       }
       b.append(
