@@ -168,4 +168,53 @@ class ExportCommandTest {
     assertEquals(0, r.exitCode(), r.err());
     assertTrue(Files.isRegularFile(model));
   }
+
+  @Test
+  void anInt8PolicyAboveTheErrorBoundIsRefusedAndNothingIsWritten() {
+    Path model = dir.resolve("tight.onnx");
+    Run r =
+        run(
+            "export",
+            BUNDLES.get("sac").toString(),
+            "--quantize",
+            "int8",
+            "-o",
+            model.toString(),
+            "--episodes",
+            "1",
+            "--calibration-episodes",
+            "1",
+            "--observations",
+            "500",
+            "--max-int8-error",
+            "0.000001");
+    assertEquals(2, r.exitCode(), r.out());
+    assertTrue(r.err().contains("above --max-int8-error 0.000 %; nothing written"), r.err());
+    assertTrue(r.out().contains("median return"), "the figures are printed first: " + r.out());
+    assertFalse(Files.exists(model));
+  }
+
+  @Test
+  void benchEdgeMeasuresTheFourPaths() {
+    Run r =
+        run(
+            "bench",
+            "edge",
+            "--policy",
+            BUNDLES.get("ppo-residual").toString(),
+            "--warmup",
+            "10",
+            "--calls",
+            "100",
+            "--episodes",
+            "1");
+    assertEquals(0, r.exitCode(), r.err() + r.out());
+    for (String path :
+        new String[] {
+          "pure Java float32", "pure Java int8", "ONNX Runtime float32", "ONNX Runtime int8"
+        }) {
+      assertTrue(r.out().contains(path), path + " in " + r.out());
+    }
+    assertTrue(r.out().contains("float32 model: ONNX Runtime against"), r.out());
+  }
 }
