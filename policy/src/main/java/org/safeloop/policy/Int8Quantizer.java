@@ -14,11 +14,13 @@ import java.util.Objects;
  * <p>Layer by layer, on the inputs the already quantised layers before it give the calibration
  * observations: each row's scale is {@code ratio * max|w| / 127}, with the clipping ratio from
  * {@link #CLIP_RATIOS} that minimises the variance of the row's output error over the calibration
- * inputs, {@code dw' C dw} with {@code C} their covariance (MSE-optimal clipping, Banner et al.
- * 2019); the mean of the error, {@code dw . mean(x)}, is then taken off the bias (empirical bias
- * correction, Nagel et al. 2019). Clipping a few large weights buys a finer grid for the rest; the
- * ratio 1 (no clipping) stays a candidate, so calibration never makes a row worse on its data than
- * plain max-abs scaling.
+ * inputs, {@code dw' C dw} with {@code C} their covariance (the search for the clipping with the
+ * least squared error that post-training quantisers commonly make); the mean of the error, {@code
+ * dw . mean(x)}, is then taken off the bias (empirical bias correction, Nagel et al. 2019,
+ * "Data-Free Quantization Through Weight Equalization and Bias Correction"). Clipping a few large
+ * weights buys a finer grid for the rest; the ratio 1 (no clipping) stays a candidate, so
+ * calibration never makes a row's mean squared error on its calibration inputs worse than plain
+ * max-abs scaling does.
  *
  * <p>Stateless and thread-safe.
  */
