@@ -207,6 +207,22 @@ class OnnxExportTest {
   }
 
   @Test
+  void anInt8ModelChecksAgainstItsInt8BundleAndExplainsItselfAgainstItsSource() throws IOException {
+    PolicyBundle full = Bundles.plain(Scenarios.load("cstr-tracking"), "ppo", "clip", 4);
+    PolicyBundle int8 = int8(full); // records SHA as the bundle it was quantised from
+    Path model = Files.write(dir.resolve("int8.onnx"), export(int8));
+
+    // The int8 bundle's own file has another hash; both were quantised from the same bundle.
+    assertTrue(OnnxFiles.check(model, int8, "d".repeat(64), 1, 1_000).passed());
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class, () -> OnnxFiles.check(model, full, SHA, 1, 1_000));
+    assertTrue(
+        e.getMessage().contains("it was quantised from this bundle; check it against the int8"),
+        e.getMessage());
+  }
+
+  @Test
   void aModelOfAnotherProcessIsRefusedNamingItsInterface() throws IOException {
     PolicyBundle cstr = Bundles.plain(Scenarios.load("cstr-tracking"), "ppo", "clip", 1);
     PolicyBundle tanks = Bundles.plain(Scenarios.load("four-tank"), "sac", "tanh", 1);
