@@ -1,5 +1,6 @@
 package org.safeloop.policy;
 
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.safeloop.env.SignalSpace;
 import org.safeloop.env.control.Policy;
@@ -34,18 +35,46 @@ public final class BundlePolicies {
    * @throws IllegalArgumentException for a base controller this version does not know
    */
   public static Policy of(PolicyBundle bundle, Supplier<? extends Policy> pid) {
+    return of(bundle, pid, MlpPolicy::new);
+  }
+
+  /**
+   * Returns the policy of {@code bundle} with its network run by {@code network}: the pure-Java
+   * forward pass, or another runtime computing the same function (an exported ONNX model).
+   *
+   * @param bundle the bundle
+   * @param pid the PI(D) loops, for a residual on {@code pid} (asked for only then)
+   * @param network makes the network's policy: observations to the bundle's {@link
+   *     PolicyBundle#networkActions()}
+   * @return a new policy (stateful: one per episode runner)
+   * @throws IllegalArgumentException for a base controller this version does not know
+   */
+  public static Policy of(
+      PolicyBundle bundle,
+      Supplier<? extends Policy> pid,
+      Function<PolicyBundle, ? extends Policy> network) {
     String base = bundle.residualBase();
     if (base == null) {
-      return new MlpPolicy(bundle);
+      return network.apply(bundle);
     }
-    if (!base.equals("pid")) {
+    requireKnownBase(bundle);
+    return new ResidualPolicy(
+        pid.get(),
+        network.apply(bundle),
+        new SignalSpace(bundle.actions()),
+        bundle.residualBound());
+  }
+
+  /**
+   * Refuses a residual bundle on a base controller this version cannot run (only {@code pid}).
+   *
+   * @throws IllegalArgumentException naming the base
+   */
+  public static void requireKnownBase(PolicyBundle bundle) {
+    String base = bundle.residualBase();
+    if (base != null && !base.equals("pid")) {
       throw new IllegalArgumentException(
           "the bundle is a residual on '" + base + "', which this version cannot run (only pid)");
     }
-    return new ResidualPolicy(
-        pid.get(),
-        new MlpPolicy(bundle),
-        new SignalSpace(bundle.actions()),
-        bundle.residualBound());
   }
 }

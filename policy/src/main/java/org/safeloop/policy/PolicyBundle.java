@@ -270,6 +270,37 @@ public record PolicyBundle(
   }
 
   /**
+   * Key of {@link #config()} with the record of a post-training quantisation ({@link
+   * Int8Quantizer}): the scheme, the calibration (observations, scenario, seeds) and the SHA-256 of
+   * the full-precision bundle it came from. Absent for a bundle as trained.
+   */
+  public static final String QUANTIZATION = "quantization";
+
+  /**
+   * Returns this bundle with another configuration and network (signals, normalisation, squashing
+   * and provenance kept): a quantised copy, or a test's variant.
+   */
+  public PolicyBundle with(Map<String, Object> newConfig, MlpWeights newNetwork) {
+    return new PolicyBundle(
+        algorithm,
+        newConfig,
+        observations,
+        actions,
+        normalisation,
+        newNetwork,
+        outputSquashing,
+        environmentHash,
+        shieldHash,
+        seed,
+        metrics);
+  }
+
+  /** Returns the quantisation record (names to values), or null for a bundle as trained. */
+  public Map<?, ?> quantization() {
+    return config.get(QUANTIZATION) instanceof Map<?, ?> m ? m : null;
+  }
+
+  /**
    * Key of {@link #config()} with the observation design of a policy that reads derived
    * observations ({@code ObservationDesign#toRecord}): what a runner needs to compute them from the
    * plant's signals with the same {@code ObservationBuilder} as in training.

@@ -1,5 +1,6 @@
 package org.safeloop.policy;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -30,14 +31,23 @@ import org.safeloop.env.config.SourceFiles;
 /**
  * Saves and loads {@link PolicyBundle}s as one file: a zip archive holding {@code bundle.json}
  * (format version, provenance, specs, normalisation, network shapes and the SHA-256 of the weights)
- * and {@code weights.bin} (every parameter as little-endian float32, layer by layer, weights row by
- * row then biases). Readable with any zip tool and a few lines of numpy. A bundle whose format,
- * shapes or weight hash do not check out is refused with a message saying what is wrong.
+ * and {@code weights.bin}. Readable with any zip tool and a few lines of numpy. A bundle whose
+ * format, shapes or weight hash do not check out is refused with a message saying what is wrong.
  * Thread-safe.
+ *
+ * <p>Format version 1 (float32 weights): {@code weights.bin} holds every parameter as little-endian
+ * float32, layer by layer, weights row by row then biases. Format version 2 adds {@code
+ * weight_type: int8} (per-channel int8 weights, see {@link MlpWeights#int8}): per layer the weights
+ * as signed bytes row by row, then one little-endian float32 scale per row, then the float32
+ * biases. Float32 bundles are still written as version 1, so that older versions read them; an
+ * older version refuses an int8 bundle by its format version.
  */
 public final class PolicyBundles {
-  /** The format written by this version. */
+  /** The format of float32 bundles (read by every version). */
   public static final int FORMAT_VERSION = 1;
+
+  /** The format of bundles with int8 weights ({@code weight_type: int8}). */
+  public static final int INT8_FORMAT_VERSION = 2;
 
   /** Largest bundle file read, in bytes (128 MiB; a 2 x 4096 network is about 64 MiB). */
   public static final long MAX_BUNDLE_BYTES = 128L * 1024 * 1024;
@@ -75,7 +85,8 @@ public final class PolicyBundles {
       String shieldHash,
       long seed,
       Map<String, Double> metrics,
-      String weightsSha256) {}
+      String weightsSha256,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String weightType) {}
 
   /** Writes {@code bundle} to {@code file} (replacing it). */
   public static void save(PolicyBundle bundle, Path file) {
@@ -84,10 +95,10 @@ public final class PolicyBundles {
     for (float[][] w : net.weights()) {
       shapes.add(new int[] {w.length, w[0].length});
     }
-    byte[] weights = toBytes(net.flatten());
+    byte[] weights = weightBytes(net);
     Manifest m =
         new Manifest(
-            FORMAT_VERSION,
+            net.isInt8() ? INT8_FORMAT_VERSION : FORMAT_VERSION,
             bundle.algorithm(),
             bundle.config(),
             bundle.observations(),
@@ -102,7 +113,8 @@ public final class PolicyBundles {
             bundle.shieldHash(),
             bundle.seed(),
             bundle.metrics(),
-            sha256(weights));
+            sha256(weights),
+            net.isInt8() ? net.weightType() : null);
     try {
       Path parent = file.toAbsolutePath().getParent();
       Files.createDirectories(parent);
@@ -198,45 +210,37 @@ public final class PolicyBundles {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    if (m.formatVersion() != FORMAT_VERSION) {
+    boolean int8 = m.formatVersion() == INT8_FORMAT_VERSION && "int8".equals(m.weightType());
+    if (m.formatVersion() != FORMAT_VERSION && !int8) {
       throw new IllegalArgumentException(
           "policy bundle "
               + file
               + " has format version "
               + m.formatVersion()
+              + (m.weightType() == null ? "" : " with weight type " + m.weightType())
               + "; this SafeLoop reads version "
-              + FORMAT_VERSION);
+              + FORMAT_VERSION
+              + " (float32) and version "
+              + INT8_FORMAT_VERSION
+              + " with weight type int8");
     }
     String hash = sha256(weights);
     if (!hash.equals(m.weightsSha256())) {
       throw new IllegalArgumentException(
           "policy bundle " + file + " is corrupted: its weights do not match their SHA-256");
     }
-    float[] values = toFloats(weights);
-    List<float[][]> w = new ArrayList<>();
-    List<float[]> b = new ArrayList<>();
-    int k = 0;
-    for (int[] shape : m.layerShapes()) {
-      int rows = shape[0];
-      int columns = shape[1];
-      if (k + rows * columns + rows > values.length) {
-        throw new IllegalArgumentException(
-            "policy bundle " + file + " is corrupted: fewer weights than its layer shapes need");
-      }
-      float[][] layer = new float[rows][columns];
-      for (int r = 0; r < rows; r++) {
-        System.arraycopy(values, k, layer[r], 0, columns);
-        k += columns;
-      }
-      float[] bias = new float[rows];
-      System.arraycopy(values, k, bias, 0, rows);
-      k += rows;
-      w.add(layer);
-      b.add(bias);
-    }
-    if (k != values.length) {
+    MlpWeights network;
+    try {
+      network = int8 ? int8Network(m, weights) : floatNetwork(m, weights);
+    } catch (IllegalArgumentException | NullPointerException e) {
       throw new IllegalArgumentException(
-          "policy bundle " + file + " is corrupted: more weights than its layer shapes use");
+          "policy bundle " + file + " is inconsistent: " + e.getMessage(), e);
+    }
+    if (network == null) {
+      throw new IllegalArgumentException(
+          "policy bundle "
+              + file
+              + " is corrupted: its weights do not have the size its layer shapes need");
     }
     try {
       return new PolicyBundle(
@@ -245,7 +249,7 @@ public final class PolicyBundles {
           m.observations(),
           m.actions(),
           new Normalisation(m.normalisationMean(), m.normalisationStd(), m.normalisationClip()),
-          new MlpWeights(m.activation(), w, b),
+          network,
           m.outputSquashing(),
           m.environmentHash(),
           m.shieldHash(),
@@ -255,6 +259,116 @@ public final class PolicyBundles {
       throw new IllegalArgumentException(
           "policy bundle " + file + " is inconsistent: " + e.getMessage(), e);
     }
+  }
+
+  /** Reads float32 weights (format 1); null when the byte count does not fit the shapes. */
+  private static MlpWeights floatNetwork(Manifest m, byte[] weights) {
+    requireShapes(m.layerShapes());
+    long needed = 0;
+    for (int[] shape : m.layerShapes()) {
+      needed += 4L * ((long) shape[0] * shape[1] + shape[0]);
+    }
+    if (needed != weights.length) {
+      return null;
+    }
+    ByteBuffer buffer = ByteBuffer.wrap(weights).order(ByteOrder.LITTLE_ENDIAN);
+    List<float[][]> w = new ArrayList<>();
+    List<float[]> b = new ArrayList<>();
+    for (int[] shape : m.layerShapes()) {
+      float[][] layer = new float[shape[0]][];
+      for (int r = 0; r < layer.length; r++) {
+        layer[r] = floats(buffer, shape[1]);
+      }
+      w.add(layer);
+      b.add(floats(buffer, shape[0]));
+    }
+    return new MlpWeights(m.activation(), w, b);
+  }
+
+  /** Reads int8 weights (format 2); null when the byte count does not fit the shapes. */
+  private static MlpWeights int8Network(Manifest m, byte[] weights) {
+    requireShapes(m.layerShapes());
+    long needed = 0;
+    for (int[] shape : m.layerShapes()) {
+      needed += (long) shape[0] * shape[1] + 8L * shape[0];
+    }
+    if (needed != weights.length) {
+      return null;
+    }
+    ByteBuffer buffer = ByteBuffer.wrap(weights).order(ByteOrder.LITTLE_ENDIAN);
+    List<byte[][]> q = new ArrayList<>();
+    List<float[]> scales = new ArrayList<>();
+    List<float[]> b = new ArrayList<>();
+    for (int[] shape : m.layerShapes()) {
+      byte[][] layer = new byte[shape[0]][shape[1]];
+      for (byte[] row : layer) {
+        buffer.get(row);
+      }
+      q.add(layer);
+      scales.add(floats(buffer, shape[0]));
+      b.add(floats(buffer, shape[0]));
+    }
+    return MlpWeights.int8(m.activation(), q, scales, b);
+  }
+
+  private static void requireShapes(List<int[]> shapes) {
+    if (shapes == null || shapes.isEmpty()) {
+      throw new IllegalArgumentException("it has no layer shapes");
+    }
+    for (int[] shape : shapes) {
+      if (shape == null || shape.length != 2 || shape[0] < 1 || shape[1] < 1) {
+        throw new IllegalArgumentException(
+            "a layer shape is not [rows, columns] of positive sizes");
+      }
+    }
+  }
+
+  private static float[] floats(ByteBuffer buffer, int n) {
+    float[] out = new float[n];
+    for (int i = 0; i < n; i++) {
+      out[i] = buffer.getFloat();
+    }
+    return out;
+  }
+
+  /** Writes int8 weights in the format 2 layout. */
+  private static byte[] int8Bytes(MlpWeights net) {
+    List<byte[][]> q = net.int8Weights();
+    List<float[]> scales = net.scales();
+    ByteBuffer buffer = ByteBuffer.allocate(int8Size(net)).order(ByteOrder.LITTLE_ENDIAN);
+    for (int l = 0; l < net.layers(); l++) {
+      for (byte[] row : q.get(l)) {
+        buffer.put(row);
+      }
+      for (float s : scales.get(l)) {
+        buffer.putFloat(s);
+      }
+      for (float b : net.biases().get(l)) {
+        buffer.putFloat(b);
+      }
+    }
+    return buffer.array();
+  }
+
+  private static int int8Size(MlpWeights net) {
+    int n = 0;
+    for (float[][] w : net.weights()) {
+      n += w.length * w[0].length + 8 * w.length;
+    }
+    return n;
+  }
+
+  /**
+   * Returns the SHA-256 of a network's {@code weights.bin}, as a bundle's manifest records it: one
+   * hash for the parameters whatever the bundle's other contents (what an export names as its
+   * source's weights).
+   */
+  public static String weightsSha256(MlpWeights network) {
+    return sha256(weightBytes(network));
+  }
+
+  private static byte[] weightBytes(MlpWeights net) {
+    return net.isInt8() ? int8Bytes(net) : toBytes(net.flatten());
   }
 
   /** Returns the SHA-256 of a file's bytes as hex (for configuration hashes and approvals). */
@@ -287,17 +401,5 @@ public final class PolicyBundles {
       buffer.putFloat(v);
     }
     return buffer.array();
-  }
-
-  private static float[] toFloats(byte[] bytes) {
-    if (bytes.length % 4 != 0) {
-      throw new IllegalArgumentException("weights are not whole float32 values");
-    }
-    ByteBuffer buffer = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-    float[] out = new float[bytes.length / 4];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = buffer.getFloat();
-    }
-    return out;
   }
 }

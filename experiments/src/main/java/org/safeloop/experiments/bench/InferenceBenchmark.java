@@ -139,17 +139,18 @@ public final class InferenceBenchmark {
       double[] quarters,
       int arraysBefore,
       int arraysAfter) {
+    double[] q = medianAndP99Micros(nanos);
+    return new Latency(path, nanos.length, q[0], q[1], before, quarters, arraysBefore, arraysAfter);
+  }
+
+  /** Returns the median and the 99th percentile of call times in nanoseconds, in microseconds. */
+  static double[] medianAndP99Micros(long[] nanos) {
     long[] sorted = nanos.clone();
     Arrays.sort(sorted);
-    return new Latency(
-        path,
-        nanos.length,
-        sorted[sorted.length / 2] / 1e3,
-        sorted[(int) Math.min(sorted.length - 1, Math.ceil(0.99 * sorted.length) - 1)] / 1e3,
-        before,
-        quarters,
-        arraysBefore,
-        arraysAfter);
+    return new double[] {
+      sorted[sorted.length / 2] / 1e3,
+      sorted[(int) Math.min(sorted.length - 1, Math.ceil(0.99 * sorted.length) - 1)] / 1e3
+    };
   }
 
   /** Resident set size of this process from /proc (NaN where there is none). */

@@ -14,14 +14,18 @@ import org.safeloop.env.realism.RealismConfig;
 import org.safeloop.env.scenario.Scenario;
 import org.safeloop.env.scenario.Scenarios;
 import org.safeloop.experiments.bench.DeployBenchmark;
+import org.safeloop.experiments.bench.EdgeBenchmark;
 import org.safeloop.experiments.bench.EnvBenchmark;
 import org.safeloop.experiments.bench.HarnessBenchmark;
 import org.safeloop.experiments.bench.IdentifyBenchmark;
 import org.safeloop.experiments.bench.InferenceBenchmark;
 import org.safeloop.experiments.bench.ShieldBenchmark;
 import org.safeloop.experiments.config.Experiment;
+import org.safeloop.experiments.evaluate.EvaluationSummary;
+import org.safeloop.experiments.evaluate.PolicySource;
 import org.safeloop.plc.telemetry.TelemetryUrl;
 import org.safeloop.plc.virtualplant.VirtualPlant.Protocol;
+import org.safeloop.policy.PolicyBundles;
 import org.safeloop.shield.SafetyShield;
 import org.safeloop.shield.Shields;
 import picocli.CommandLine;
@@ -40,7 +44,8 @@ import picocli.CommandLine.Parameters;
       BenchCommand.Inference.class,
       BenchCommand.Harness.class,
       BenchCommand.Deploy.class,
-      BenchCommand.Identify.class
+      BenchCommand.Identify.class,
+      BenchCommand.Edge.class
     })
 final class BenchCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -660,6 +665,116 @@ final class BenchCommand implements Runnable {
             h.examples().get(e.getKey()));
       }
       return true;
+    }
+  }
+
+  /** {@code safeloop bench edge}: ONNX Runtime against the pure-Java paths, float32 and int8. */
+  @Command(
+      name = "edge",
+      mixinStandardHelpOptions = true,
+      description = {
+        "For one bundle: the sizes of the bundle, its int8 bundle and their ONNX models;",
+        "single-observation latency (median, p99) of ONNX Runtime (CPU, one thread) against the",
+        "pure-Java forward pass, float32 and int8; and the closed-loop return and shield",
+        "interventions of each on the scenario with realism on. int8 is calibrated as safeloop",
+        "export does (20 episodes); both models are verified against the pure-Java pass first."
+      })
+  static final class Edge implements Callable<Integer> {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--policy", required = true, paramLabel = "BUNDLE", description = "Bundle.")
+    Path policy;
+
+    @Option(
+        names = "--scenario",
+        paramLabel = "NAME|FILE",
+        description = "Scenario (default: the one the bundle was trained on).")
+    String scenario;
+
+    @Option(
+        names = "--shield",
+        paramLabel = "FILE|NAME",
+        description = "Shield for the closed loop (default: the bundle's, if any).")
+    String shield;
+
+    @Option(names = "--warmup", defaultValue = "20000", description = "Unmeasured calls per path.")
+    int warmup;
+
+    @Option(names = "--calls", defaultValue = "100000", description = "Measured calls per path.")
+    int calls;
+
+    @Option(
+        names = "--episodes",
+        defaultValue = "20",
+        paramLabel = "N",
+        description = "Closed-loop episodes per path (default ${DEFAULT-VALUE}).")
+    int episodes;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Seed (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Override
+    public Integer call() {
+      if (calls < 1 || warmup < 0 || episodes < 1) {
+        throw new IllegalArgumentException("--calls >= 1, --warmup >= 0 and --episodes >= 1");
+      }
+      var bundle = PolicyBundles.load(policy);
+      Scenario s =
+          scenario != null
+              ? Scenarios.load(scenario)
+              : PolicySource.trainedScenario(bundle, policy);
+      String through = shield != null ? shield : bundle.shieldSource();
+      PrintWriter out = spec.commandLine().getOut();
+      out.printf(
+          Locale.ROOT,
+          "java %s on %d cores; load average %s; %s (%s) on %s, %s; %,d calls per path after"
+              + " %,d warm-up; %d closed-loop episodes per path, realism on%n",
+          System.getProperty("java.version"),
+          Runtime.getRuntime().availableProcessors(),
+          DeployBenchmark.loadAverage(),
+          policy,
+          bundle.algorithm(),
+          s.name(),
+          through == null ? "no shield" : "shield " + through,
+          calls,
+          warmup,
+          episodes);
+      out.flush();
+      EdgeBenchmark.Result r =
+          EdgeBenchmark.measure(policy, s, through, warmup, calls, episodes, seed);
+      out.println("float32 model: " + r.float32Verification().summary());
+      out.println("int8 model:    " + r.int8Verification().summary());
+      out.println(
+          "int8 weights against float32, largest action error over "
+              + r.int8Error().observations()
+              + " drawn observations: "
+              + r.int8Error().describe());
+      out.printf(
+          Locale.ROOT,
+          "%-22s %12s %12s %10s %14s %8s %14s%n",
+          "path",
+          "file bytes",
+          "median [us]",
+          "p99 [us]",
+          "median return",
+          "MAD",
+          "interventions");
+      for (EdgeBenchmark.Row row : r.rows()) {
+        EvaluationSummary e = row.closedLoop();
+        out.printf(
+            Locale.ROOT,
+            "%-22s %,12d %12.2f %10.2f %14.3f %8.3f %12.2f %%%n",
+            row.path(),
+            row.artifactBytes(),
+            row.medianMicros(),
+            row.p99Micros(),
+            e.returnMedian(),
+            e.returnMad(),
+            100 * e.interventionRate());
+      }
+      out.printf(Locale.ROOT, "load average at the end: %s%n", DeployBenchmark.loadAverage());
+      out.flush();
+      return 0;
     }
   }
 }

@@ -34,6 +34,7 @@ import picocli.CommandLine.Command;
       DeployCommand.class,
       ShadowReportCommand.class,
       TelemetryCommand.class,
+      ExportCommand.class,
       BenchCommand.class,
       CommandLine.HelpCommand.class
     })

@@ -31,7 +31,8 @@ class CommandLineTest {
 
   record Run(int exitCode, String out, String err) {}
 
-  private static Run run(String... args) {
+  /** Runs the command line in process and returns its exit code and output. */
+  static Run run(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     CommandLine cli = SafeLoopCommand.commandLine();
