@@ -43,6 +43,16 @@ class DeployCommandTest {
 
   record Run(int exitCode, String out, String err) {}
 
+  /** The virtual CSTR over Modbus, in remote, one control interval every 100 ms. */
+  private static VirtualPlant fastPlant() throws IOException, InterruptedException {
+    return VirtualPlant.builder(Scenarios.load("cstr-constrained"))
+        .protocols(Protocol.MODBUS)
+        .speed(260)
+        .startInRemote(true)
+        .watchdogTimeout(Duration.ofMinutes(5))
+        .start();
+  }
+
   private static Run run(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
@@ -55,13 +65,7 @@ class DeployCommandTest {
 
   @Test
   void aShadowDeploymentAuditsEveryCycleAndClosedLoopNeedsASignedApproval() throws Exception {
-    try (VirtualPlant plant =
-        VirtualPlant.builder(Scenarios.load("cstr-constrained"))
-            .protocols(Protocol.MODBUS)
-            .speed(260) // one control interval every 100 ms
-            .startInRemote(true)
-            .watchdogTimeout(Duration.ofMinutes(5))
-            .start()) {
+    try (VirtualPlant plant = fastPlant()) {
       Path plantFile = dir.resolve("plant.yaml");
       Files.writeString(plantFile, plant.plantFile(Protocol.MODBUS));
       Path audit = dir.resolve("shadow.jsonl");
@@ -175,13 +179,7 @@ class DeployCommandTest {
 
   @Test
   void sigtermStopsADeploymentCleanlyWithAStoppedEventAndASignedChainHead() throws Exception {
-    try (VirtualPlant plant =
-        VirtualPlant.builder(Scenarios.load("cstr-constrained"))
-            .protocols(Protocol.MODBUS)
-            .speed(260)
-            .startInRemote(true)
-            .watchdogTimeout(Duration.ofMinutes(5))
-            .start()) {
+    try (VirtualPlant plant = fastPlant()) {
       Path plantFile = dir.resolve("plant.yaml");
       Files.writeString(plantFile, plant.plantFile(Protocol.MODBUS));
       assertEquals(0, run("keygen", "--name", "bridge", "--output", dir.toString()).exitCode());
@@ -412,5 +410,61 @@ class DeployCommandTest {
             "k");
     assertEquals(2, r.exitCode());
     assertTrue(r.err().contains("--valid-until"), r.err());
+  }
+
+  @Test
+  void aWebViewBeyondLoopbackWithoutATokenIsRefusedBeforeAnythingStarts() throws Exception {
+    Path audit = dir.resolve("refused.jsonl");
+    String[] deploy = {
+      "deploy",
+      "--plant",
+      dir.resolve("no-such-plant.yaml").toString(),
+      "--policy",
+      "pid",
+      "--shield",
+      "cstr-constrained",
+      "--audit",
+      audit.toString(),
+      "--http",
+      "0.0.0.0:0"
+    };
+    Run r = run(deploy);
+    assertEquals(2, r.exitCode(), r.err());
+    assertTrue(r.err().contains("--http-token-file"), r.err());
+    assertFalse(Files.exists(audit), "nothing started");
+    StringWriter err = new StringWriter();
+    picocli.CommandLine bridge = org.safeloop.plc.cli.BridgeCommand.commandLine();
+    bridge.setErr(new PrintWriter(err));
+    bridge.setOut(new PrintWriter(new StringWriter()));
+    assertEquals(2, bridge.execute(deploy));
+    assertTrue(err.toString().contains("--http-token-file"), err.toString());
+    Run plant = run("plant", "--scenario", "cstr-constrained", "--http", "0.0.0.0:0");
+    assertEquals(2, plant.exitCode(), plant.err());
+    assertTrue(plant.err().contains("--http-token-file"), plant.err());
+  }
+
+  @Test
+  void deployWithHttpPrintsTheLiveViewsAddress() throws Exception {
+    try (VirtualPlant plant = fastPlant()) {
+      Path plantFile = dir.resolve("plant.yaml");
+      Files.writeString(plantFile, plant.plantFile(Protocol.MODBUS));
+      Run r =
+          run(
+              "deploy",
+              "--plant",
+              plantFile.toString(),
+              "--policy",
+              "pid",
+              "--shield",
+              "cstr-constrained",
+              "--cycles",
+              "5",
+              "--audit",
+              dir.resolve("web.jsonl").toString(),
+              "--http",
+              "127.0.0.1:0");
+      assertEquals(0, r.exitCode(), r.err());
+      assertTrue(r.out().contains("live view: http://127.0.0.1:"), r.out());
+    }
   }
 }
