@@ -154,7 +154,9 @@
     const quality = $("quality").tBodies[0];
     for (const [name, input] of Object.entries(r.inputs)) {
       const q = state.quality[name] || (state.quality[name] = { notGood: 0 });
-      if (input.quality !== "GOOD") q.notGood++;
+      // Not good: a quality other than GOOD, or no number (a Modbus transmitter's NaN reads GOOD).
+      const good = input.quality === "GOOD" && num(input.value) !== null;
+      if (!good) q.notGood++;
       let row = quality.querySelector('tr[data-key="' + CSS.escape(name) + '"]');
       if (!row) {
         row = el("tr", { "data-key": name });
@@ -162,7 +164,7 @@
       }
       row.replaceChildren(
         el("td", {}, name),
-        el("td", { class: "num" }, fmt(input.value)),
+        el("td", { class: "num" + (good ? "" : " q-BAD") }, fmt(input.value)),
         el("td", { class: "q-" + input.quality, title: input.note || "" }, input.quality + (input.note ? " (" + input.note + ")" : "")),
         el("td", { class: "num" }, q.notGood));
     }

@@ -24,15 +24,18 @@ import org.slf4j.LoggerFactory;
  * watchdog's sheds, refused writes, the sensor faults in force and whether its servers run, with
  * trends of the process values and set points. Read-only: the page changes nothing on the plant.
  *
- * <p>A sampler thread of its own reads the plant once per control interval (at most ten times a
- * second) and publishes one snapshot to every open page through an {@link EventStream} (a page that
- * does not keep up is dropped); the plant's own stepping never waits for the view. Same server,
- * token and headers as the deployment's view. Thread-safe.
+ * <p>A sampler thread of its own reads the plant once per control interval (at least once and at
+ * most ten times a second) and publishes one snapshot to every open page through an {@link
+ * EventStream} (a page that does not keep up is dropped); the plant's own stepping never waits for
+ * the view. Same server, token and headers as the deployment's view. Thread-safe.
  */
 public final class PlantView implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PlantView.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String BASE = "org/safeloop/plc/virtualplant/web/";
+
+  private static final Duration MIN_PERIOD = Duration.ofMillis(100);
+  private static final Duration MAX_PERIOD = Duration.ofSeconds(1);
 
   private final VirtualPlant plant;
   private final WebServer server;
@@ -48,10 +51,13 @@ public final class PlantView implements AutoCloseable {
     this.historySize = options.historyCycles();
     this.server = WebServer.bind(options, "plant");
     this.stream = new EventStream(options.clientQueue(), options.maxClients(), this::historyCopy);
+    // Once a control interval, but at least once a second (an operator's switch shows at once on a
+    // plant in real time) and at most ten times a second.
+    Duration step = plant.stepPeriod();
     this.period =
-        plant.stepPeriod().compareTo(Duration.ofMillis(100)) < 0
-            ? Duration.ofMillis(100)
-            : plant.stepPeriod();
+        step.compareTo(MIN_PERIOD) < 0
+            ? MIN_PERIOD
+            : step.compareTo(MAX_PERIOD) > 0 ? MAX_PERIOD : step;
     server.resource("/", BASE + "plant.html", "text/html; charset=utf-8");
     server.resource("/plant.js", BASE + "plant.js", "text/javascript; charset=utf-8");
     server.assets();
