@@ -151,9 +151,9 @@ public final class DeployBenchmark {
    * @param messages messages the pages read (all of them)
    * @param bytesPerCycleMessage mean size of a cycle record's message, in bytes
    * @param recordsPerCycle audit records per cycle handed to the view (cycle, writes, events)
-   * @param feedMicrosPerCycle the view's feed thread (parse, metrics, history, hand-out) per cycle,
-   *     off the cycle's thread
-   * @param metricsMicrosPerCycle of which the metrics alone
+   * @param feedMicrosPerCycle CPU time of the view's feed thread (parse, metrics, history, hand-out
+   *     to every page) per cycle, off the cycle's thread
+   * @param metricsMicrosPerCycle of which the metrics alone (wall time)
    * @param scrapeMillis mean time of one {@code /metrics} scrape of the registry
    * @param scrapeBytes size of one scrape's text
    * @param droppedClients pages dropped as too slow
@@ -225,13 +225,15 @@ public final class DeployBenchmark {
    */
   public static Latency latency(Protocol protocol, int warmup, int cycles, TelemetryUrl telemetry)
       throws IOException, InterruptedException, PlcException {
-    return latency(protocol, warmup, cycles, telemetry, null, 0);
+    return latency(protocol, warmup, cycles, telemetry, null, 0, 0);
   }
 
   /**
    * As {@link #latency(Protocol, int, int, TelemetryUrl)}, and with {@code http} (null: none) the
    * deployment also shows itself on a web view there, with {@code clients} pages reading its event
-   * stream throughout (warm-up included; measured over the counted cycles).
+   * stream throughout (warm-up included; measured over the counted cycles). With {@code paceMillis}
+   * above 0 an iteration starts every {@code paceMillis} ms, as a deployment's cycle period paces
+   * it, instead of back to back.
    */
   public static Latency latency(
       Protocol protocol,
@@ -239,7 +241,8 @@ public final class DeployBenchmark {
       int cycles,
       TelemetryUrl telemetry,
       HttpAddress http,
-      int clients)
+      int clients,
+      int paceMillis)
       throws IOException, InterruptedException, PlcException {
     if (warmup < 0 || cycles < 1 || clients < 0) {
       throw new IllegalArgumentException(
@@ -260,7 +263,9 @@ public final class DeployBenchmark {
                 ? null
                 : new WebLoad(rig.view.url().resolve("/events"), clients)) {
       sink = rig.deployment.telemetry();
+      Pace pace = new Pace(paceMillis);
       for (int i = 0; i < warmup; i++) {
+        pace.await();
         rig.iterate();
       }
       Health warm = rig.counters.health();
@@ -273,6 +278,7 @@ public final class DeployBenchmark {
         pages.clear();
       }
       for (int i = 0; i < cycles; i++) {
+        pace.await();
         rig.iterate();
       }
       if (rig.view != null) {
@@ -342,6 +348,29 @@ public final class DeployBenchmark {
         sink.acknowledged(),
         sink.dropped(),
         web);
+  }
+
+  /**
+   * Starts an iteration every period (none: at once), without a catch-up burst after a late one.
+   */
+  private static final class Pace {
+    private final long periodNanos;
+    private long next = System.nanoTime();
+
+    Pace(int millis) {
+      this.periodNanos = millis * 1_000_000L;
+    }
+
+    void await() {
+      if (periodNanos == 0) {
+        return;
+      }
+      long wait = next - System.nanoTime();
+      if (wait > 0) {
+        java.util.concurrent.locks.LockSupport.parkNanos(wait);
+      }
+      next = Math.max(next + periodNanos, System.nanoTime());
+    }
   }
 
   /**

@@ -466,6 +466,15 @@ final class BenchCommand implements Runnable {
     String http;
 
     @Option(
+        names = "--pace-ms",
+        defaultValue = "0",
+        paramLabel = "MS",
+        description =
+            "Start an iteration every MS milliseconds, as a cycle period would, instead of back to"
+                + " back (default 0: back to back).")
+    int paceMillis;
+
+    @Option(
         names = "--sse-clients",
         defaultValue = "10",
         paramLabel = "N",
@@ -483,6 +492,9 @@ final class BenchCommand implements Runnable {
     public Integer call() throws Exception {
       if (telemetry != null) {
         TelemetryUrl.parse(telemetry);
+      }
+      if (paceMillis < 0 || sseClients < 0) {
+        throw new IllegalArgumentException("--pace-ms and --sse-clients must be 0 or more");
       }
       if (cycles < 0 || warmup < 0 || soakCycles < 0 || (cycles == 0 && soakCycles == 0)) {
         throw new IllegalArgumentException(
@@ -529,7 +541,13 @@ final class BenchCommand implements Runnable {
     private boolean latency(PrintWriter out, Protocol p) throws Exception {
       DeployBenchmark.Latency r =
           DeployBenchmark.latency(
-              p, warmup, cycles, telemetry == null ? null : TelemetryUrl.parse(telemetry));
+              p,
+              warmup,
+              cycles,
+              telemetry == null ? null : TelemetryUrl.parse(telemetry),
+              null,
+              0,
+              paceMillis);
       boolean left = print(out, p, r);
       if (http != null) {
         DeployBenchmark.Latency w =
@@ -539,7 +557,8 @@ final class BenchCommand implements Runnable {
                 cycles,
                 telemetry == null ? null : TelemetryUrl.parse(telemetry),
                 HttpAddress.parse(http),
-                sseClients);
+                sseClients,
+                paceMillis);
         out.printf(
             Locale.ROOT, "%s with the web view and %d pages:%n", p.label(), w.web().clients());
         left |= print(out, p, w);
@@ -584,10 +603,11 @@ final class BenchCommand implements Runnable {
       long target = P99_TARGET_MICROS.get(p);
       out.printf(
           Locale.ROOT,
-          "%s: %,d cycles after %,d warm-up (load average %s)%n",
+          "%s: %,d cycles after %,d warm-up%s (load average %s)%n",
           p.label(),
           cycles,
           warmup,
+          paceMillis > 0 ? ", one every " + paceMillis + " ms" : ", back to back",
           DeployBenchmark.loadAverage());
       out.printf(
           Locale.ROOT,

@@ -43,6 +43,24 @@ class DeployCommandTest {
 
   record Run(int exitCode, String out, String err) {}
 
+  /** {@code deploy} of the scenario's PID through the built-in shield, then {@code more}. */
+  private static String[] pidDeploy(Path plantFile, Path audit, String... more) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "deploy",
+                "--plant",
+                plantFile.toString(),
+                "--policy",
+                "pid",
+                "--shield",
+                "cstr-constrained",
+                "--audit",
+                audit.toString()));
+    args.addAll(List.of(more));
+    return args.toArray(String[]::new);
+  }
+
   /** The virtual CSTR over Modbus, in remote, one control interval every 100 ms. */
   private static VirtualPlant fastPlant() throws IOException, InterruptedException {
     return VirtualPlant.builder(Scenarios.load("cstr-constrained"))
@@ -415,19 +433,8 @@ class DeployCommandTest {
   @Test
   void aWebViewBeyondLoopbackWithoutATokenIsRefusedBeforeAnythingStarts() throws Exception {
     Path audit = dir.resolve("refused.jsonl");
-    String[] deploy = {
-      "deploy",
-      "--plant",
-      dir.resolve("no-such-plant.yaml").toString(),
-      "--policy",
-      "pid",
-      "--shield",
-      "cstr-constrained",
-      "--audit",
-      audit.toString(),
-      "--http",
-      "0.0.0.0:0"
-    };
+    String[] deploy =
+        pidDeploy(dir.resolve("no-such-plant.yaml"), audit, "--cycles", "5", "--http", "0.0.0.0:0");
     Run r = run(deploy);
     assertEquals(2, r.exitCode(), r.err());
     assertTrue(r.err().contains("--http-token-file"), r.err());
@@ -450,19 +457,8 @@ class DeployCommandTest {
       Files.writeString(plantFile, plant.plantFile(Protocol.MODBUS));
       Run r =
           run(
-              "deploy",
-              "--plant",
-              plantFile.toString(),
-              "--policy",
-              "pid",
-              "--shield",
-              "cstr-constrained",
-              "--cycles",
-              "5",
-              "--audit",
-              dir.resolve("web.jsonl").toString(),
-              "--http",
-              "127.0.0.1:0");
+              pidDeploy(
+                  plantFile, dir.resolve("web.jsonl"), "--cycles", "5", "--http", "127.0.0.1:0"));
       assertEquals(0, r.exitCode(), r.err());
       assertTrue(r.out().contains("live view: http://127.0.0.1:"), r.out());
     }

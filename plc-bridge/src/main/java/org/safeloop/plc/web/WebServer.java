@@ -161,6 +161,16 @@ public final class WebServer implements AutoCloseable {
         });
   }
 
+  /** Serves {@code stream} at {@code path} (GET, behind the token). */
+  public void events(String path, EventStream stream) {
+    route(path, List.of("GET"), false, stream::serve);
+  }
+
+  /** Serves the JSON {@code body} gives at each GET of {@code path}, behind the token. */
+  public void json(String path, java.util.function.Supplier<String> body) {
+    route(path, List.of("GET"), false, ex -> send(ex, 200, "application/json", body.get()));
+  }
+
   /**
    * Serves a class-path resource at {@code path} with a content type; GET only, behind the token.
    */

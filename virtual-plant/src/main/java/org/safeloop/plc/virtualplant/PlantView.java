@@ -61,12 +61,8 @@ public final class PlantView implements AutoCloseable {
     server.resource("/", BASE + "plant.html", "text/html; charset=utf-8");
     server.resource("/plant.js", BASE + "plant.js", "text/javascript; charset=utf-8");
     server.assets();
-    server.route("/events", List.of("GET"), false, stream::serve);
-    server.route(
-        "/api/status",
-        List.of("GET"),
-        false,
-        ex -> WebServer.send(ex, 200, "application/json", layout().toString()));
+    server.events("/events", stream);
+    server.json("/api/status", () -> layout().toString());
     server.route(
         "/health",
         List.of("GET", "HEAD"),

@@ -116,6 +116,15 @@ class DeploymentPageBrowserTest {
     waitUpTo(10).until(d -> "closed-loop".equals(attribute("mode", "data-mode")));
   }
 
+  /** Waits until the page lists a demotion whose reason holds {@code text}. */
+  static void awaitDemotionShown(String text, double seconds) {
+    waitUpTo(seconds)
+        .until(
+            d ->
+                d.findElements(By.cssSelector("#events li[data-kind='DEMOTION'] .reason")).stream()
+                    .anyMatch(e -> e.getText().contains(text)));
+  }
+
   static List<String> consoleErrors() {
     return browser.manage().logs().get(LogType.BROWSER).getAll().stream()
         .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue())
@@ -152,13 +161,7 @@ class DeploymentPageBrowserTest {
       open(view);
       long injected = System.nanoTime();
       plant.sensorFault("T", SensorFault.BAD);
-      waitUpTo(2)
-          .until(
-              d ->
-                  d
-                      .findElements(By.cssSelector("#events li[data-kind='DEMOTION'] .reason"))
-                      .stream()
-                      .anyMatch(e -> e.getText().contains("bad inputs")));
+      awaitDemotionShown("bad inputs", 2);
       double seconds = (System.nanoTime() - injected) / 1e9;
       System.out.printf("fault to demotion reason on the page: %.2f s%n", seconds);
       waitUpTo(2).until(d -> "advisory".equals(attribute("mode", "data-mode")));
@@ -186,13 +189,7 @@ class DeploymentPageBrowserTest {
           .until(d -> d.findElement(By.id("step-result")).getText().contains("stepped back"));
       waitUpTo(2).until(d -> "advisory".equals(attribute("mode", "data-mode")));
       assertTrue(!browser.findElement(By.id("step-back")).isEnabled(), "nothing to step back from");
-      waitUpTo(2)
-          .until(
-              d ->
-                  d
-                      .findElements(By.cssSelector("#events li[data-kind='DEMOTION'] .reason"))
-                      .stream()
-                      .anyMatch(e -> e.getText().contains("A. Operator (shift B)")));
+      awaitDemotionShown("A. Operator (shift B)", 2);
       shot("deployment-5-stepped-back");
       assertEquals(Mode.ADVISORY, live.runtime.mode());
       EventRecord demotion = live.lastDemotion();

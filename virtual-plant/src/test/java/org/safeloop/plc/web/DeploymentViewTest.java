@@ -77,8 +77,12 @@ class DeploymentViewTest {
   }
 
   CompletableFuture<HttpResponse<String>> stepBack(URI base, String body) {
+    return post(base.resolve("/api/step-back"), body);
+  }
+
+  CompletableFuture<HttpResponse<String>> post(URI uri, String body) {
     return http.sendAsync(
-        HttpRequest.newBuilder(base.resolve("/api/step-back"))
+        HttpRequest.newBuilder(uri)
             .header("Authorization", "Bearer " + TOKEN)
             .header("Content-Type", "application/json")
             .POST(HttpRequest.BodyPublishers.ofString(body))
@@ -260,14 +264,7 @@ class DeploymentViewTest {
       HttpResponse<String> again =
           stepBack(base, "{\"who\": \"J. Meyer\", \"why\": \"twice\"}").get();
       assertEquals(409, again.statusCode(), again.body());
-      HttpResponse<String> promote =
-          http.send(
-              HttpRequest.newBuilder(base.resolve("/api/promote"))
-                  .header("Authorization", "Bearer " + TOKEN)
-                  .header("Content-Type", "application/json")
-                  .POST(HttpRequest.BodyPublishers.ofString("{}"))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> promote = post(base.resolve("/api/promote"), "{}").get();
       assertEquals(404, promote.statusCode(), "there is no promotion on the web");
       live.cycles(5);
       assertEquals(Mode.ADVISORY, live.runtime.mode());
