@@ -212,16 +212,16 @@ class DeploymentViewTest {
               ((Gauge) m.get("safeloop_approval_valid_until_seconds").getMetrics().get(0))
                   .getValue()),
           "the approval's expiry is known");
-      assertEquals(documentedMetrics(), servedMetrics(m), "docs/deployment.md's metrics table");
+      assertEquals(documentedMetrics(), servedMetrics(m), "docs/reference/metrics.md's table");
     }
   }
 
-  /** The metric names docs/deployment.md lists in its table. */
+  /** The metric names docs/reference/metrics.md lists in its table. */
   static java.util.Set<String> documentedMetrics() throws Exception {
     java.util.Set<String> names = new java.util.TreeSet<>();
     java.util.regex.Matcher row =
         java.util.regex.Pattern.compile("(?m)^\\| `(safeloop_[a-z_]+)` \\|")
-            .matcher(Files.readString(Path.of("..", "docs", "deployment.md")));
+            .matcher(Files.readString(Path.of("..", "docs", "reference", "metrics.md")));
     while (row.find()) {
       names.add(row.group(1));
     }
