@@ -158,6 +158,7 @@ class DeploymentPageBrowserTest {
   void anInjectedFaultShowsItsDemotionReasonOnThePageWithinTwoSeconds() throws Exception {
     try (DeploymentView view = view();
         LiveDeployment live = live(dir, view)) {
+      live.cycles(2);
       open(view);
       long injected = System.nanoTime();
       plant.sensorFault("T", SensorFault.BAD);
@@ -246,6 +247,7 @@ class DeploymentPageBrowserTest {
         LiveDeployment live = live(dir, view);
         PlantView plantView =
             PlantView.start(plant, WebOptions.of(new HttpAddress("127.0.0.1", 0), null))) {
+      live.cycles(2); // a deployment drives the plant while its own view shows it
       consoleErrors();
       browser.get(plantView.url().toString());
       waitUpTo(5).until(d -> "remote".equals(attribute("mode", "data-mode")));

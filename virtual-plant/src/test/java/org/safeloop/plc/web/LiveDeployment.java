@@ -162,9 +162,13 @@ final class LiveDeployment implements AutoCloseable {
   }
 
   @Override
-  public void close() throws InterruptedException {
+  public void close() {
     stop = true;
-    driver.join(5000);
+    try {
+      driver.join(5000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     deployment.close();
     plant.clearFaults();
     plant.setOperatorMode(true);
