@@ -624,8 +624,12 @@ public final class Demo {
       out.println("virtual plant's live view: " + plantView.url());
     }
     out.flush();
-    try (PlantView closing = plantView) {
+    try {
       stepUntilStopped(plant);
+    } finally {
+      if (plantView != null) {
+        plantView.close();
+      }
     }
   }
 

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
@@ -204,21 +205,19 @@ class DeployCommandTest {
       Path audit = dir.resolve("audit.jsonl");
       Process child =
           new ProcessBuilder(
-                  Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                  "-cp",
-                  System.getProperty("java.class.path"),
-                  SafeLoopCommand.class.getName(),
-                  "deploy",
-                  "--plant",
-                  plantFile.toString(),
-                  "--policy",
-                  "pid",
-                  "--shield",
-                  "cstr-constrained",
-                  "--audit",
-                  audit.toString(),
-                  "--signing-key",
-                  dir.resolve("bridge.key").toString())
+                  Stream.concat(
+                          Stream.of(
+                              Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                              "-cp",
+                              System.getProperty("java.class.path"),
+                              SafeLoopCommand.class.getName()),
+                          Stream.of(
+                              pidDeploy(
+                                  plantFile,
+                                  audit,
+                                  "--signing-key",
+                                  dir.resolve("bridge.key").toString())))
+                      .toList())
               .redirectErrorStream(true)
               .redirectOutput(dir.resolve("child.log").toFile())
               .start();
