@@ -401,6 +401,11 @@ final class LayeredShield implements SafetyShield {
   }
 
   @Override
+  public List<StateConstraint> stateConstraints() {
+    return c.constraints();
+  }
+
+  @Override
   public ShieldCounters counters() {
     Map<Layer, Long> layers = new EnumMap<>(Layer.class);
     for (Layer l : Layer.values()) {

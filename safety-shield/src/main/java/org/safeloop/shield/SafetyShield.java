@@ -50,6 +50,14 @@ public interface SafetyShield {
    */
   AdmissibleActions admissible(PlantSnapshot plant, double[] previousApplied);
 
+  /**
+   * Returns the state constraints it predicts and keeps (for displays: trends against their
+   * bounds); empty for a shield that predicts none.
+   */
+  default java.util.List<org.safeloop.shield.constraint.StateConstraint> stateConstraints() {
+    return java.util.List.of();
+  }
+
   /** Returns how often the shield has acted since it was made. */
   ShieldCounters counters();
 

@@ -14,6 +14,9 @@ import org.safeloop.plc.telemetry.Telemetry;
 import org.safeloop.plc.telemetry.TelemetryUrl;
 import org.safeloop.plc.virtualplant.VirtualPlant;
 import org.safeloop.plc.virtualplant.VirtualPlant.Protocol;
+import org.safeloop.plc.web.DeploymentView;
+import org.safeloop.plc.web.HttpAddress;
+import org.safeloop.plc.web.WebOptions;
 
 /**
  * Measures the deployment runtime's control cycle in closed loop against the virtual plant over a
@@ -120,6 +123,7 @@ public final class DeployBenchmark {
    * @param health the runtime over the measured cycles
    * @param telemetryAcknowledged telemetry records the broker acknowledged (-1 without telemetry)
    * @param telemetryDropped telemetry records dropped (-1 without telemetry)
+   * @param web the web view's figures, or null without one
    */
   public record Latency(
       Protocol protocol,
@@ -136,7 +140,39 @@ public final class DeployBenchmark {
       Health warmupHealth,
       Health health,
       long telemetryAcknowledged,
-      long telemetryDropped) {}
+      long telemetryDropped,
+      Web web) {}
+
+  /**
+   * What the web view did over the measured cycles.
+   *
+   * @param clients pages connected to its event stream
+   * @param toClient from a cycle's start to its record's arrival at a page, every page's
+   * @param messages messages the pages read (all of them)
+   * @param bytesPerCycleMessage mean size of a cycle record's message, in bytes
+   * @param recordsPerCycle audit records per cycle handed to the view (cycle, writes, events)
+   * @param feedMicrosPerCycle CPU time of the view's feed thread (parse, metrics, history, hand-out
+   *     to every page) per cycle, off the cycle's thread
+   * @param metricsMicrosPerCycle of which the metrics alone (wall time)
+   * @param scrapeMillis mean time of one {@code /metrics} scrape of the registry
+   * @param scrapeBytes size of one scrape's text
+   * @param droppedClients pages dropped as too slow
+   * @param droppedRecords audit records the view's queue dropped
+   * @param pageBytes the page with its scripts and styles, uncompressed
+   */
+  public record Web(
+      int clients,
+      Percentiles toClient,
+      long messages,
+      double bytesPerCycleMessage,
+      double recordsPerCycle,
+      double feedMicrosPerCycle,
+      double metricsMicrosPerCycle,
+      double scrapeMillis,
+      long scrapeBytes,
+      long droppedClients,
+      long droppedRecords,
+      long pageBytes) {}
 
   /**
    * Where a soak stands.
@@ -189,22 +225,89 @@ public final class DeployBenchmark {
    */
   public static Latency latency(Protocol protocol, int warmup, int cycles, TelemetryUrl telemetry)
       throws IOException, InterruptedException, PlcException {
-    if (warmup < 0 || cycles < 1) {
+    return latency(protocol, warmup, cycles, telemetry, null, 0, 0);
+  }
+
+  /**
+   * As {@link #latency(Protocol, int, int, TelemetryUrl)}, and with {@code http} (null: none) the
+   * deployment also shows itself on a web view there, with {@code clients} pages reading its event
+   * stream throughout (warm-up included; measured over the counted cycles). With {@code paceMillis}
+   * above 0 an iteration starts every {@code paceMillis} ms, as a deployment's cycle period paces
+   * it, instead of back to back.
+   */
+  public static Latency latency(
+      Protocol protocol,
+      int warmup,
+      int cycles,
+      TelemetryUrl telemetry,
+      HttpAddress http,
+      int clients,
+      int paceMillis)
+      throws IOException, InterruptedException, PlcException {
+    if (warmup < 0 || cycles < 1 || clients < 0) {
       throw new IllegalArgumentException(
-          "warm-up must be >= 0 and measured cycles >= 1: " + warmup + ", " + cycles);
+          "warm-up and clients must be >= 0 and measured cycles >= 1: "
+              + warmup
+              + ", "
+              + cycles
+              + ", "
+              + clients);
     }
     Latency measured;
     Telemetry sink;
-    try (DeployRig rig = new DeployRig(protocol, telemetry)) {
+    Web web = null;
+    WebOptions options = http == null ? null : WebOptions.of(http, null);
+    try (DeployRig rig = new DeployRig(protocol, telemetry, options);
+        WebLoad pages =
+            rig.view == null || clients == 0
+                ? null
+                : new WebLoad(rig.view.url().resolve("/events"), clients)) {
       sink = rig.deployment.telemetry();
+      Pace pace = new Pace(paceMillis);
       for (int i = 0; i < warmup; i++) {
+        pace.await();
         rig.iterate();
       }
       Health warm = rig.counters.health();
       rig.counters.reset();
       rig.clearHistograms();
+      long fed0 = rig.view == null ? 0 : rig.view.fedRecords();
+      long feed0 = rig.view == null ? 0 : rig.view.feedNanos();
+      long metrics0 = rig.view == null ? 0 : rig.view.metricsNanos();
+      if (pages != null) {
+        pages.clear();
+      }
       for (int i = 0; i < cycles; i++) {
+        pace.await();
         rig.iterate();
+      }
+      if (rig.view != null) {
+        // Let the pages read what the last cycles sent before counting.
+        Thread.sleep(200);
+        DeploymentView v = rig.view;
+        int scrapes = 20;
+        long bytes = 0;
+        long s0 = System.nanoTime();
+        for (int i = 0; i < scrapes; i++) {
+          bytes = v.metrics().scrape().length();
+        }
+        double scrapeMillis = (System.nanoTime() - s0) / 1e6 / scrapes;
+        web =
+            new Web(
+                clients,
+                pages == null
+                    ? new Percentiles(0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN)
+                    : pages.toClient(),
+                pages == null ? 0 : pages.messages(),
+                pages == null ? Double.NaN : pages.bytesPerCycleMessage(),
+                (v.fedRecords() - fed0) / (double) cycles,
+                (v.feedNanos() - feed0) / 1000.0 / cycles,
+                (v.metricsNanos() - metrics0) / 1000.0 / cycles,
+                scrapeMillis,
+                bytes,
+                v.droppedClients(),
+                v.droppedRecords(),
+                DeploymentView.pageBytes());
       }
       measured =
           new Latency(
@@ -222,7 +325,8 @@ public final class DeployBenchmark {
               warm,
               rig.counters.health(),
               -1,
-              -1);
+              -1,
+              web);
     }
     if (sink == null) {
       return measured;
@@ -242,7 +346,31 @@ public final class DeployBenchmark {
         measured.warmupHealth(),
         measured.health(),
         sink.acknowledged(),
-        sink.dropped());
+        sink.dropped(),
+        web);
+  }
+
+  /**
+   * Starts an iteration every period (none: at once), without a catch-up burst after a late one.
+   */
+  private static final class Pace {
+    private final long periodNanos;
+    private long next = System.nanoTime();
+
+    Pace(int millis) {
+      this.periodNanos = millis * 1_000_000L;
+    }
+
+    void await() {
+      if (periodNanos == 0) {
+        return;
+      }
+      long wait = next - System.nanoTime();
+      if (wait > 0) {
+        java.util.concurrent.locks.LockSupport.parkNanos(wait);
+      }
+      next = Math.max(next + periodNanos, System.nanoTime());
+    }
   }
 
   /**

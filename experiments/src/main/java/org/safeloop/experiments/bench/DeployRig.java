@@ -25,6 +25,8 @@ import org.safeloop.plc.runtime.Mode;
 import org.safeloop.plc.telemetry.TelemetryUrl;
 import org.safeloop.plc.virtualplant.VirtualPlant;
 import org.safeloop.plc.virtualplant.VirtualPlant.Protocol;
+import org.safeloop.plc.web.DeploymentView;
+import org.safeloop.plc.web.WebOptions;
 
 /**
  * The plant, its files, the connection, the audit log and the runtime of one {@link
@@ -46,13 +48,18 @@ final class DeployRig implements AutoCloseable {
   TimedAuthority authority;
   Deployment deployment;
   DeploymentRuntime runtime;
+  DeploymentView view;
 
   DeployRig(Protocol protocol) throws IOException, InterruptedException {
-    this(protocol, null);
+    this(protocol, null, null);
   }
 
-  /** A rig whose deployment also produces its audit records to {@code telemetry} (null: none). */
-  DeployRig(Protocol protocol, TelemetryUrl telemetry) throws IOException, InterruptedException {
+  /**
+   * A rig whose deployment also produces its audit records to {@code telemetry} (null: none) and
+   * shows itself on a web view with {@code web} (null: none).
+   */
+  DeployRig(Protocol protocol, TelemetryUrl telemetry, WebOptions web)
+      throws IOException, InterruptedException {
     directory = Files.createTempDirectory("safeloop-bench-deploy");
     auditDirectory = directory.resolve("audit");
     try {
@@ -93,6 +100,7 @@ final class DeployRig implements AutoCloseable {
               keys,
               clock),
           approvalPath);
+      view = web == null ? null : DeploymentView.start(web);
       deployment =
           Deployment.builder(plantPath)
               .shield(shieldPath.toString())
@@ -107,6 +115,7 @@ final class DeployRig implements AutoCloseable {
                       .build())
               .clock(clock)
               .telemetry(telemetry)
+              .view(view)
               .measuredBy(
                   c -> connection = new TimedConnection(c),
                   sh -> shield = new TimedShield(sh),
@@ -213,6 +222,9 @@ final class DeployRig implements AutoCloseable {
         deployment.close();
       }
     } finally {
+      if (view != null) {
+        view.close();
+      }
       if (plant != null) {
         plant.close();
       }

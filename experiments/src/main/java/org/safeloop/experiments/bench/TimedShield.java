@@ -54,6 +54,11 @@ final class TimedShield implements SafetyShield {
   }
 
   @Override
+  public java.util.List<org.safeloop.shield.constraint.StateConstraint> stateConstraints() {
+    return delegate.stateConstraints();
+  }
+
+  @Override
   public ShieldCounters counters() {
     return delegate.counters();
   }

@@ -25,6 +25,7 @@ import org.safeloop.experiments.evaluate.EvaluationSummary;
 import org.safeloop.experiments.evaluate.PolicySource;
 import org.safeloop.plc.telemetry.TelemetryUrl;
 import org.safeloop.plc.virtualplant.VirtualPlant.Protocol;
+import org.safeloop.plc.web.HttpAddress;
 import org.safeloop.policy.PolicyBundles;
 import org.safeloop.shield.SafetyShield;
 import org.safeloop.shield.Shields;
@@ -462,6 +463,30 @@ final class BenchCommand implements Runnable {
     String telemetry;
 
     @Option(
+        names = "--http",
+        paramLabel = "HOST:PORT",
+        description =
+            "Also measure with the deployment's web view there (as deploy --http; e.g."
+                + " 127.0.0.1:0) and --sse-clients pages reading it, after the same run without.")
+    String http;
+
+    @Option(
+        names = "--pace-ms",
+        defaultValue = "0",
+        paramLabel = "MS",
+        description =
+            "Start an iteration every MS milliseconds, as a cycle period would, instead of back to"
+                + " back (default 0: back to back).")
+    int paceMillis;
+
+    @Option(
+        names = "--sse-clients",
+        defaultValue = "10",
+        paramLabel = "N",
+        description = "Pages reading the web view's event stream with --http (default 10).")
+    int sseClients;
+
+    @Option(
         names = "--soak-cycles",
         defaultValue = "0",
         paramLabel = "N",
@@ -472,6 +497,9 @@ final class BenchCommand implements Runnable {
     public Integer call() throws Exception {
       if (telemetry != null) {
         TelemetryUrl.parse(telemetry);
+      }
+      if (paceMillis < 0 || sseClients < 0) {
+        throw new IllegalArgumentException("--pace-ms and --sse-clients must be 0 or more");
       }
       if (cycles < 0 || warmup < 0 || soakCycles < 0 || (cycles == 0 && soakCycles == 0)) {
         throw new IllegalArgumentException(
@@ -518,14 +546,73 @@ final class BenchCommand implements Runnable {
     private boolean latency(PrintWriter out, Protocol p) throws Exception {
       DeployBenchmark.Latency r =
           DeployBenchmark.latency(
-              p, warmup, cycles, telemetry == null ? null : TelemetryUrl.parse(telemetry));
+              p,
+              warmup,
+              cycles,
+              telemetry == null ? null : TelemetryUrl.parse(telemetry),
+              null,
+              0,
+              paceMillis);
+      boolean left = print(out, p, r);
+      if (http != null) {
+        DeployBenchmark.Latency w =
+            DeployBenchmark.latency(
+                p,
+                warmup,
+                cycles,
+                telemetry == null ? null : TelemetryUrl.parse(telemetry),
+                HttpAddress.parse(http),
+                sseClients,
+                paceMillis);
+        out.printf(
+            Locale.ROOT, "%s with the web view and %d pages:%n", p.label(), w.web().clients());
+        left |= print(out, p, w);
+        web(out, r, w);
+      }
+      return left;
+    }
+
+    /** Prints the web view's figures beside the run without it. */
+    private static void web(
+        PrintWriter out, DeployBenchmark.Latency without, DeployBenchmark.Latency with) {
+      DeployBenchmark.Web v = with.web();
+      out.printf(
+          Locale.ROOT,
+          "  web view: cycle p99 %s us without, %s us with %d pages (%+.1f %%); median %s / %s us%n",
+          micros(without.cycle().p99()),
+          micros(with.cycle().p99()),
+          v.clients(),
+          100 * (with.cycle().p99() / without.cycle().p99() - 1),
+          micros(without.cycle().median()),
+          micros(with.cycle().median()));
+      row(out, "cycle start to page (all pages)", v.toClient(), "");
+      out.printf(
+          Locale.ROOT,
+          "  %,d messages read; %.1f records and %.0f bytes per cycle per page; feed thread %.1f"
+              + " us per cycle (metrics %.1f us), off the cycle's thread; a /metrics scrape %.2f"
+              + " ms, %,d bytes; pages dropped %d, records dropped %d; page %,d bytes%n",
+          v.messages(),
+          v.recordsPerCycle(),
+          v.bytesPerCycleMessage() * 1.0,
+          v.feedMicrosPerCycle(),
+          v.metricsMicrosPerCycle(),
+          v.scrapeMillis(),
+          v.scrapeBytes(),
+          v.droppedClients(),
+          v.droppedRecords(),
+          v.pageBytes());
+    }
+
+    /** Prints one run's figures; returns whether closed loop was left. */
+    private boolean print(PrintWriter out, Protocol p, DeployBenchmark.Latency r) {
       long target = P99_TARGET_MICROS.get(p);
       out.printf(
           Locale.ROOT,
-          "%s: %,d cycles after %,d warm-up (load average %s)%n",
+          "%s: %,d cycles after %,d warm-up%s (load average %s)%n",
           p.label(),
           cycles,
           warmup,
+          paceMillis > 0 ? ", one every " + paceMillis + " ms" : ", back to back",
           DeployBenchmark.loadAverage());
       out.printf(
           Locale.ROOT,

@@ -14,12 +14,15 @@ import org.safeloop.env.SignalSpec;
 import org.safeloop.env.config.ConfigException;
 import org.safeloop.env.scenario.Scenario;
 import org.safeloop.env.scenario.Scenarios;
+import org.safeloop.plc.cli.HttpOptions;
 import org.safeloop.plc.modbus.ModbusAddress;
 import org.safeloop.plc.virtualplant.PlantLayout;
 import org.safeloop.plc.virtualplant.PlantLayout.PlantTag;
+import org.safeloop.plc.virtualplant.PlantView;
 import org.safeloop.plc.virtualplant.VirtualPlant;
 import org.safeloop.plc.virtualplant.VirtualPlant.Protocol;
 import org.safeloop.plc.virtualplant.VirtualPlantBuilder;
+import org.safeloop.plc.web.WebOptions;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -112,9 +115,13 @@ final class PlantCommand implements Callable<Integer> {
       description = "Write the plant files (one per protocol) that reach this plant into DIR.")
   Path plantFiles;
 
+  @CommandLine.Mixin HttpOptions http = new HttpOptions();
+
   @Override
   public Integer call() throws InterruptedException {
     PrintWriter out = spec.commandLine().getOut();
+    // Checked first: a view beyond loopback without a token is refused before anything starts.
+    WebOptions web = http.webOptions();
     Scenario s = Scenarios.load(scenario);
     VirtualPlantBuilder builder =
         VirtualPlant.builder(s)
@@ -167,8 +174,17 @@ final class PlantCommand implements Callable<Integer> {
               + e.getMessage(),
           e);
     }
-    try (VirtualPlant plant = started) {
+    try (VirtualPlant plant = started;
+        PlantView view = web == null ? null : PlantView.start(plant, web)) {
       printIntroduction(out, plant);
+      if (view != null) {
+        out.println(
+            "Live view: "
+                + view.url()
+                + (web.token() == null ? "" : "?token=<the token>")
+                + " (the plant's tags, mode, watchdog and faults; read-only)");
+        out.println();
+      }
       if (plantFiles != null) {
         for (Path file : plant.writePlantFiles(plantFiles)) {
           out.println("Plant file written: " + file);

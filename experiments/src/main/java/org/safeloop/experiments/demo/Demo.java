@@ -32,9 +32,13 @@ import org.safeloop.plc.audit.AuditLog;
 import org.safeloop.plc.plant.PlantFile;
 import org.safeloop.plc.runtime.Deployment;
 import org.safeloop.plc.runtime.Mode;
+import org.safeloop.plc.virtualplant.PlantView;
 import org.safeloop.plc.virtualplant.VirtualPlant;
 import org.safeloop.plc.virtualplant.VirtualPlant.Protocol;
 import org.safeloop.plc.virtualplant.VirtualPlantBuilder;
+import org.safeloop.plc.web.DeploymentView;
+import org.safeloop.plc.web.HttpAddress;
+import org.safeloop.plc.web.WebOptions;
 
 /**
  * The SafeLoop lifecycle in one run ({@code safeloop demo}): train PPO-Lag with the shield in the
@@ -55,6 +59,9 @@ public final class Demo {
 
   /** The built-in shield, as a classpath resource. */
   static final String SHIELD_RESOURCE = "scenarios/cstr-constrained.shield.yaml";
+
+  /** The demo's web views: a free port on the loopback address, no token. */
+  static final WebOptions LIVE_VIEW = WebOptions.of(new HttpAddress(HttpAddress.LOOPBACK, 0), null);
 
   /** The approver named in the demo approval. */
   static final String APPROVER = "SafeLoop demo (operations manager)";
@@ -232,8 +239,10 @@ public final class Demo {
     stage(2, "evaluate", () -> evaluate(trained));
     Plant plant = stage(3, "plant", () -> startPlant(trained));
     Path page;
-    try (VirtualPlant vp = plant.plant()) {
-      PacedDeployment deployment = stage(4, "deploy", () -> deploy(trained, plant));
+    // The deployment's live view on a free loopback port, from the first cycle to the end.
+    try (VirtualPlant vp = plant.plant();
+        DeploymentView view = DeploymentView.start(LIVE_VIEW)) {
+      PacedDeployment deployment = stage(4, "deploy", () -> deploy(trained, plant, view));
       try (deployment) {
         stage(5, "faults", () -> faults(deployment));
       }
@@ -246,7 +255,7 @@ public final class Demo {
           page);
       out.flush();
       if (options.keepPlant()) {
-        keepPlant(vp);
+        keepPlant(vp, view);
       }
     }
     return page;
@@ -425,7 +434,8 @@ public final class Demo {
    * Deploys the bundle through the shield: shadow, advisory, then (key, shield file, signed
    * approval) closed loop.
    */
-  PacedDeployment deploy(Trained trained, Plant plant) throws IOException, InterruptedException {
+  PacedDeployment deploy(Trained trained, Plant plant, DeploymentView view)
+      throws IOException, InterruptedException {
     Path shieldFile = runDir.resolve("cstr-constrained.shield.yaml");
     Files.writeString(shieldFile, builtInShieldText(), StandardCharsets.UTF_8);
     Path keys = runDir.resolve("keys");
@@ -443,6 +453,7 @@ public final class Demo {
               .approval(approvalFile, keyPair.getPublic())
               .audit(AuditLog.Options.builder(auditFile).build())
               .mode(Mode.SHADOW)
+              .view(view)
               .build();
     } catch (IllegalStateException e) {
       throw new IllegalStateException(
@@ -465,6 +476,8 @@ public final class Demo {
           trained.bundle().getFileName(),
           shieldFile.getFileName(),
           auditFile);
+      out.println("live view: " + view.url() + " (the deployment as it runs; metrics at /metrics)");
+      out.flush();
       d.runPhase("shadow", budget.shadowCycles());
       d.requirePromotion(Mode.ADVISORY);
       d.runPhase("advisory", budget.advisoryCycles());
@@ -589,14 +602,39 @@ public final class Demo {
 
   // ---- --keep-plant -------------------------------------------------------------------------
 
-  /** Keeps stepping the plant (no agent: the PLC's own logic) until Ctrl-C. */
-  private void keepPlant(VirtualPlant plant) {
+  /**
+   * Keeps stepping the plant (no agent: the PLC's own logic) until Ctrl-C, with the deployment's
+   * page (its last cycles and events) and the plant's own live view up.
+   */
+  private void keepPlant(VirtualPlant plant, DeploymentView view) {
+    PlantView plantView;
+    try {
+      plantView = PlantView.start(plant, LIVE_VIEW);
+    } catch (RuntimeException e) {
+      plantView = null;
+      out.println("the plant's live view could not start: " + e.getMessage());
+    }
     out.printf(
         Locale.ROOT,
         "virtual plant kept running at %s; plant file in %s; Ctrl-C to stop%n",
         endpoint(plant),
         runDir.resolve("plant"));
+    out.println("deployment's page (stopped; its last cycles and events): " + view.url());
+    if (plantView != null) {
+      out.println("virtual plant's live view: " + plantView.url());
+    }
     out.flush();
+    try {
+      stepUntilStopped(plant);
+    } finally {
+      if (plantView != null) {
+        plantView.close();
+      }
+    }
+  }
+
+  /** Steps the plant at the demo's pace until Ctrl-C. */
+  private void stepUntilStopped(VirtualPlant plant) {
     AtomicBoolean stop = new AtomicBoolean();
     CountDownLatch stopped = new CountDownLatch(1);
     Thread hook =

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
@@ -43,6 +44,34 @@ class DeployCommandTest {
 
   record Run(int exitCode, String out, String err) {}
 
+  /** {@code deploy} of the scenario's PID through the built-in shield, then {@code more}. */
+  private static String[] pidDeploy(Path plantFile, Path audit, String... more) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "deploy",
+                "--plant",
+                plantFile.toString(),
+                "--policy",
+                "pid",
+                "--shield",
+                "cstr-constrained",
+                "--audit",
+                audit.toString()));
+    args.addAll(List.of(more));
+    return args.toArray(String[]::new);
+  }
+
+  /** The virtual CSTR over Modbus, in remote, one control interval every 100 ms. */
+  private static VirtualPlant fastPlant() throws IOException, InterruptedException {
+    return VirtualPlant.builder(Scenarios.load("cstr-constrained"))
+        .protocols(Protocol.MODBUS)
+        .speed(260)
+        .startInRemote(true)
+        .watchdogTimeout(Duration.ofMinutes(5))
+        .start();
+  }
+
   private static Run run(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
@@ -55,13 +84,7 @@ class DeployCommandTest {
 
   @Test
   void aShadowDeploymentAuditsEveryCycleAndClosedLoopNeedsASignedApproval() throws Exception {
-    try (VirtualPlant plant =
-        VirtualPlant.builder(Scenarios.load("cstr-constrained"))
-            .protocols(Protocol.MODBUS)
-            .speed(260) // one control interval every 100 ms
-            .startInRemote(true)
-            .watchdogTimeout(Duration.ofMinutes(5))
-            .start()) {
+    try (VirtualPlant plant = fastPlant()) {
       Path plantFile = dir.resolve("plant.yaml");
       Files.writeString(plantFile, plant.plantFile(Protocol.MODBUS));
       Path audit = dir.resolve("shadow.jsonl");
@@ -175,34 +198,26 @@ class DeployCommandTest {
 
   @Test
   void sigtermStopsADeploymentCleanlyWithAStoppedEventAndASignedChainHead() throws Exception {
-    try (VirtualPlant plant =
-        VirtualPlant.builder(Scenarios.load("cstr-constrained"))
-            .protocols(Protocol.MODBUS)
-            .speed(260)
-            .startInRemote(true)
-            .watchdogTimeout(Duration.ofMinutes(5))
-            .start()) {
+    try (VirtualPlant plant = fastPlant()) {
       Path plantFile = dir.resolve("plant.yaml");
       Files.writeString(plantFile, plant.plantFile(Protocol.MODBUS));
       assertEquals(0, run("keygen", "--name", "bridge", "--output", dir.toString()).exitCode());
       Path audit = dir.resolve("audit.jsonl");
       Process child =
           new ProcessBuilder(
-                  Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                  "-cp",
-                  System.getProperty("java.class.path"),
-                  SafeLoopCommand.class.getName(),
-                  "deploy",
-                  "--plant",
-                  plantFile.toString(),
-                  "--policy",
-                  "pid",
-                  "--shield",
-                  "cstr-constrained",
-                  "--audit",
-                  audit.toString(),
-                  "--signing-key",
-                  dir.resolve("bridge.key").toString())
+                  Stream.concat(
+                          Stream.of(
+                              Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                              "-cp",
+                              System.getProperty("java.class.path"),
+                              SafeLoopCommand.class.getName()),
+                          Stream.of(
+                              pidDeploy(
+                                  plantFile,
+                                  audit,
+                                  "--signing-key",
+                                  dir.resolve("bridge.key").toString())))
+                      .toList())
               .redirectErrorStream(true)
               .redirectOutput(dir.resolve("child.log").toFile())
               .start();
@@ -412,5 +427,39 @@ class DeployCommandTest {
             "k");
     assertEquals(2, r.exitCode());
     assertTrue(r.err().contains("--valid-until"), r.err());
+  }
+
+  @Test
+  void aWebViewBeyondLoopbackWithoutATokenIsRefusedBeforeAnythingStarts() throws Exception {
+    Path audit = dir.resolve("refused.jsonl");
+    String[] deploy =
+        pidDeploy(dir.resolve("no-such-plant.yaml"), audit, "--cycles", "5", "--http", "0.0.0.0:0");
+    Run r = run(deploy);
+    assertEquals(2, r.exitCode(), r.err());
+    assertTrue(r.err().contains("--http-token-file"), r.err());
+    assertFalse(Files.exists(audit), "nothing started");
+    StringWriter err = new StringWriter();
+    picocli.CommandLine bridge = org.safeloop.plc.cli.BridgeCommand.commandLine();
+    bridge.setErr(new PrintWriter(err));
+    bridge.setOut(new PrintWriter(new StringWriter()));
+    assertEquals(2, bridge.execute(deploy));
+    assertTrue(err.toString().contains("--http-token-file"), err.toString());
+    Run plant = run("plant", "--scenario", "cstr-constrained", "--http", "0.0.0.0:0");
+    assertEquals(2, plant.exitCode(), plant.err());
+    assertTrue(plant.err().contains("--http-token-file"), plant.err());
+  }
+
+  @Test
+  void deployWithHttpPrintsTheLiveViewsAddress() throws Exception {
+    try (VirtualPlant plant = fastPlant()) {
+      Path plantFile = dir.resolve("plant.yaml");
+      Files.writeString(plantFile, plant.plantFile(Protocol.MODBUS));
+      Run r =
+          run(
+              pidDeploy(
+                  plantFile, dir.resolve("web.jsonl"), "--cycles", "5", "--http", "127.0.0.1:0"));
+      assertEquals(0, r.exitCode(), r.err());
+      assertTrue(r.out().contains("live view: http://127.0.0.1:"), r.out());
+    }
   }
 }

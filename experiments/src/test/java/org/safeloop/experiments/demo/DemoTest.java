@@ -86,6 +86,9 @@ class DemoTest {
     }
     PlantCounters plant = counted.get();
     assertNotNull(plant, "the demo never handed over its plant");
+    assertTrue(
+        text.matches("(?s).*live view: http://127\\.0\\.0\\.1:\\d+/ .*"),
+        "the demo prints its live page's address:\n" + text);
 
     Path run = page.getParent();
     assertEquals(run.resolve("report.html"), page);

@@ -295,6 +295,29 @@ public final class AuditLog implements AutoCloseable {
   public interface LineTap {
     /** Called with one line as written, ending with a newline; must not block. */
     void written(byte[] line);
+
+    /**
+     * Returns a tap that hands each line to every one of {@code taps} in turn (nulls skipped), or
+     * null when there is none; an exception from one does not keep the line from the others.
+     */
+    static LineTap all(LineTap... taps) {
+      List<LineTap> present = java.util.Arrays.stream(taps).filter(Objects::nonNull).toList();
+      if (present.isEmpty()) {
+        return null;
+      }
+      if (present.size() == 1) {
+        return present.get(0);
+      }
+      return line -> {
+        for (LineTap t : present) {
+          try {
+            t.written(line);
+          } catch (RuntimeException e) {
+            LOG.warn("an audit log tap failed: {}", e.toString());
+          }
+        }
+      };
+    }
   }
 
   /** Returns how many records wait in memory for the file to take writes again (0 normally). */

@@ -254,6 +254,20 @@ public final class AuditLogReader {
     }
   }
 
+  /**
+   * Parses one audit line as written (with or without its newline), e.g. one a {@link
+   * AuditLog.LineTap} received.
+   *
+   * @throws IllegalArgumentException when it is not an audit record, saying why
+   */
+  public static AuditRecord parseLine(String line) {
+    try {
+      return AuditJson.parse(line.strip()).record();
+    } catch (AuditJson.MalformedLineException e) {
+      throw new IllegalArgumentException("not an audit record: " + e.getMessage(), e);
+    }
+  }
+
   /** Reads the whole log into a list; for tests and small logs. See {@link #read}. */
   public static List<AuditRecord> readAll(Path activeFile) {
     List<AuditRecord> records = new ArrayList<>();

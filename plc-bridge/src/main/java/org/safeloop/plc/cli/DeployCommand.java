@@ -17,6 +17,8 @@ import org.safeloop.plc.runtime.DeploymentRuntime;
 import org.safeloop.plc.runtime.Mode;
 import org.safeloop.plc.telemetry.Telemetry;
 import org.safeloop.plc.telemetry.TelemetryUrl;
+import org.safeloop.plc.web.DeploymentView;
+import org.safeloop.plc.web.WebOptions;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -94,9 +96,13 @@ public final class DeployCommand implements Callable<Integer> {
               + " cycle: what cannot be sent is dropped and counted in the audit log.")
   String telemetry;
 
+  @CommandLine.Mixin HttpOptions http = new HttpOptions();
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
+    // Checked first: a view beyond loopback without a token is refused before anything starts.
+    WebOptions web = http.webOptions();
     Mode requested = Mode.of(mode);
     TelemetryUrl telemetryUrl = telemetry == null ? null : TelemetryUrl.parse(telemetry);
     if (cycles < 0) {
@@ -139,7 +145,9 @@ public final class DeployCommand implements Callable<Integer> {
     }
     CountDownLatch finished = new CountDownLatch(1);
     Telemetry[] sent = {null};
-    try (Deployment deployment = builder.build()) {
+    // The view binds its port before the deployment starts, and outlives it to the end.
+    try (DeploymentView view = web == null ? null : DeploymentView.start(web);
+        Deployment deployment = builder.view(view).build()) {
       DeploymentRuntime runtime = deployment.runtime();
       PlantFile plantFile = deployment.plant();
       out.printf(
@@ -153,6 +161,14 @@ public final class DeployCommand implements Callable<Integer> {
           plantFile.timeScale() == 1.0 ? "" : " (" + plantFile.describeTimeScale() + ")",
           deployment.auditFile(),
           telemetryUrl == null ? "" : "; telemetry " + telemetryUrl);
+      if (view != null) {
+        out.printf(
+            Locale.ROOT,
+            "live view: %s%s (metrics %smetrics)%n",
+            view.url(),
+            web.token() == null ? "" : "?token=<the token>",
+            view.url());
+      }
       out.flush();
       // Ctrl-C or SIGTERM: stop after the current cycle and wait until the runtime has recorded
       // that it stopped and the audit log is closed (and its chain head signed).

@@ -27,6 +27,7 @@ public final class ApprovalAuthority implements ClosedLoopAuthority {
   private final DeploymentFiles files;
   private final Clock clock;
   private volatile Instant verifiedUntil = Instant.MIN;
+  private volatile Approval verified;
 
   /**
    * Creates an authority; nothing is verified until {@link #verify()}.
@@ -47,6 +48,7 @@ public final class ApprovalAuthority implements ClosedLoopAuthority {
   @Override
   public ApprovalCheck verify() {
     verifiedUntil = Instant.MIN;
+    verified = null;
     Approval approval;
     try {
       approval = Approvals.load(approvalFile);
@@ -65,7 +67,13 @@ public final class ApprovalAuthority implements ClosedLoopAuthority {
       return new ApprovalCheck(ApprovalCheck.Outcome.CHANGED_SINCE_LOADED, changed);
     }
     verifiedUntil = approval.validUntil();
+    verified = approval;
     return check;
+  }
+
+  /** Returns the approval last verified and accepted, or null (none yet, or the last refused). */
+  public Approval approval() {
+    return verified;
   }
 
   /** Returns the valid-until of the approval last verified; {@link Instant#MIN} before that. */

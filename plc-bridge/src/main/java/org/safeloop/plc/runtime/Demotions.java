@@ -116,6 +116,35 @@ final class Demotions {
   }
 
   /**
+   * The cause of a demotion as one word for counting (the metric {@code
+   * safeloop_demotions_total{cause}} and the {@code cause} detail of a {@code DEMOTION} event),
+   * from the reasons this package writes: {@code communication}, {@code operator_override}, {@code
+   * operator_request} (the web view's step back), {@code bad_inputs}, {@code shield_degraded},
+   * {@code approval_expired}, {@code policy_failed}, {@code write_refused}, {@code audit_failed},
+   * {@code another_writer}; {@code other} for anything else.
+   */
+  static String cause(String reason) {
+    String[][] prefixes = {
+      {"communication", "communication"},
+      {"operator override", "operator_override"},
+      {"operator request", "operator_request"},
+      {"bad inputs", "bad_inputs"},
+      {"shield degraded", "shield_degraded"},
+      {"approval expired", "approval_expired"},
+      {"the policy threw", "policy_failed"},
+      {"write refused", "write_refused"},
+      {"audit log not writable", "audit_failed"},
+      {"another writer", "another_writer"}
+    };
+    for (String[] p : prefixes) {
+      if (reason.startsWith(p[0])) {
+        return p[1];
+      }
+    }
+    return "other";
+  }
+
+  /**
    * Two setpoints are the same when they differ by less than what the tag can carry: half a raw
    * count for integer tags, a float's precision for floating ones.
    */

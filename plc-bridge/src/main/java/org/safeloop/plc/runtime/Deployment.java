@@ -21,6 +21,9 @@ import org.safeloop.plc.audit.AuditLog;
 import org.safeloop.plc.plant.PlantFile;
 import org.safeloop.plc.telemetry.Telemetry;
 import org.safeloop.plc.telemetry.TelemetryUrl;
+import org.safeloop.plc.web.DeploymentControls;
+import org.safeloop.plc.web.DeploymentView;
+import org.safeloop.plc.web.ViewLayout;
 import org.safeloop.policy.BundlePolicies;
 import org.safeloop.policy.PolicyBundle;
 import org.safeloop.policy.PolicyBundles;
@@ -58,6 +61,7 @@ public final class Deployment implements AutoCloseable {
   private final PlcConnection connection;
   private final DeploymentRuntime runtime;
   private final Telemetry telemetry;
+  private final DeploymentView view;
 
   private Deployment(
       PlantFile plant,
@@ -67,7 +71,8 @@ public final class Deployment implements AutoCloseable {
       AuditLog audit,
       PlcConnection connection,
       DeploymentRuntime runtime,
-      Telemetry telemetry) {
+      Telemetry telemetry,
+      DeploymentView view) {
     this.plant = plant;
     this.shield = shield;
     this.policyName = policyName;
@@ -76,6 +81,12 @@ public final class Deployment implements AutoCloseable {
     this.connection = connection;
     this.runtime = runtime;
     this.telemetry = telemetry;
+    this.view = view;
+  }
+
+  /** Returns the web view showing this deployment, or null. */
+  public DeploymentView view() {
+    return view;
   }
 
   /** Returns the telemetry sink, or null when the deployment sends no telemetry. */
@@ -128,6 +139,10 @@ public final class Deployment implements AutoCloseable {
 
   @Override
   public void close() {
+    if (view != null) {
+      // The view outlives the deployment (its owner closes it) but offers no step back now.
+      view.detach();
+    }
     try {
       runtime.close();
     } finally {
@@ -162,6 +177,7 @@ public final class Deployment implements AutoCloseable {
     private Clock clock = Clock.systemUTC();
     private TelemetryUrl telemetryUrl;
     private Telemetry.Options telemetryOptions = Telemetry.Options.DEFAULTS;
+    private DeploymentView view;
     private UnaryOperator<PlcConnection> connectionWrapper = UnaryOperator.identity();
     private UnaryOperator<SafetyShield> shieldWrapper = UnaryOperator.identity();
     private UnaryOperator<ClosedLoopAuthority> authorityWrapper = UnaryOperator.identity();
@@ -260,6 +276,16 @@ public final class Deployment implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Shows the deployment on a web view ({@code deploy --http}), started beforehand with {@link
+     * DeploymentView#start}; off by default. The view taps the audit log and never slows the cycle;
+     * the caller closes it (it may outlive the deployment).
+     */
+    public Builder view(DeploymentView webView) {
+      this.view = webView;
+      return this;
+    }
+
     /** How telemetry queues and reports drops (default {@link Telemetry.Options#DEFAULTS}). */
     public Builder telemetryOptions(Telemetry.Options options) {
       this.telemetryOptions = Objects.requireNonNull(options, "options");
@@ -323,11 +349,9 @@ public final class Deployment implements AutoCloseable {
           approved ? DeploymentInputs.read(policyFile, Path.of(shield), plantFile) : null;
       PlantFile plant = approved ? inputs.plant() : PlantFile.load(plantFile);
       SafetyShield loadedShield = approved ? inputs.shield() : Shields.load(shield);
-      ClosedLoopAuthority authority =
-          approved
-              ? authorityWrapper.apply(
-                  new ApprovalAuthority(approvalFile, trustedKey, inputs.files(), clock))
-              : null;
+      ApprovalAuthority approvalAuthority =
+          approved ? new ApprovalAuthority(approvalFile, trustedKey, inputs.files(), clock) : null;
+      ClosedLoopAuthority authority = approved ? authorityWrapper.apply(approvalAuthority) : null;
 
       AuditLog log;
       try {
@@ -340,8 +364,8 @@ public final class Deployment implements AutoCloseable {
       try {
         if (telemetryUrl != null) {
           telemetry = Telemetry.kafka(telemetryUrl, plant.name(), log, telemetryOptions);
-          log.tap(telemetry);
         }
+        log.tap(AuditLog.LineTap.all(telemetry, view == null ? null : view.tap()));
         Policy policy;
         SignalSpace observations;
         SignalSpace actions;
@@ -420,6 +444,11 @@ public final class Deployment implements AutoCloseable {
                 authority,
                 log,
                 clock);
+        if (view != null) {
+          view.attach(
+              layout(plant, policyName, loadedShield, observations, actions),
+              controls(runtime, approvalAuthority));
+        }
         return new Deployment(
             plant,
             loadedShield,
@@ -428,7 +457,8 @@ public final class Deployment implements AutoCloseable {
             log,
             connection,
             runtime,
-            telemetry);
+            telemetry,
+            view);
       } catch (RuntimeException e) {
         try {
           if (telemetry != null) {
@@ -443,6 +473,64 @@ public final class Deployment implements AutoCloseable {
         throw e;
       }
     }
+  }
+
+  /** What the web view draws: the plant, the signals with their ranges, the shield's bounds. */
+  private static ViewLayout layout(
+      PlantFile plant,
+      String policyName,
+      SafetyShield shield,
+      SignalSpace observations,
+      SignalSpace actions) {
+    java.util.List<ViewLayout.Signal> observed = new java.util.ArrayList<>();
+    for (var s : observations.signals()) {
+      observed.add(new ViewLayout.Signal(s.name(), s.unit(), s.min(), s.max()));
+    }
+    java.util.List<ViewLayout.Signal> moved = new java.util.ArrayList<>();
+    for (var a : actions.signals()) {
+      moved.add(new ViewLayout.Signal(a.name(), a.unit(), a.min(), a.max()));
+    }
+    java.util.List<ViewLayout.Limit> limits = new java.util.ArrayList<>();
+    for (var c : shield.stateConstraints()) {
+      limits.add(new ViewLayout.Limit(c.name(), c.variable(), c.min(), c.max()));
+    }
+    return new ViewLayout(
+        plant.name(),
+        plant.protocol(),
+        plant.cyclePeriod().toMillis(),
+        plant.timeScale(),
+        policyName,
+        shield.name(),
+        observed,
+        moved,
+        limits);
+  }
+
+  /** The view's handle on the runtime: its mode, approval and step back. */
+  private static DeploymentControls controls(
+      DeploymentRuntime runtime, ApprovalAuthority authority) {
+    return new DeploymentControls() {
+      @Override
+      public String mode() {
+        return runtime.mode().label();
+      }
+
+      @Override
+      public long cycles() {
+        return runtime.cycles();
+      }
+
+      @Override
+      public org.safeloop.plc.approval.Approval approval() {
+        return authority == null ? null : authority.approval();
+      }
+
+      @Override
+      public java.util.concurrent.CompletableFuture<String> requestStepBack(
+          String who, String why) {
+        return runtime.requestStepBack(who, why);
+      }
+    };
   }
 
   private static double[] middle(SignalSpace actions) {

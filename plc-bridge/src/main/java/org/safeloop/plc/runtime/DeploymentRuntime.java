@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import org.safeloop.env.Observation;
@@ -24,6 +25,7 @@ import org.safeloop.plc.audit.AuditRecord;
 import org.safeloop.plc.audit.CycleRecord;
 import org.safeloop.plc.audit.EventKind;
 import org.safeloop.plc.audit.EventRecord;
+import org.safeloop.plc.audit.TapQueue;
 import org.safeloop.plc.audit.WriteRecord;
 import org.safeloop.plc.plant.PlantFile;
 import org.safeloop.policy.BundlePolicies;
@@ -72,8 +74,13 @@ import org.slf4j.LoggerFactory;
  * heartbeat and notices another writer, {@link CycleRecords} assembles a cycle's audit record, and
  * {@link DeploymentStart} checks and records the start.
  *
+ * <p>An operator may ask from any thread to step back from closed loop to advisory ({@link
+ * #requestStepBack}, the web view's one write): the request is queued and carried out by the
+ * cycle's thread at the start of its next cycle, as a demotion that names who asked and why.
+ * Nothing outside the cycle's thread changes the mode, and no request raises it.
+ *
  * <p>Not thread-safe: one thread runs the cycles ({@link #run} or {@link #runCycle}); {@link
- * #requestStop()} may be called from any thread.
+ * #requestStop()} and {@link #requestStepBack} may be called from any thread.
  */
 public final class DeploymentRuntime implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DeploymentRuntime.class);
@@ -105,6 +112,9 @@ public final class DeploymentRuntime implements AutoCloseable {
   private final AuditLog audit;
   private final Clock clock;
 
+  /** Step-back requests waiting for the next cycle; a few at most (more are refused). */
+  private final TapQueue<StepBack> stepBacks = new TapQueue<>(16);
+
   private final List<PlantFile.SignalTag> observationTags;
   private final List<PlantFile.SignalTag> actionTags;
   private final Tag[] setpointInForce;
@@ -119,9 +129,10 @@ public final class DeploymentRuntime implements AutoCloseable {
   // Computes a bundle's derived observations from the plant's signals, as in training; or null.
   private final ObservationBuilder derived;
 
-  private Mode mode;
+  // Written by the cycle's thread only; read by the web view's.
+  private volatile Mode mode;
   private PlantWriter writer;
-  private long cycle;
+  private volatile long cycle;
   private boolean connectionLost;
   private double[] lastApplied;
   private volatile boolean stopRequested;
@@ -331,9 +342,60 @@ public final class DeploymentRuntime implements AutoCloseable {
     }
   }
 
+  /** An operator's request to step back to advisory, and its answer. */
+  private record StepBack(String who, String why, CompletableFuture<String> answer) {}
+
+  /**
+   * Asks the cycle's thread to step back from closed loop to advisory at the start of its next
+   * cycle (any thread; never waits for the cycle). The demotion event names who asked and why;
+   * outside closed loop nothing changes (stepping "back" from shadow to advisory would be a
+   * promotion).
+   *
+   * @param who who asks, e.g. {@code "J. Meyer (shift lead)"}; not blank
+   * @param why why, for the audit log; not blank
+   * @return completes with null once stepped back, or with why not (not in closed loop, stopped,
+   *     too many requests waiting)
+   * @throws IllegalArgumentException when who or why is blank
+   */
+  public CompletableFuture<String> requestStepBack(String who, String why) {
+    if (who == null || who.isBlank() || why == null || why.isBlank()) {
+      throw new IllegalArgumentException("a step back needs who asks and why");
+    }
+    CompletableFuture<String> answer = new CompletableFuture<>();
+    if (stopRequested) {
+      answer.complete("the deployment is stopping");
+    } else if (!stepBacks.offer(new StepBack(who.strip(), why.strip(), answer))) {
+      answer.complete("too many step-back requests wait for the next cycle");
+    }
+    return answer;
+  }
+
+  /** Carries out the step-back requests that arrived since the last cycle (cycle thread). */
+  private void stepBackOnRequest() {
+    StepBack request;
+    while ((request = stepBacks.poll()) != null) {
+      if (mode != Mode.CLOSED_LOOP) {
+        request.answer().complete("not in closed loop (in " + mode.label() + "): nothing to do");
+        continue;
+      }
+      String why =
+          "operator request: step back to advisory, asked by "
+              + request.who()
+              + ": "
+              + request.why();
+      demotions.forgetWritten();
+      Map<String, String> details = new java.util.LinkedHashMap<>();
+      details.put("who", request.who());
+      details.put("why", request.why());
+      changeMode(Mode.ADVISORY, EventKind.DEMOTION, why, details);
+      request.answer().complete(null);
+    }
+  }
+
   /** Runs one cycle: read, decide, shield (which judges the inputs), write as allowed, audit. */
   public CycleOutcome runCycle() {
     long started = System.nanoTime();
+    stepBackOnRequest();
     cycle++;
     Instant now = clock.instant();
     Map<String, TagValue> read;
@@ -530,17 +592,32 @@ public final class DeploymentRuntime implements AutoCloseable {
       event(EventKind.OPERATOR_OVERRIDE, why, Map.of());
     }
     demotions.forgetWritten();
-    changeMode(target, EventKind.DEMOTION, why);
+    changeMode(target, EventKind.DEMOTION, why, Map.of());
   }
 
   private void changeMode(Mode target, EventKind kind, String why) {
+    changeMode(target, kind, why, Map.of());
+  }
+
+  /**
+   * Changes the mode and records it; a demotion's details also say its cause ({@link
+   * Demotions#cause}).
+   */
+  private void changeMode(Mode target, EventKind kind, String why, Map<String, String> extra) {
     Mode from = mode;
     mode = target;
     if (target == Mode.SHADOW) {
       heartbeat.forget();
     }
     writer = target == Mode.SHADOW ? null : new PlantWriter(connection, writes.allowedIn(target));
-    event(kind, why, Map.of("from", from.label(), "to", target.label()));
+    Map<String, String> details = new java.util.LinkedHashMap<>();
+    details.put("from", from.label());
+    details.put("to", target.label());
+    if (kind == EventKind.DEMOTION) {
+      details.put("cause", Demotions.cause(why));
+    }
+    details.putAll(extra);
+    event(kind, why, details);
     LOG.info("{}: {} -> {} ({})", kind, from.label(), target.label(), why);
   }
 
@@ -584,6 +661,11 @@ public final class DeploymentRuntime implements AutoCloseable {
   /** Records that the runtime stopped. Does not close the connection or the audit log. */
   @Override
   public void close() {
+    stopRequested = true;
+    StepBack request;
+    while ((request = stepBacks.poll()) != null) {
+      request.answer().complete("the deployment stopped");
+    }
     event(EventKind.STOPPED, "stopped after " + cycle + " cycles in " + mode.label(), Map.of());
   }
 }

@@ -5,8 +5,6 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -19,6 +17,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.safeloop.plc.audit.AuditLog;
 import org.safeloop.plc.audit.EventKind;
 import org.safeloop.plc.audit.EventRecord;
+import org.safeloop.plc.audit.TapQueue;
 import org.safeloop.plc.audit.TelemetryMessages;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,8 +38,7 @@ final class KafkaTelemetry implements Telemetry {
   private final TelemetryMessages messages;
   private final String plant;
   // Lock-free, bounded by the count: an offer never waits for the sender thread.
-  private final ConcurrentLinkedQueue<byte[]> queue = new ConcurrentLinkedQueue<>();
-  private final AtomicInteger queued = new AtomicInteger();
+  private final TapQueue<byte[]> queue;
   private final Producer<String, byte[]> producer;
   private final Thread sender;
   private final AtomicLong dropped = new AtomicLong();
@@ -58,6 +56,7 @@ final class KafkaTelemetry implements Telemetry {
     this.audit = audit;
     this.options = options;
     this.messages = TelemetryMessages.forPlant(plant);
+    this.queue = new TapQueue<>(options.queueCapacity());
     this.producer = new KafkaProducer<>(producerConfig(url, plant));
     this.lastReport = options.clock().instant();
     this.sender = new Thread(this::sendLoop, "safeloop-telemetry");
@@ -91,12 +90,9 @@ final class KafkaTelemetry implements Telemetry {
       // Only the last drop event and the signed chain head come after close: file only.
       return;
     }
-    if (queued.incrementAndGet() > options.queueCapacity()) {
-      queued.decrementAndGet();
+    if (!queue.offer(line)) {
       dropped.incrementAndGet();
-      return;
     }
-    queue.offer(line);
   }
 
   @Override
@@ -119,7 +115,6 @@ final class KafkaTelemetry implements Telemetry {
         // Nothing queued: look again in a millisecond (the cycle never wakes this thread).
         LockSupport.parkNanos(1_000_000L);
       } else {
-        queued.decrementAndGet();
         send(line);
       }
       reportDrops(false);
@@ -196,7 +191,6 @@ final class KafkaTelemetry implements Telemetry {
     }
     byte[] left;
     while ((left = queue.poll()) != null) {
-      queued.decrementAndGet();
       dropped.incrementAndGet();
     }
     reportDrops(true);

@@ -141,6 +141,11 @@ final class PlantProcess {
     }
   }
 
+  /** The sensor faults in force, by observation index; a copy. */
+  Map<Integer, SensorFault> faults() {
+    return new HashMap<>(faults);
+  }
+
   /** Removes every sensor fault; the observations are true again from the next step. */
   void clearFaults() {
     faults.clear();

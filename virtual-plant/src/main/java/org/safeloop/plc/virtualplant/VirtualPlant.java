@@ -16,6 +16,7 @@ import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.locks.LockSupport;
@@ -436,6 +437,20 @@ public final class VirtualPlant implements AutoCloseable {
     layout.observation(signal);
     LOG.info("virtual plant {}: sensor fault {} on {}", plantName, kind, signal);
     process.sensorFault(layout.observations().indexOf(signal), kind, clock.instant());
+  }
+
+  /**
+   * The sensor faults in force ({@link #sensorFault}), by observation signal, in the layout's
+   * order.
+   *
+   * @return a copy
+   */
+  public synchronized Map<String, SensorFault> sensorFaults() {
+    Map<String, SensorFault> byName = new java.util.LinkedHashMap<>();
+    process.faults().entrySet().stream()
+        .sorted(Map.Entry.comparingByKey())
+        .forEach(e -> byName.put(layout.observations().get(e.getKey()).name(), e.getValue()));
+    return byName;
   }
 
   /** Removes every sensor fault; the observations are true again from the next process update. */
