@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.function.Consumer;
 import org.safeloop.plc.PlcException;
 import org.safeloop.plc.runtime.DeploymentRuntime;
-import org.safeloop.plc.telemetry.Telemetry;
+import org.safeloop.plc.telemetry.TelemetryForwarder;
 import org.safeloop.plc.telemetry.TelemetryUrl;
 import org.safeloop.plc.virtualplant.VirtualPlant;
 import org.safeloop.plc.virtualplant.VirtualPlant.Protocol;
@@ -122,7 +122,8 @@ public final class DeployBenchmark {
    * @param warmupHealth the runtime over the warm-up
    * @param health the runtime over the measured cycles
    * @param telemetryAcknowledged telemetry records the broker acknowledged (-1 without telemetry)
-   * @param telemetryDropped telemetry records dropped (-1 without telemetry)
+   * @param telemetryStalls times the broker stopped taking the forwarder's records (-1 without
+   *     telemetry)
    * @param web the web view's figures, or null without one
    */
   public record Latency(
@@ -140,7 +141,7 @@ public final class DeployBenchmark {
       Health warmupHealth,
       Health health,
       long telemetryAcknowledged,
-      long telemetryDropped,
+      long telemetryStalls,
       Web web) {}
 
   /**
@@ -254,7 +255,7 @@ public final class DeployBenchmark {
               + clients);
     }
     Latency measured;
-    Telemetry sink;
+    TelemetryForwarder sink;
     Web web = null;
     WebOptions options = http == null ? null : WebOptions.of(http, null);
     try (DeployRig rig = new DeployRig(protocol, telemetry, options);
@@ -346,7 +347,7 @@ public final class DeployBenchmark {
         measured.warmupHealth(),
         measured.health(),
         sink.acknowledged(),
-        sink.dropped(),
+        sink.stalls(),
         web);
   }
 

@@ -653,10 +653,11 @@ final class BenchCommand implements Runnable {
       if (r.telemetryAcknowledged() >= 0) {
         out.printf(
             Locale.ROOT,
-            "  telemetry %s: %,d records acknowledged, %,d dropped (warm-up included)%n",
+            "  telemetry %s: %,d records acknowledged (warm-up included), the broker stalled %,d"
+                + " time(s)%n",
             telemetry,
             r.telemetryAcknowledged(),
-            r.telemetryDropped());
+            r.telemetryStalls());
       }
       boolean left = warnIfLeft(out, p.label() + " warm-up", r.warmupHealth());
       left |= warnIfLeft(out, p.label() + " measured cycles", h);

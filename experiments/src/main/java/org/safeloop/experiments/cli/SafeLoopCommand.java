@@ -5,7 +5,6 @@ import org.safeloop.plc.cli.CommandLines;
 import org.safeloop.plc.cli.DeployCommand;
 import org.safeloop.plc.cli.KeygenCommand;
 import org.safeloop.plc.cli.ShadowReportCommand;
-import org.safeloop.plc.cli.TelemetryCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -33,7 +32,6 @@ import picocli.CommandLine.Command;
       ApproveCommand.class,
       DeployCommand.class,
       ShadowReportCommand.class,
-      TelemetryCommand.class,
       ExportCommand.class,
       BenchCommand.class,
       CommandLine.HelpCommand.class

@@ -11,14 +11,16 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.safeloop.plc.cli.BridgeCommand;
+import org.safeloop.telemetry.TelemetryMain;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 
 /**
- * One command line: every command of {@code safeloop} and {@code safeloop-bridge} names the same
- * thing the same way. The output (folder or file) is {@code -o/--output}, the scenario is {@code
- * --scenario}, and an option name means one type everywhere.
+ * One command line: every command of {@code safeloop}, {@code safeloop-bridge} and the telemetry
+ * jar's {@code safeloop telemetry} names the same thing the same way. The output (folder or file)
+ * is {@code -o/--output}, the scenario is {@code --scenario}, and an option name means one type
+ * everywhere.
  */
 class CommandLineConventionsTest {
 
@@ -38,6 +40,7 @@ class CommandLineConventionsTest {
   private static List<CommandSpec> everyCommand() {
     List<CommandSpec> all = new ArrayList<>(commands(SafeLoopCommand.commandLine()));
     all.addAll(commands(BridgeCommand.commandLine()));
+    all.addAll(commands(TelemetryMain.commandLine()));
     return all;
   }
 

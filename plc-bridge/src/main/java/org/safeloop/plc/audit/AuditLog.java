@@ -320,6 +320,13 @@ public final class AuditLog implements AutoCloseable {
     }
   }
 
+  /** Returns the {@code seq} of the last record written (0 for an empty log). */
+  public long lastSeq() {
+    synchronized (lock) {
+      return seq;
+    }
+  }
+
   /** Returns how many records wait in memory for the file to take writes again (0 normally). */
   public int held() {
     synchronized (lock) {

@@ -44,10 +44,29 @@ public enum EventKind {
    */
   ANOTHER_WRITER,
   /**
-   * Telemetry records were dropped (queue full, broker down or slow) since the last such event
-   * (details: count, total since start, topic); the audit log itself has every record.
+   * Telemetry records were dropped (details: count, total since start, topic). Written by bridges
+   * that produced telemetry in process, before the forwarder; still read in their logs, no longer
+   * written.
    */
   TELEMETRY_DROPPED,
+  /**
+   * The telemetry forwarder ({@code deploy --telemetry}) started beside the bridge (details:
+   * telemetry, pid, from_seq: the checkpoint it goes on from).
+   */
+  TELEMETRY_STARTED,
+  /**
+   * The broker did not take the forwarder's records: telemetry waits in the audit log and is sent
+   * when the broker returns (details: telemetry, seq of the last record acknowledged, error).
+   */
+  TELEMETRY_STALLED,
+  /** The broker takes records again after a stall (details: telemetry, stalled_ms, seq). */
+  TELEMETRY_RESUMED,
+  /**
+   * The telemetry forwarder stopped (details: telemetry, acknowledged, seq of the last record
+   * acknowledged, unsent: records of this log after it, exit code). The unsent ones are in the
+   * audit log; {@code safeloop telemetry forward} sends them from the checkpoint.
+   */
+  TELEMETRY_STOPPED,
   /** An unexpected error the runtime caught and survived. */
   ERROR
 }

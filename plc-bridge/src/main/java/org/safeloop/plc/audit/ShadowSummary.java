@@ -42,8 +42,9 @@ import org.safeloop.env.Quality;
  * @param inputProblemsBySignal per signal with problems, in which cycles and of what kind
  * @param latency cycle latency statistics
  * @param eventsByKind events per kind
- * @param telemetryDropped telemetry records the bridge dropped ({@link EventKind#TELEMETRY_DROPPED}
- *     events' counts added up)
+ * @param telemetryUnsent audit records the telemetry forwarder had not sent when it last stopped
+ *     (the {@code unsent} of the last {@link EventKind#TELEMETRY_STOPPED} event; 0 without one):
+ *     they are in the audit log, and {@code safeloop telemetry forward} sends them
  */
 public record ShadowSummary(
     long cycles,
@@ -59,7 +60,7 @@ public record ShadowSummary(
     Map<String, SignalProblems> inputProblemsBySignal,
     Latency latency,
     Map<EventKind, Long> eventsByKind,
-    long telemetryDropped) {
+    long telemetryUnsent) {
 
   /** Copies the maps and lists. */
   public ShadowSummary {
@@ -182,7 +183,7 @@ public record ShadowSummary(
     private final Map<String, long[]> problems = new TreeMap<>();
     private long[] latencies = new long[1024];
     private final Map<EventKind, Long> eventsByKind = new EnumMap<>(EventKind.class);
-    private long telemetryDropped;
+    private long telemetryUnsent;
 
     private Accumulator(List<OperatorSetpoint> comparisons) {
       this.comparisons = List.copyOf(comparisons);
@@ -202,9 +203,9 @@ public record ShadowSummary(
       } else if (record instanceof EventRecord event) {
         events++;
         eventsByKind.merge(event.kind(), 1L, Long::sum);
-        if (event.kind() == EventKind.TELEMETRY_DROPPED) {
+        if (event.kind() == EventKind.TELEMETRY_STOPPED) {
           try {
-            telemetryDropped += Long.parseLong(event.details().getOrDefault("count", "0"));
+            telemetryUnsent = Long.parseLong(event.details().getOrDefault("unsent", "0"));
           } catch (NumberFormatException notACount) {
             // a damaged detail; the event is still counted by kind
           }
@@ -310,7 +311,7 @@ public record ShadowSummary(
           bySignal,
           latency(),
           eventsByKind,
-          telemetryDropped);
+          telemetryUnsent);
     }
 
     private Latency latency() {

@@ -20,7 +20,6 @@ import picocli.CommandLine.Command;
       ApproveCommand.class,
       KeygenCommand.class,
       ShadowReportCommand.class,
-      TelemetryCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class BridgeCommand implements Runnable {

@@ -15,7 +15,7 @@ import org.safeloop.plc.plant.PlantFile;
 import org.safeloop.plc.runtime.Deployment;
 import org.safeloop.plc.runtime.DeploymentRuntime;
 import org.safeloop.plc.runtime.Mode;
-import org.safeloop.plc.telemetry.Telemetry;
+import org.safeloop.plc.telemetry.TelemetryForwarder;
 import org.safeloop.plc.telemetry.TelemetryUrl;
 import org.safeloop.plc.web.DeploymentView;
 import org.safeloop.plc.web.WebOptions;
@@ -92,8 +92,9 @@ public final class DeployCommand implements Callable<Integer> {
       names = "--telemetry",
       paramLabel = "kafka://HOST:PORT/TOPIC",
       description =
-          "Also produce every audit record to this Kafka topic (off by default); never slows the"
-              + " cycle: what cannot be sent is dropped and counted in the audit log.")
+          "Also produce every audit record to this Kafka topic (off by default), by a forwarder"
+              + " process that follows the audit log: the cycle does no telemetry work, and while"
+              + " the broker is down the records wait in the log.")
   String telemetry;
 
   @CommandLine.Mixin HttpOptions http = new HttpOptions();
@@ -144,7 +145,7 @@ public final class DeployCommand implements Callable<Integer> {
       builder.approval(approval, ApprovalKeys.loadPublicKey(trustedKey));
     }
     CountDownLatch finished = new CountDownLatch(1);
-    Telemetry[] sent = {null};
+    TelemetryForwarder[] sent = {null};
     // The view binds its port before the deployment starts, and outlives it to the end.
     try (DeploymentView view = web == null ? null : DeploymentView.start(web);
         Deployment deployment = builder.view(view).build()) {
@@ -217,9 +218,10 @@ public final class DeployCommand implements Callable<Integer> {
     if (sent[0] != null) {
       out.printf(
           Locale.ROOT,
-          "telemetry: %d records acknowledged, %d dropped (counted in the audit log)%n",
+          "telemetry: %d records acknowledged, up to seq %d; the broker stalled %d time(s)%n",
           sent[0].acknowledged(),
-          sent[0].dropped());
+          sent[0].lastSeq(),
+          sent[0].stalls());
       out.flush();
     }
     return 0;

@@ -61,7 +61,7 @@ public final class ShadowReportCommand implements Callable<Integer> {
   }
 
   /** Each {@code ACTION=TOLERANCE} as a comparison with the setpoint in force, ACTION.in_force. */
-  static List<ShadowSummary.OperatorSetpoint> comparisons(Map<String, Double> compare) {
+  public static List<ShadowSummary.OperatorSetpoint> comparisons(Map<String, Double> compare) {
     List<ShadowSummary.OperatorSetpoint> comparisons = new ArrayList<>();
     compare.forEach(
         (action, tolerance) ->
@@ -117,7 +117,8 @@ public final class ShadowReportCommand implements Callable<Integer> {
     return b.toString();
   }
 
-  static String describe(ShadowSummary s, long truncated) {
+  /** The report's text: cycles, modes, agreement, interventions, inputs, latency, telemetry. */
+  public static String describe(ShadowSummary s, long truncated) {
     StringBuilder b = new StringBuilder();
     b.append(
         String.format(
@@ -175,12 +176,15 @@ public final class ShadowReportCommand implements Callable<Integer> {
             l.p95Micros(),
             l.p99Micros(),
             l.maxMicros()));
-    if (s.telemetryDropped() > 0 || s.eventsByKind().containsKey(EventKind.TELEMETRY_DROPPED)) {
+    if (s.eventsByKind().containsKey(EventKind.TELEMETRY_STARTED)) {
       b.append(
           String.format(
               Locale.ROOT,
-              "%ntelemetry: %d records dropped (the audit log has them all)",
-              s.telemetryDropped()));
+              "%ntelemetry: forwarder started %d time(s), stalled %d time(s) (broker unreachable);"
+                  + " %d records not yet sent when it last stopped (the audit log has them all)",
+              s.eventsByKind().get(EventKind.TELEMETRY_STARTED),
+              s.eventsByKind().getOrDefault(EventKind.TELEMETRY_STALLED, 0L),
+              s.telemetryUnsent()));
     }
     if (truncated > 0) {
       b.append(String.format(Locale.ROOT, "%n%d truncated line(s) skipped", truncated));

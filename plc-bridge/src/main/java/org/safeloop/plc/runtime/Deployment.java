@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.PublicKey;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
@@ -19,7 +20,7 @@ import org.safeloop.plc.approval.ApprovalCheck;
 import org.safeloop.plc.approval.DeploymentFiles;
 import org.safeloop.plc.audit.AuditLog;
 import org.safeloop.plc.plant.PlantFile;
-import org.safeloop.plc.telemetry.Telemetry;
+import org.safeloop.plc.telemetry.TelemetryForwarder;
 import org.safeloop.plc.telemetry.TelemetryUrl;
 import org.safeloop.plc.web.DeploymentControls;
 import org.safeloop.plc.web.DeploymentView;
@@ -53,6 +54,9 @@ import org.safeloop.shield.Shields;
  * runtime.
  */
 public final class Deployment implements AutoCloseable {
+  /** How long the telemetry forwarder may go on sending after the deployment stops: 10 s. */
+  public static final Duration DEFAULT_TELEMETRY_DRAIN_WAIT = Duration.ofSeconds(10);
+
   private final PlantFile plant;
   private final SafetyShield shield;
   private final String policyName;
@@ -60,7 +64,7 @@ public final class Deployment implements AutoCloseable {
   private final AuditLog audit;
   private final PlcConnection connection;
   private final DeploymentRuntime runtime;
-  private final Telemetry telemetry;
+  private final TelemetryForwarder telemetry;
   private final DeploymentView view;
 
   private Deployment(
@@ -71,7 +75,7 @@ public final class Deployment implements AutoCloseable {
       AuditLog audit,
       PlcConnection connection,
       DeploymentRuntime runtime,
-      Telemetry telemetry,
+      TelemetryForwarder telemetry,
       DeploymentView view) {
     this.plant = plant;
     this.shield = shield;
@@ -89,8 +93,8 @@ public final class Deployment implements AutoCloseable {
     return view;
   }
 
-  /** Returns the telemetry sink, or null when the deployment sends no telemetry. */
-  public Telemetry telemetry() {
+  /** Returns the telemetry forwarder, or null when the deployment sends no telemetry. */
+  public TelemetryForwarder telemetry() {
     return telemetry;
   }
 
@@ -148,8 +152,8 @@ public final class Deployment implements AutoCloseable {
     } finally {
       try {
         if (telemetry != null) {
-          // After the runtime's STOPPED record, before the audit log closes: the last drop
-          // count goes into the file.
+          // After the runtime's STOPPED record, before the audit log closes: the forwarder
+          // sends what is left and its TELEMETRY_STOPPED event goes into the file.
           telemetry.close();
         }
         audit.close();
@@ -176,7 +180,7 @@ public final class Deployment implements AutoCloseable {
     private Function<PlantFile, AuditLog.Options> audit;
     private Clock clock = Clock.systemUTC();
     private TelemetryUrl telemetryUrl;
-    private Telemetry.Options telemetryOptions = Telemetry.Options.DEFAULTS;
+    private Duration telemetryDrainWait = DEFAULT_TELEMETRY_DRAIN_WAIT;
     private DeploymentView view;
     private UnaryOperator<PlcConnection> connectionWrapper = UnaryOperator.identity();
     private UnaryOperator<SafetyShield> shieldWrapper = UnaryOperator.identity();
@@ -268,8 +272,9 @@ public final class Deployment implements AutoCloseable {
     }
 
     /**
-     * Also produce every audit record to Kafka ({@code deploy --telemetry}); off by default. The
-     * cycle never waits for it: see {@link Telemetry}.
+     * Also produce every audit record to Kafka ({@code deploy --telemetry}); off by default. A
+     * forwarder process beside the bridge follows the audit log, so the cycle does no telemetry
+     * work: see {@link TelemetryForwarder}.
      */
     public Builder telemetry(TelemetryUrl url) {
       this.telemetryUrl = url;
@@ -286,9 +291,12 @@ public final class Deployment implements AutoCloseable {
       return this;
     }
 
-    /** How telemetry queues and reports drops (default {@link Telemetry.Options#DEFAULTS}). */
-    public Builder telemetryOptions(Telemetry.Options options) {
-      this.telemetryOptions = Objects.requireNonNull(options, "options");
+    /**
+     * How long the telemetry forwarder may go on sending after the deployment stops (default {@link
+     * #DEFAULT_TELEMETRY_DRAIN_WAIT}); what it has not sent by then waits in the audit log.
+     */
+    public Builder telemetryDrainWait(Duration wait) {
+      this.telemetryDrainWait = Objects.requireNonNull(wait, "wait");
       return this;
     }
 
@@ -360,12 +368,15 @@ public final class Deployment implements AutoCloseable {
         throw new IllegalStateException("refusing to start: " + e.getMessage(), e);
       }
       PlcConnection connection = null;
-      Telemetry telemetry = null;
+      TelemetryForwarder telemetry = null;
       try {
         if (telemetryUrl != null) {
-          telemetry = Telemetry.kafka(telemetryUrl, plant.name(), log, telemetryOptions);
+          telemetry =
+              TelemetryForwarder.start(telemetryUrl, plant.name(), log, clock, telemetryDrainWait);
         }
-        log.tap(AuditLog.LineTap.all(telemetry, view == null ? null : view.tap()));
+        if (view != null) {
+          log.tap(view.tap());
+        }
         Policy policy;
         SignalSpace observations;
         SignalSpace actions;

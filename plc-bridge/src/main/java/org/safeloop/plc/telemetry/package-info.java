@@ -1,7 +1,7 @@
 /**
- * Telemetry: every audit record also produced to Kafka ({@code deploy --telemetry
- * kafka://HOST:PORT/TOPIC}) and read back ({@code safeloop telemetry}). The control cycle only
- * offers lines to a bounded queue; a producer thread sends them, and drops are counted and written
- * to the audit log. Kafka's client classes load only when telemetry is configured.
+ * Telemetry of a deployment to Kafka ({@code deploy --telemetry kafka://HOST:PORT/TOPIC}), as seen
+ * from the bridge: the URL, and the forwarder process that follows the audit log beside the bridge
+ * ({@link org.safeloop.plc.telemetry.TelemetryForwarder}). Kafka itself is in the telemetry module,
+ * never on the bridge's class path.
  */
 package org.safeloop.plc.telemetry;

@@ -1,4 +1,4 @@
-package org.safeloop.plc.cli;
+package org.safeloop.telemetry;
 
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -6,26 +6,29 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.safeloop.plc.audit.ShadowSummary;
-import org.safeloop.plc.telemetry.TelemetryReader;
+import org.safeloop.plc.cli.ShadowReportCommand;
 import org.safeloop.plc.telemetry.TelemetryUrl;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code safeloop telemetry}: the shadow report of a telemetry topic, as from an audit log. */
+/**
+ * {@code safeloop telemetry --from URL}: the shadow report of a telemetry topic, as from an audit
+ * log; {@code safeloop telemetry forward} sends an audit log to a topic.
+ */
 @Command(
     name = "telemetry",
     mixinStandardHelpOptions = true,
+    subcommands = ForwardCommand.class,
     description = {
       "Read a telemetry topic (deploy --telemetry) from its beginning and print the shadow report",
-      "the audit log gives, with the records missing from the topic (dropped telemetry)."
+      "the audit log gives, with the records missing from the topic (not forwarded yet)."
     })
 public final class TelemetryCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Option(
       names = "--from",
-      required = true,
       paramLabel = "kafka://HOST:PORT/TOPIC",
       description = "The telemetry topic.")
   String from;
@@ -50,6 +53,10 @@ public final class TelemetryCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if (from == null) {
+      throw new IllegalArgumentException(
+          "telemetry needs --from kafka://HOST:PORT/TOPIC (read a topic) or forward (send a log)");
+    }
     TelemetryUrl url = TelemetryUrl.parse(from);
     if (timeoutSeconds < 1) {
       throw new IllegalArgumentException("--timeout must be at least 1 s, got " + timeoutSeconds);
@@ -64,14 +71,14 @@ public final class TelemetryCommand implements Callable<Integer> {
     w.println(
         String.format(
             Locale.ROOT,
-            "topic %s: %d records%s, plants %s; %d missing by sequence, %d out of order, %d"
+            "topic %s: %d records%s, plants %s; %d missing by sequence, %d repeats skipped, %d"
                 + " unreadable",
             url,
             read.messages(),
             plant == null ? "" : " of " + plant,
             read.plants(),
             read.missing(),
-            read.outOfOrder(),
+            read.repeated(),
             read.unreadable()));
     w.flush();
     return 0;

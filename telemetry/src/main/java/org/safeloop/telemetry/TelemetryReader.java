@@ -1,4 +1,4 @@
-package org.safeloop.plc.telemetry;
+package org.safeloop.telemetry;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -18,10 +19,15 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.safeloop.plc.audit.TelemetryMessages;
+import org.safeloop.plc.telemetry.TelemetryUrl;
 
 /**
  * Reads a telemetry topic from its beginning to its end as it stands when reading starts, without
- * joining a consumer group (nothing is committed). Not thread-safe; one call, one consumer.
+ * joining a consumer group (nothing is committed). The forwarder delivers at least once and retries
+ * from its file after a failure, so a record can reach the topic twice, and after an outage a few
+ * can reach it ahead of ones sent again: each plant's messages are put back in the order of its
+ * audit log by {@code seq}, each handed out once, repeats counted and skipped. Not thread-safe; one
+ * call, one consumer.
  */
 public final class TelemetryReader {
   private TelemetryReader() {}
@@ -31,12 +37,14 @@ public final class TelemetryReader {
    *
    * @param messages messages read (of the plant asked for, or all)
    * @param unreadable messages that are not version-1 telemetry, skipped
-   * @param missing records missing by sequence number within a bridge run (dropped telemetry)
-   * @param outOfOrder records whose sequence number was not above the previous one of their run
+   * @param missing records missing by sequence number within a bridge run (not forwarded yet, or
+   *     rotated out of the audit files before they were)
+   * @param repeated records skipped because their sequence number was not above the previous one of
+   *     their run (sent again after a failure)
    * @param plants the plants seen
    */
   public record Result(
-      long messages, long unreadable, long missing, long outOfOrder, List<String> plants) {
+      long messages, long unreadable, long missing, long repeated, List<String> plants) {
     /** Copies the list. */
     public Result {
       plants = List.copyOf(plants);
@@ -45,7 +53,7 @@ public final class TelemetryReader {
 
   /**
    * Reads {@code url}'s topic and hands each message of {@code plant} (null: every plant) to {@code
-   * consumer}, in order per partition (so in order per plant).
+   * consumer} once, in order per partition (so in order per plant), repeats skipped.
    *
    * @param timeout the longest the whole read may take
    * @throws IllegalStateException when the broker cannot be reached or the topic does not exist
@@ -64,12 +72,9 @@ public final class TelemetryReader {
     p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
     p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
     Instant deadline = Instant.now().plus(timeout);
-    long messages = 0;
-    long unreadable = 0;
-    long missing = 0;
-    long outOfOrder = 0;
+    long[] unreadable = {0};
     TreeSet<String> plants = new TreeSet<>();
-    Map<String, Long> lastSeq = new HashMap<>();
+    Map<String, Sequencer> sequencers = new HashMap<>();
     try (KafkaConsumer<String, byte[]> kafka = new KafkaConsumer<>(p)) {
       List<PartitionInfo> infos;
       try {
@@ -96,31 +101,73 @@ public final class TelemetryReader {
           try {
             m = TelemetryMessages.unwrap(r.value());
           } catch (IllegalArgumentException e) {
-            unreadable++;
+            unreadable[0]++;
             continue;
           }
           plants.add(m.plant());
-          if (plant != null && !plant.equals(m.plant())) {
-            continue;
+          if (plant == null || plant.equals(m.plant())) {
+            sequencers.computeIfAbsent(m.plant(), k -> new Sequencer()).add(m, consumer);
           }
-          if (m.seq() > 0) {
-            String run = m.plant() + "/" + m.instance();
-            Long previous = lastSeq.put(run, m.seq());
-            if (previous != null && m.seq() <= previous) {
-              outOfOrder++;
-            } else if (previous != null) {
-              missing += m.seq() - previous - 1;
-            }
-          }
-          messages++;
-          consumer.accept(m);
         }
       }
     } catch (KafkaException e) {
       throw new IllegalStateException(
           "cannot read telemetry from " + url + ": " + e.getMessage(), e);
     }
-    return new Result(messages, unreadable, missing, outOfOrder, new ArrayList<>(plants));
+    long messages = 0;
+    long missing = 0;
+    long repeated = 0;
+    for (Sequencer q : sequencers.values()) {
+      q.drain(consumer, true);
+      messages += q.handedOut;
+      missing += q.missing;
+      repeated += q.repeated;
+    }
+    return new Result(messages, unreadable[0], missing, repeated, new ArrayList<>(plants));
+  }
+
+  /**
+   * One plant's messages put back in the order of its audit log: a message waits until every
+   * smaller {@code seq} was handed out, or until more than {@link #WINDOW} wait (then the gap is
+   * counted as missing), and a {@code seq} already handed out or waiting is a repeat. The log's
+   * {@code seq} runs on across the bridge's restarts, so one plant (one log) is one sequence.
+   */
+  private static final class Sequencer {
+    // A forwarder's retry can put at most a batch (500) of records ahead of the ones it resends.
+    private static final int WINDOW = 10_000;
+    private final TreeMap<Long, TelemetryMessages.Message> waiting = new TreeMap<>();
+    private long next = 1;
+    private long handedOut;
+    private long missing;
+    private long repeated;
+
+    void add(TelemetryMessages.Message m, Consumer<? super TelemetryMessages.Message> consumer) {
+      if (m.seq() <= 0) {
+        handedOut++; // not chained: nothing to order it by
+        consumer.accept(m);
+        return;
+      }
+      if (m.seq() < next || waiting.containsKey(m.seq())) {
+        repeated++;
+        return;
+      }
+      waiting.put(m.seq(), m);
+      drain(consumer, false);
+    }
+
+    /** Hands out what is in order (everything when {@code all}, counting the gaps). */
+    void drain(Consumer<? super TelemetryMessages.Message> consumer, boolean all) {
+      while (!waiting.isEmpty()) {
+        long first = waiting.firstKey();
+        if (first != next && !all && waiting.size() <= WINDOW) {
+          return;
+        }
+        missing += first - next;
+        next = first + 1;
+        handedOut++;
+        consumer.accept(waiting.pollFirstEntry().getValue());
+      }
+    }
   }
 
   private static boolean reachedEnd(

@@ -1,6 +1,7 @@
-package org.safeloop.plc.telemetry;
+package org.safeloop.telemetry;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -18,7 +19,6 @@ import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.apache.kafka.common.test.TestKitNodes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.safeloop.env.scenario.Scenario;
@@ -35,16 +35,20 @@ import org.safeloop.plc.runtime.Deployment;
 import org.safeloop.plc.runtime.DeploymentRuntime;
 import org.safeloop.plc.runtime.Mode;
 import org.safeloop.plc.runtime.TestDeployments;
+import org.safeloop.plc.telemetry.TelemetryForwarder;
+import org.safeloop.plc.telemetry.TelemetryUrl;
 import org.safeloop.plc.virtualplant.VirtualPlant;
 
 /**
- * Telemetry against a real KRaft broker in process: two plants in closed loop, every record
- * consumed back in order per plant, and a broker outage that only drops (and counts) telemetry.
+ * {@code deploy --telemetry} against a real KRaft broker in process: two plants in closed loop,
+ * each with its forwarder process beside it; a broker outage while they run delays telemetry and
+ * loses none of it; every record read back once, in order per plant, equal to the audit file's; and
+ * the records after a deployment's forwarder stopped are sent by {@code telemetry forward}.
  */
-class KafkaTelemetryTest {
+class DeployTelemetryTest {
   private static final String TOPIC = "safeloop-telemetry";
 
-  /** Cycles of each plant before the outage; all of them must reach the topic. */
+  /** Cycles of each plant before the outage. */
   private static final int BEFORE_OUTAGE = 400;
 
   /** Cycles of each plant over the whole run (the figure). */
@@ -56,8 +60,12 @@ class KafkaTelemetryTest {
       return deployment.runtime();
     }
 
-    Telemetry telemetry() {
+    TelemetryForwarder telemetry() {
       return deployment.telemetry();
+    }
+
+    long written() {
+      return AuditLogReader.readAll(deployment.auditFile()).size();
     }
 
     String lastDemotion() {
@@ -86,21 +94,10 @@ class KafkaTelemetryTest {
   }
 
   @Test
-  void twoClosedLoopPlantsReachKafkaInOrderAndABrokerOutageOnlyDropsTelemetry(@TempDir Path dir)
+  void twoClosedLoopPlantsReachKafkaInOrderAndABrokerOutageLosesNothing(@TempDir Path dir)
       throws Exception {
     Scenario scenario = Scenarios.load("cstr-constrained");
-    try (KafkaClusterTestKit kafka =
-            new KafkaClusterTestKit.Builder(
-                    new TestKitNodes.Builder()
-                        .setCombined(false)
-                        .setNumControllerNodes(1)
-                        .setNumBrokerNodes(1)
-                        .setBaseDirectory(dir.resolve("kafka"))
-                        .build())
-                .setConfigProp("offsets.topic.replication.factor", "1")
-                .setConfigProp("transaction.state.log.replication.factor", "1")
-                .setConfigProp("transaction.state.log.min.isr", "1")
-                .build();
+    try (KafkaClusterTestKit kafka = LocalBroker.cluster(dir.resolve("kafka"), false);
         VirtualPlant plantA = virtualPlant(scenario, "reactor-a", dir);
         VirtualPlant plantB = virtualPlant(scenario, "reactor-b", dir)) {
       kafka.format();
@@ -119,7 +116,6 @@ class KafkaTelemetryTest {
       int brokerId = kafka.brokers().keySet().iterator().next();
 
       Map<String, Path> auditFiles = new LinkedHashMap<>();
-      Map<String, Telemetry> telemetries = new LinkedHashMap<>();
       Map<String, Long> cycles = new LinkedHashMap<>();
       try (Deployment a = deployment(dir, plantA, scenario, url);
           Deployment b = deployment(dir, plantB, scenario, url)) {
@@ -127,13 +123,13 @@ class KafkaTelemetryTest {
         // Broker up: every record so far is acknowledged.
         runAll(loops, BEFORE_OUTAGE);
         for (Loop loop : loops) {
-          long upTo = AuditLogReader.readAll(loop.deployment().auditFile()).size();
-          awaitTrue(() -> loop.telemetry().acknowledged() >= upTo, Duration.ofSeconds(30), "acks");
-          assertEquals(0, loop.telemetry().dropped());
+          long upTo = loop.written();
+          awaitTrue(() -> loop.telemetry().lastSeq() >= upTo, Duration.ofSeconds(60), "acks");
+          assertFalse(loop.telemetry().stalled());
         }
 
-        // Broker down, stopped while the loops run: they go on in closed loop, records drop and
-        // are counted.
+        // Broker down, stopped while the loops run: they go on in closed loop, and each
+        // forwarder reports the stall.
         long downStart = loops.get(0).runtime().cycles();
         CompletableFuture<Void> stopping =
             CompletableFuture.runAsync(
@@ -141,18 +137,18 @@ class KafkaTelemetryTest {
                   kafka.brokers().get(brokerId).shutdown();
                   kafka.brokers().get(brokerId).awaitShutdown();
                 });
-        Instant deadline = Instant.now().plusSeconds(60);
+        Instant deadline = Instant.now().plusSeconds(90);
         while (!stopping.isDone()
-            || loops.stream().anyMatch(l -> l.telemetry().dropped() == 0)
+            || loops.stream().anyMatch(l -> !l.telemetry().stalled())
             || loops.get(0).runtime().cycles() - downStart < 100) {
-          assertTrue(Instant.now().isBefore(deadline), "no drop counted with the broker down");
+          assertTrue(Instant.now().isBefore(deadline), "no stall reported with the broker down");
           runAll(loops, 10);
         }
         stopping.get();
-        Map<Loop, Long> ackedWhileDown = new LinkedHashMap<>();
-        loops.forEach(l -> ackedWhileDown.put(l, l.telemetry().acknowledged()));
+        Map<Loop, Long> writtenWhileDown = new LinkedHashMap<>();
+        loops.forEach(l -> writtenWhileDown.put(l, l.written()));
 
-        // Broker back, restarted while the loops run: production resumes for both plants.
+        // Broker back, restarted while the loops run: the records of the outage are sent.
         CompletableFuture<Void> restarting =
             CompletableFuture.runAsync(
                 () -> {
@@ -163,11 +159,14 @@ class KafkaTelemetryTest {
                     throw new IllegalStateException("broker restart", e);
                   }
                 });
-        deadline = Instant.now().plusSeconds(60);
+        deadline = Instant.now().plusSeconds(90);
         while (!restarting.isDone()
             || loops.stream()
-                .anyMatch(l -> l.telemetry().acknowledged() < ackedWhileDown.get(l) + 100)) {
-          assertTrue(Instant.now().isBefore(deadline), "production did not resume");
+                .anyMatch(
+                    l ->
+                        l.telemetry().stalled()
+                            || l.telemetry().lastSeq() < writtenWhileDown.get(l))) {
+          assertTrue(Instant.now().isBefore(deadline), "forwarding did not resume");
           runAll(loops, 10);
         }
         restarting.get();
@@ -176,17 +175,15 @@ class KafkaTelemetryTest {
         for (Loop loop : loops) {
           String name = loop.deployment().plant().name();
           auditFiles.put(name, loop.deployment().auditFile());
-          telemetries.put(name, loop.telemetry());
           cycles.put(name, loop.runtime().cycles());
         }
       }
 
       for (String plant : auditFiles.keySet()) {
         long ran = cycles.get(plant);
-        Telemetry telemetry = telemetries.get(plant);
         assertTrue(ran >= CYCLES, plant + " ran " + ran + " cycles");
 
-        // The audit file has every cycle, each written in closed loop, and the drop count.
+        // The audit file has every cycle, each written in closed loop, and the forwarder's story.
         List<AuditRecord> audit = AuditLogReader.readAll(auditFiles.get(plant));
         List<CycleRecord> cycleRecords =
             audit.stream().filter(r -> r instanceof CycleRecord).map(r -> (CycleRecord) r).toList();
@@ -194,42 +191,66 @@ class KafkaTelemetryTest {
         assertTrue(cycleRecords.stream().allMatch(c -> c.mode().equals(Mode.CLOSED_LOOP.label())));
         long writes = audit.stream().filter(r -> r instanceof WriteRecord w && w.ok()).count();
         assertTrue(writes > ran / 2, plant + ": " + writes + " set-point writes in " + ran);
-        long droppedInLog =
-            audit.stream()
-                .filter(r -> r instanceof EventRecord e && e.kind() == EventKind.TELEMETRY_DROPPED)
-                .mapToLong(r -> Long.parseLong(((EventRecord) r).details().get("count")))
-                .sum();
-        assertTrue(telemetry.dropped() > 0);
-        assertEquals(telemetry.dropped(), droppedInLog);
-        assertEquals(droppedInLog, ShadowSummary.of(audit, List.of()).telemetryDropped());
+        assertEquals(1, events(audit, EventKind.TELEMETRY_STARTED).size());
+        assertTrue(events(audit, EventKind.TELEMETRY_STALLED).size() >= 1, plant);
+        assertEquals(
+            events(audit, EventKind.TELEMETRY_STALLED).size(),
+            events(audit, EventKind.TELEMETRY_RESUMED).size());
+        List<EventRecord> stopped = events(audit, EventKind.TELEMETRY_STOPPED);
+        assertEquals(1, stopped.size());
+        // Drained at the stop: nothing written before its event was left unsent.
+        assertEquals("0", stopped.get(0).details().get("unsent"), stopped.get(0).toString());
+        assertEquals(0, ShadowSummary.of(audit, List.of()).telemetryUnsent());
+        long sentUpTo = Long.parseLong(stopped.get(0).details().get("seq"));
+        int stoppedAt = audit.indexOf(stopped.get(0));
+        assertEquals(stoppedAt, sentUpTo, "every record before the stop event was acknowledged");
 
-        // Read back: in order, nothing duplicated, gaps only where records were dropped.
-        List<TelemetryMessages.Message> read = new ArrayList<>();
-        TelemetryReader.Result result =
-            TelemetryReader.read(url, plant, Duration.ofSeconds(30), read::add);
-        assertEquals(0, result.outOfOrder());
-        assertEquals(telemetry.acknowledged(), result.messages());
-        assertEquals(List.copyOf(auditFiles.keySet()), result.plants());
-        for (int i = 1; i < read.size(); i++) {
-          assertTrue(read.get(i).seq() > read.get(i - 1).seq(), plant + ", message " + i);
+        // Read back: once each, in order, no gap, each the file's record of its seq.
+        List<TelemetryMessages.Message> read =
+            readBack(url, plant, List.copyOf(auditFiles.keySet()));
+        assertEquals(sentUpTo, read.size());
+        for (int i = 0; i < read.size(); i++) {
+          assertEquals(i + 1, read.get(i).seq(), plant + ", message " + i);
+          assertEquals(audit.get(i), read.get(i).record(), plant + ", seq " + (i + 1));
         }
-        assertTrue(result.missing() > 0, "the outage left a gap");
-        assertTrue(result.missing() <= telemetry.dropped());
-        // Every record produced before the outage is there, exactly as in the file.
-        long beforeOutage =
-            audit.stream()
-                .takeWhile(r -> !(r instanceof CycleRecord c) || c.cycle() <= BEFORE_OUTAGE)
-                .count();
-        for (int i = 0; i < beforeOutage; i++) {
-          assertEquals(i + 1, read.get(i).seq());
-          assertEquals(audit.get(i), read.get(i).record());
-        }
-        // And every record after the outage that was produced is the file's record of its seq.
-        for (TelemetryMessages.Message m : read) {
-          assertEquals(audit.get((int) m.seq() - 1), m.record(), plant + ", seq " + m.seq());
-        }
+
+        // The records after the forwarder stopped (its own event) go with telemetry forward,
+        // from the checkpoint.
+        int exit =
+            TelemetryMain.commandLine()
+                .execute(
+                    "telemetry",
+                    "forward",
+                    auditFiles.get(plant).toString(),
+                    "--telemetry",
+                    url.toString(),
+                    "--plant",
+                    plant);
+        assertEquals(0, exit);
+        List<TelemetryMessages.Message> all =
+            readBack(url, plant, List.copyOf(auditFiles.keySet()));
+        assertEquals(audit.size(), all.size());
+        assertEquals(audit.get(audit.size() - 1), all.get(all.size() - 1).record());
       }
     }
+  }
+
+  private static List<TelemetryMessages.Message> readBack(
+      TelemetryUrl url, String plant, List<String> plants) {
+    List<TelemetryMessages.Message> read = new ArrayList<>();
+    TelemetryReader.Result result =
+        TelemetryReader.read(url, plant, Duration.ofSeconds(60), read::add);
+    assertEquals(0, result.missing(), plant + ": " + result);
+    assertEquals(0, result.unreadable());
+    assertEquals(plants, result.plants());
+    return read;
+  }
+
+  private static List<EventRecord> events(List<AuditRecord> audit, EventKind kind) {
+    return audit.stream()
+        .filter(r -> r instanceof EventRecord e && e.kind() == kind)
+        .map(r -> (EventRecord) r)
+        .toList();
   }
 
   private static VirtualPlant virtualPlant(Scenario scenario, String name, Path dir)
@@ -255,7 +276,7 @@ class KafkaTelemetryTest {
             Mode.CLOSED_LOOP,
             Clock.systemUTC())
         .telemetry(url)
-        .telemetryOptions(new Telemetry.Options(10_000, Duration.ofMillis(500), Clock.systemUTC()))
+        .telemetryDrainWait(Duration.ofSeconds(60))
         .build();
   }
 
@@ -273,7 +294,6 @@ class KafkaTelemetryTest {
     Instant deadline = Instant.now().plus(timeout);
     while (!condition.getAsBoolean()) {
       assertTrue(Instant.now().isBefore(deadline), "timed out waiting for " + what);
-      Thread.onSpinWait();
       Thread.sleep(20);
     }
   }
