@@ -178,7 +178,9 @@ public final class DeployCommand implements Callable<Integer> {
               () -> {
                 runtime.requestStop();
                 try {
-                  finished.await(10, TimeUnit.SECONDS);
+                  // Long enough for the telemetry forwarder's drain before the log closes.
+                  finished.await(
+                      10 + Deployment.DEFAULT_TELEMETRY_DRAIN_WAIT.toSeconds(), TimeUnit.SECONDS);
                 } catch (InterruptedException e) {
                   Thread.currentThread().interrupt();
                 }

@@ -318,10 +318,10 @@ public final class TelemetryForwarder implements AutoCloseable {
   }
 
   /**
-   * Lets the forwarder send what is left (at most the drain wait), stops it, and writes {@link
-   * EventKind#TELEMETRY_STOPPED} with how many of the log's records it had not sent. Call before
-   * the audit log closes; the log's last lines (the chain head) are sent by the next forwarder.
-   * Closing twice does nothing.
+   * Lets the forwarder send what is left (at most the drain wait; a second while the broker takes
+   * nothing), stops it, and writes {@link EventKind#TELEMETRY_STOPPED} with how many of the log's
+   * records it had not sent. Call before the audit log closes; the log's last lines (the chain
+   * head) are sent by the next forwarder. Closing twice does nothing.
    */
   @Override
   public void close() {
@@ -337,8 +337,11 @@ public final class TelemetryForwarder implements AutoCloseable {
       LOG.debug("telemetry forwarder's input: {}", e.toString());
     }
     int exit;
+    // A stalled forwarder cannot send what is left: give it a moment to notice the end, not the
+    // whole drain wait (the records stay in the audit log either way).
+    Duration wait = stalled() ? Duration.ofSeconds(1) : drainWait;
     try {
-      if (!process.waitFor(drainWait.toMillis(), TimeUnit.MILLISECONDS)) {
+      if (!process.waitFor(wait.toMillis(), TimeUnit.MILLISECONDS)) {
         process.destroy();
         if (!process.waitFor(5, TimeUnit.SECONDS)) {
           process.destroyForcibly();
