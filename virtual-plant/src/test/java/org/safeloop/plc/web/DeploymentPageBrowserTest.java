@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -102,8 +103,14 @@ class DeploymentPageBrowserTest {
     Files.copy(png.toPath(), SHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
   }
 
+  /**
+   * Waits for a condition on the live page, which redraws as cycles run: an element replaced
+   * between its find and its read is looked up again, not an error.
+   */
   static WebDriverWait waitUpTo(double seconds) {
-    return new WebDriverWait(browser, Duration.ofMillis((long) (seconds * 1000)));
+    WebDriverWait wait = new WebDriverWait(browser, Duration.ofMillis((long) (seconds * 1000)));
+    wait.ignoring(StaleElementReferenceException.class);
+    return wait;
   }
 
   static String attribute(String id, String name) {
@@ -166,12 +173,19 @@ class DeploymentPageBrowserTest {
       double seconds = (System.nanoTime() - injected) / 1e9;
       System.out.printf("fault to demotion reason on the page: %.2f s%n", seconds);
       waitUpTo(2).until(d -> "advisory".equals(attribute("mode", "data-mode")));
-      WebElement quality = browser.findElement(By.cssSelector("#quality tr[data-key='T']"));
-      // Modbus has no quality: a bad transmitter reads NaN, shown as not good.
-      assertTrue(quality.getText().contains("NaN"), quality.getText());
-      assertTrue(
-          Integer.parseInt(quality.findElements(By.tagName("td")).get(3).getText()) > 0,
-          quality.getText());
+      // Modbus has no quality: a bad transmitter reads NaN, shown as not good, with a count of
+      // the cycles it was not good. The page redraws the row every cycle, so it is read in one
+      // go, again if a redraw replaced it between the find and the read.
+      String row =
+          waitUpTo(2)
+              .until(
+                  d -> {
+                    WebElement quality = d.findElement(By.cssSelector("#quality tr[data-key='T']"));
+                    String text = quality.getText();
+                    String notGood = quality.findElements(By.tagName("td")).get(3).getText();
+                    return text.contains("NaN") && Integer.parseInt(notGood) > 0 ? text : null;
+                  });
+      assertTrue(row.contains("NaN"), row);
       shot("deployment-3-fault-demoted");
       assertTrue(seconds < 2.0);
     }
