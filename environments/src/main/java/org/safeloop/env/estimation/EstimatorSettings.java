@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.safeloop.env.SignalSpace;
+import org.safeloop.env.SignalSpec;
 import org.safeloop.env.process.ParameterSpec;
 import org.safeloop.env.realism.DisturbanceConfig;
 import org.safeloop.env.realism.RealismConfig;
@@ -70,6 +71,9 @@ public record EstimatorSettings(
    * ExtendedKalmanFilterTest} over 5 seeds.
    */
   public static final double PARAMETER_WALK_FRACTION = 0.05;
+
+  /** Half-width of a parameter estimate's observation range, in extents (see below). */
+  public static final double ESTIMATE_RANGE_EXTENTS = 3.0;
 
   /** Relative finite-difference step of the Jacobians: 1e-6 (central differences). */
   public static final double RELATIVE_STEP = 1e-6;
@@ -185,13 +189,32 @@ public record EstimatorSettings(
       initial.put(states.get(i).name(), INITIAL_STD_FRACTION * states.get(i).span());
     }
 
+    Map<String, RandomWalk> parameters = new LinkedHashMap<>();
     List<ParameterSpec> specs = scenario.model().parameters();
-    double[] nominal = scenario.nominalParameters();
+    for (ParameterExtent e :
+        parameterExtents(config, specs, scenario.nominalParameters(), episode)) {
+      double walk = PARAMETER_WALK_FRACTION * (e.offset() == null ? e.initialStd() : e.offset());
+      parameters.put(e.spec().name(), new RandomWalk(e.initialStd(), walk));
+    }
+    return new EstimatorSettings(measurement, process, initial, parameters, biases, RELATIVE_STEP);
+  }
+
+  /**
+   * How far a parameter the realism section disturbs or makes uncertain may be from its nominal
+   * value: its uncertainty's deviation, and the largest offset its disturbances reach (null for
+   * none).
+   */
+  private record ParameterExtent(
+      ParameterSpec spec, double nominal, double initialStd, Double offset) {}
+
+  /** The parameters {@link #fromScenario} estimates with realism on, in the model's order. */
+  private static List<ParameterExtent> parameterExtents(
+      RealismConfig config, List<ParameterSpec> specs, double[] nominal, double episode) {
     Map<String, Double> largestOffset = new LinkedHashMap<>();
     for (DisturbanceConfig d : config.disturbances()) {
       largestOffset.merge(d.parameter(), largestOffset(d, episode), Double::sum);
     }
-    Map<String, RandomWalk> parameters = new LinkedHashMap<>();
+    List<ParameterExtent> out = new java.util.ArrayList<>();
     for (int p = 0; p < specs.size(); p++) {
       String name = specs.get(p).name();
       UncertaintyConfig u = config.parameterUncertainty().get(name);
@@ -207,10 +230,33 @@ public record EstimatorSettings(
                   * ("normal".equals(u.distribution()) ? u.relativeStd() : u.relativeRange())
                   / ("normal".equals(u.distribution()) ? 1.0 : Math.sqrt(3.0));
       double initialStd = Math.max(spread, 1e-6 * Math.max(scale, 1.0));
-      double walk = PARAMETER_WALK_FRACTION * (offset == null ? initialStd : offset);
-      parameters.put(name, new RandomWalk(initialStd, walk));
+      out.add(new ParameterExtent(specs.get(p), nominal[p], initialStd, offset));
     }
-    return new EstimatorSettings(measurement, process, initial, parameters, biases, RELATIVE_STEP);
+    return out;
+  }
+
+  /**
+   * Returns the parameters an estimator from {@link #fromScenario} estimates with realism on, as
+   * signals for {@code observation.estimate}: each named after the parameter, in its unit, in the
+   * model's parameter order (the order of an {@link Estimate}'s parameters), with the range the
+   * nominal value plus or minus {@value #ESTIMATE_RANGE_EXTENTS} times the larger of the
+   * uncertainty's deviation and the disturbances' largest offset, within the parameter's own range.
+   *
+   * @param nominal every parameter's value in the scenario, in model order
+   * @param episode the episode's duration in model time
+   */
+  public static List<SignalSpec> estimatedParameterSignals(
+      RealismConfig config, List<ParameterSpec> specs, double[] nominal, double episode) {
+    List<SignalSpec> out = new java.util.ArrayList<>();
+    for (ParameterExtent e : parameterExtents(config, specs, nominal, episode)) {
+      double extent =
+          ESTIMATE_RANGE_EXTENTS
+              * Math.max(e.initialStd(), e.offset() == null ? 0.0 : Math.abs(e.offset()));
+      double min = Math.max(e.spec().min(), e.nominal() - extent);
+      double max = Math.min(e.spec().max(), e.nominal() + extent);
+      out.add(new SignalSpec(e.spec().name(), e.spec().unit(), min, max));
+    }
+    return out;
   }
 
   /** The largest absolute offset a disturbance reaches within an episode of {@code duration}. */

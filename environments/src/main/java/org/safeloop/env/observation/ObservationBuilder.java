@@ -23,7 +23,10 @@ import org.safeloop.env.Quality;
  *       dt}); a non-finite sample leaves it unchanged (UNCERTAIN), and before the first finite
  *       sample it is NaN (BAD);
  *   <li>{@code <u>_previous}: the applied action given, as it is;
- *   <li>{@code <v>_setpoint_ahead_j}: the preview given, as it is.
+ *   <li>{@code <v>_setpoint_ahead_j}: the preview given, as it is;
+ *   <li>{@code <x>_estimate}: the {@link StateObserver}'s estimate, GOOD when it used every
+ *       measurement this step, UNCERTAIN when it had to skip one (a BAD or missing reading), BAD
+ *       when not finite.
  * </ul>
  *
  * <p>Deterministic: the same inputs in the same order give the same observations. Not thread-safe.
@@ -32,18 +35,27 @@ public final class ObservationBuilder {
   private final ObservationDesign design;
   private final double[] integral;
   private final double[] filter;
+  private final StateObserver observer;
+  private boolean first;
 
-  ObservationBuilder(ObservationDesign design) {
+  ObservationBuilder(ObservationDesign design, StateObserver observer) {
     this.design = design;
     this.integral = new double[design.trackedMeasurement().length];
     this.filter = new double[design.filtered().length];
+    this.observer = observer;
     reset();
   }
 
-  /** Forgets the integrals and filters: the next observation is the first of an episode. */
+  /**
+   * Forgets the integrals, filters and estimates: the next observation is the first of an episode.
+   */
   public void reset() {
     java.util.Arrays.fill(integral, 0.0);
     java.util.Arrays.fill(filter, Double.NaN);
+    if (observer != null) {
+      observer.reset();
+    }
+    first = true;
   }
 
   /**
@@ -158,6 +170,16 @@ public final class ObservationBuilder {
         }
       }
     }
+    if (observer != null) {
+      double[] estimates = observer.observe(plant, previousApplied, first);
+      Quality q = observer.lastStepSkippedMeasurements() ? Quality.UNCERTAIN : Quality.GOOD;
+      for (double v : estimates) {
+        values[at] = v;
+        qualities[at] = Double.isFinite(v) ? q : Quality.BAD;
+        at++;
+      }
+    }
+    first = false;
     return new Observation(values, qualities);
   }
 

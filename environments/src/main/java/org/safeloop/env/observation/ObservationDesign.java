@@ -13,8 +13,10 @@ import org.safeloop.env.config.FieldException;
  * the derived signals the {@link ObservationOptions} ask for, each named, with a unit and a range,
  * in this order: tracking errors {@code <v>_error}, error integrals {@code <v>_error_integral},
  * filtered measurements {@code <v>_filtered}, previous actions {@code <u>_previous}, setpoint
- * previews {@code <v>_setpoint_ahead_<j>}. {@link ObservationBuilder} computes them, the same way
- * in simulation and wherever else raw measurements, setpoints and applied actions are known.
+ * previews {@code <v>_setpoint_ahead_<j>}, model-based estimates {@code <x>_estimate}. {@link
+ * ObservationBuilder} computes them, the same way in simulation and wherever else raw measurements,
+ * setpoints and applied actions are known (the estimates also need the scenario's model: {@link
+ * #newBuilder(StateObserver)}).
  *
  * <p>Immutable and thread-safe.
  */
@@ -34,6 +36,7 @@ public final class ObservationDesign {
   private final String timeUnit;
   private final List<String> tracked;
   private final List<String> derived;
+  private final List<SignalSpec> estimated;
 
   /**
    * Resolves {@code options} against a scenario's signals.
@@ -57,6 +60,27 @@ public final class ObservationDesign {
       SignalSpace actions,
       double controlInterval,
       String timeUnit) {
+    this(
+        options, plantSpace, measuredCount, tracked, actions, controlInterval, timeUnit, List.of());
+  }
+
+  /**
+   * Resolves {@code options} against a scenario's signals and, for {@code estimate}, the quantities
+   * its estimator estimates.
+   *
+   * @param estimated with {@code estimate}: what the estimator estimates, in its output order, with
+   *     units and ranges (each becomes {@code <name>_estimate}); ignored otherwise
+   * @throws FieldException as above, or for {@code estimate} without anything to estimate
+   */
+  public ObservationDesign(
+      ObservationOptions options,
+      SignalSpace plantSpace,
+      int measuredCount,
+      List<String> tracked,
+      SignalSpace actions,
+      double controlInterval,
+      String timeUnit,
+      List<SignalSpec> estimated) {
     if (!(controlInterval > 0) || !Double.isFinite(controlInterval)) {
       throw new IllegalArgumentException("control interval must be positive: " + controlInterval);
     }
@@ -163,6 +187,19 @@ public final class ObservationDesign {
             new SignalSpec(sp.name() + "_ahead_" + j, sp.unit(), sp.min(), sp.max()));
       }
     }
+    if (options.estimate()) {
+      FieldException.require(
+          !estimated.isEmpty(), "estimate", "needs a process model with states to estimate");
+      for (SignalSpec e : estimated) {
+        add(
+            signals,
+            derivedNames,
+            new SignalSpec(e.name() + "_estimate", e.unit(), e.min(), e.max()));
+      }
+      this.estimated = List.copyOf(estimated);
+    } else {
+      this.estimated = List.of();
+    }
     try {
       this.space = new SignalSpace(signals);
     } catch (IllegalArgumentException e) {
@@ -217,9 +254,46 @@ public final class ObservationDesign {
     return filterGain;
   }
 
-  /** Returns a new builder, ready for the first observation of an episode. */
+  /** Returns what the estimates estimate, in observation order (empty without {@code estimate}). */
+  public List<SignalSpec> estimated() {
+    return estimated;
+  }
+
+  /**
+   * Returns a new builder, ready for the first observation of an episode.
+   *
+   * @throws IllegalStateException when the design has estimates, which need the model ({@link
+   *     #newBuilder(StateObserver)})
+   */
   public ObservationBuilder newBuilder() {
-    return new ObservationBuilder(this);
+    if (options.estimate()) {
+      throw new IllegalStateException(
+          "the observation has model-based estimates (observation.estimate): build it with the"
+              + " scenario's state observer");
+    }
+    return new ObservationBuilder(this, null);
+  }
+
+  /**
+   * Returns a new builder whose estimates come from {@code observer} (the scenario's model), ready
+   * for the first observation of an episode.
+   *
+   * @throws IllegalArgumentException when the observer's output does not match {@link #estimated}
+   */
+  public ObservationBuilder newBuilder(StateObserver observer) {
+    if (!options.estimate()) {
+      return new ObservationBuilder(this, null);
+    }
+    java.util.Objects.requireNonNull(observer, "observer");
+    if (!observer.estimated().equals(estimated.stream().map(SignalSpec::name).toList())) {
+      throw new IllegalArgumentException(
+          "the observer estimates "
+              + observer.estimated()
+              + " but the observation was designed with estimates of "
+              + estimated.stream().map(SignalSpec::name).toList()
+              + ": the model differs from the one the policy was trained on");
+    }
+    return new ObservationBuilder(this, observer);
   }
 
   int measuredCount() {
@@ -271,6 +345,19 @@ public final class ObservationDesign {
     if (options.preview() != null) {
       r.put("preview", Map.of("steps", options.preview().steps()));
     }
+    if (options.estimate()) {
+      r.put("estimate", true);
+      List<Map<String, Object>> specs = new ArrayList<>();
+      for (SignalSpec e : estimated) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", e.name());
+        m.put("unit", e.unit());
+        m.put("min", e.min());
+        m.put("max", e.max());
+        specs.add(m);
+      }
+      r.put("estimated", specs);
+    }
     r.put("measured_count", measuredCount);
     r.put("tracked", tracked);
     r.put("control_interval", controlInterval);
@@ -310,7 +397,27 @@ public final class ObservationDesign {
             Boolean.TRUE.equals(record.get("previous_action")),
             preview == null
                 ? null
-                : new ObservationOptions.Preview((int) Math.round(number(preview, "steps"))));
+                : new ObservationOptions.Preview((int) Math.round(number(preview, "steps"))),
+            Boolean.TRUE.equals(record.get("estimate")));
+    List<SignalSpec> estimated = new ArrayList<>();
+    Object specs = record.get("estimated");
+    if (options.estimate()) {
+      if (!(specs instanceof List<?> list)) {
+        throw new IllegalArgumentException(
+            "observation design: estimate needs the list 'estimated', got " + specs);
+      }
+      for (Object o : list) {
+        if (!(o instanceof Map<?, ?> m)) {
+          throw new IllegalArgumentException("observation design: estimated holds " + o);
+        }
+        estimated.add(
+            new SignalSpec(
+                String.valueOf(m.get("name")),
+                String.valueOf(m.get("unit")),
+                number(m, "min"),
+                number(m, "max")));
+      }
+    }
     return new ObservationDesign(
         options,
         plantSpace,
@@ -318,7 +425,8 @@ public final class ObservationDesign {
         strings(record, "tracked"),
         actions,
         number(record, "control_interval"),
-        String.valueOf(record.get("time_unit")));
+        String.valueOf(record.get("time_unit")),
+        estimated);
   }
 
   private static Map<?, ?> optionalMap(Map<?, ?> record, String key) {

@@ -19,6 +19,7 @@ import org.safeloop.env.config.FieldException;
  *   filter: {time_constant: 1.0}         # <v>_filtered, first-order low-pass
  *   previous_action: true                # <u>_previous, the action applied last step
  *   preview: {steps: 5}                  # <v>_setpoint_ahead_1 .. _5, from the schedule
+ *   estimate: true                       # <x>_estimate: an extended Kalman filter's estimates
  * }</pre>
  *
  * <p>Immutable and thread-safe.
@@ -29,21 +30,36 @@ import org.safeloop.env.config.FieldException;
  * @param previousAction add the action applied during the step before (after limits and shield);
  *     default false
  * @param preview add the next setpoints of each tracked variable from the schedule; null for none
+ * @param estimate add an extended Kalman filter's estimate of every model state and of every
+ *     parameter the scenario disturbs or makes uncertain, on the scenario's own model ({@code
+ *     org.safeloop.env.estimation.ModelStateObserver}); default false
  */
 public record ObservationOptions(
     Boolean trackingError,
     ErrorIntegral errorIntegral,
     Filter filter,
     Boolean previousAction,
-    Preview preview) {
+    Preview preview,
+    Boolean estimate) {
 
   private static final ObservationOptions NONE =
-      new ObservationOptions(null, null, null, null, null);
+      new ObservationOptions(null, null, null, null, null, null);
 
   /** Replaces absent switches with false. */
   public ObservationOptions {
     trackingError = Boolean.TRUE.equals(trackingError);
     previousAction = Boolean.TRUE.equals(previousAction);
+    estimate = Boolean.TRUE.equals(estimate);
+  }
+
+  /** The options without estimates. */
+  public ObservationOptions(
+      Boolean trackingError,
+      ErrorIntegral errorIntegral,
+      Filter filter,
+      Boolean previousAction,
+      Preview preview) {
+    this(trackingError, errorIntegral, filter, previousAction, preview, null);
   }
 
   /** Returns the options of a scenario without an {@code observation} section: all off. */
@@ -57,7 +73,8 @@ public record ObservationOptions(
         || errorIntegral != null
         || filter != null
         || previousAction
-        || preview != null;
+        || preview != null
+        || estimate;
   }
 
   /**

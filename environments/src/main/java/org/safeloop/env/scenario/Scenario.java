@@ -14,6 +14,9 @@ import org.safeloop.env.config.YamlConfig;
 import org.safeloop.env.control.PidConfig;
 import org.safeloop.env.control.PidPolicy;
 import org.safeloop.env.control.Policy;
+import org.safeloop.env.estimation.EstimatorSettings;
+import org.safeloop.env.estimation.ModelStateObserver;
+import org.safeloop.env.observation.ObservationBuilder;
 import org.safeloop.env.observation.ObservationDesign;
 import org.safeloop.env.ode.IntegratorSpec;
 import org.safeloop.env.process.ParameterSpec;
@@ -183,6 +186,18 @@ public final class Scenario {
       }
     }
     SignalSpace plantSpace = new SignalSpace(observed);
+    // observation.estimate: every state and every disturbed or uncertain parameter, as the
+    // scenario's estimator (ModelStateObserver) estimates them.
+    List<SignalSpec> estimated = new ArrayList<>();
+    if (spec.observation().estimate()) {
+      estimated.addAll(states);
+      estimated.addAll(
+          EstimatorSettings.estimatedParameterSignals(
+              spec.realism(),
+              model.parameters(),
+              nominalParameters,
+              spec.controlInterval() * spec.steps()));
+    }
     try {
       this.observationDesign =
           new ObservationDesign(
@@ -192,7 +207,8 @@ public final class Scenario {
               List.copyOf(spec.setpoints().keySet()),
               actionSpace,
               spec.controlInterval(),
-              model.timeUnit().symbol());
+              model.timeUnit().symbol(),
+              estimated);
     } catch (FieldException e) {
       String field = e.field().isEmpty() ? "observation" : "observation." + e.field();
       throw doc.error(field, e.problem());
@@ -474,6 +490,16 @@ public final class Scenario {
   /** Returns how the observation is built from the plant's signals. */
   public ObservationDesign observationDesign() {
     return observationDesign;
+  }
+
+  /**
+   * Returns a new builder of this scenario's observations, with the model's state observer when the
+   * observation has estimates ({@code observation.estimate}).
+   */
+  public ObservationBuilder newObservationBuilder() {
+    return observationDesign.options().estimate()
+        ? observationDesign.newBuilder(new ModelStateObserver(this))
+        : observationDesign.newBuilder();
   }
 
   /** Returns the dead time in control steps. */

@@ -72,7 +72,7 @@ final class SimulatedEnvironment implements ProcessEnvironment {
     this.simulator = new ProcessSimulator(scenario.model(), integrator);
     this.observationSpace = scenario.observationSpace();
     this.plantSpace = scenario.plantObservationSpace();
-    this.observationBuilder = scenario.observationDesign().newBuilder();
+    this.observationBuilder = scenario.newObservationBuilder();
     this.previewSteps = scenario.observationDesign().previewSteps();
     this.actionSpace = scenario.actionSpace();
     this.measured = scenario.measuredStates();

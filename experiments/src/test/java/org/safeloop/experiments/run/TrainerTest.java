@@ -365,4 +365,31 @@ class TrainerTest {
       assertEquals(List.of(), files.filter(p -> p.toString().endsWith(".tmp")).toList());
     }
   }
+
+  @Test
+  void aRunObservingModelEstimatesRecordsThemAndIsDeterministic() throws IOException {
+    String yaml;
+    try (var in =
+        org.safeloop.env.scenario.Scenarios.class.getResourceAsStream("/scenarios/fopdt.yaml")) {
+      yaml = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+    Path scenario = dir.resolve("fopdt-estimate.yaml");
+    Files.writeString(
+        scenario,
+        yaml.replace("name: fopdt", "name: fopdt-estimate") + "\nobservation:\n  estimate: true\n");
+    String config = PPO.replace("scenario: fopdt", "scenario: " + scenario);
+    Path run = dir.resolve("estimate");
+    Path again = dir.resolve("estimate-again");
+    Trainer.run(Experiment.parse(config, "e.yaml"), 3, run, false, new AtomicBoolean());
+    Trainer.run(Experiment.parse(config, "e.yaml"), 3, again, false, new AtomicBoolean());
+
+    PolicyBundle bundle = PolicyBundles.load(run.resolve(RunDirectory.POLICY));
+    List<String> derived = bundle.observationDesign().derivedSignals();
+    assertFalse(derived.isEmpty());
+    assertTrue(derived.stream().allMatch(n -> n.endsWith("_estimate")), derived.toString());
+    assertEquals(
+        Experiment.parse(config, "e.yaml").scenario().observationDesign().space().names(),
+        bundle.observationDesign().space().names());
+    assertEquals(episodeReturns(run), episodeReturns(again), "same config and seed, same metrics");
+  }
 }

@@ -377,6 +377,9 @@ public final class Deployment implements AutoCloseable {
         if (view != null) {
           log.tap(view.tap());
         }
+        // The plant's model: the PID's scenario, a residual's base, a state observer's model. With
+        // an approval, the scenario from the bytes the approval was checked against.
+        Scenario modelScenario = approved ? inputs.modelScenario() : Shields.modelScenario(shield);
         Policy policy;
         SignalSpace observations;
         SignalSpace actions;
@@ -387,8 +390,7 @@ public final class Deployment implements AutoCloseable {
           actions = customActions;
           policyName = customName;
         } else if (pid) {
-          // With an approval, the scenario from the bytes the approval was checked against.
-          Scenario scenario = approved ? inputs.modelScenario() : Shields.modelScenario(shield);
+          Scenario scenario = modelScenario;
           policy = scenario.baselineController();
           // The PID reads only measurements and setpoints, never derived signals.
           observations = scenario.plantObservationSpace();
@@ -407,12 +409,7 @@ public final class Deployment implements AutoCloseable {
           loaded = approved ? inputs.bundle() : PolicyBundles.load(bundle);
           policyName = "policy bundle " + bundle;
           DeploymentRuntime.requireMeasuredObservations(loaded, policyName);
-          policy =
-              BundlePolicies.of(
-                  loaded,
-                  () ->
-                      (approved ? inputs.modelScenario() : Shields.modelScenario(shield))
-                          .baselineController());
+          policy = BundlePolicies.of(loaded, () -> modelScenario.baselineController());
           // What the policy reads; the runtime computes its derived observations, if any.
           SignalSpace read = new SignalSpace(loaded.plantObservations());
           ObservationDesign design = loaded.observationDesign();
@@ -454,7 +451,8 @@ public final class Deployment implements AutoCloseable {
                 mode,
                 authority,
                 log,
-                clock);
+                clock,
+                modelScenario);
         if (view != null) {
           view.attach(
               layout(plant, policyName, loadedShield, observations, actions),

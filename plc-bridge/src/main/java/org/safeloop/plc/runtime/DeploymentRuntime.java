@@ -12,8 +12,10 @@ import java.util.function.BooleanSupplier;
 import org.safeloop.env.Observation;
 import org.safeloop.env.SignalSpace;
 import org.safeloop.env.control.Policy;
+import org.safeloop.env.estimation.ModelStateObserver;
 import org.safeloop.env.observation.ObservationBuilder;
 import org.safeloop.env.observation.ObservationDesign;
+import org.safeloop.env.scenario.Scenario;
 import org.safeloop.plc.PlcConnection;
 import org.safeloop.plc.PlcException;
 import org.safeloop.plc.Tag;
@@ -165,6 +167,42 @@ public final class DeploymentRuntime implements AutoCloseable {
       ClosedLoopAuthority authority,
       AuditLog audit,
       Clock clock) {
+    this(
+        plant,
+        connection,
+        policy,
+        observations,
+        actions,
+        shield,
+        startMode,
+        authority,
+        audit,
+        clock,
+        null);
+  }
+
+  /**
+   * Creates a runtime as above, with the plant's model for a bundle that observes model-based
+   * estimates ({@code observation.estimate}): the runtime runs the model's state observer on the
+   * plant's tags each cycle, as training ran it in simulation.
+   *
+   * @param model the scenario of the plant's model (the shield's), or null when the policy needs
+   *     none
+   * @throws IllegalArgumentException when the bundle observes estimates and no model is given, or
+   *     the model's estimates are not the ones the bundle was trained with
+   */
+  public DeploymentRuntime(
+      PlantFile plant,
+      PlcConnection connection,
+      Policy policy,
+      SignalSpace observations,
+      SignalSpace actions,
+      SafetyShield shield,
+      Mode startMode,
+      ClosedLoopAuthority authority,
+      AuditLog audit,
+      Clock clock,
+      Scenario model) {
     this.plant = Objects.requireNonNull(plant, "plant");
     this.connection = Objects.requireNonNull(connection, "connection");
     this.policy = Objects.requireNonNull(policy, "policy");
@@ -179,7 +217,17 @@ public final class DeploymentRuntime implements AutoCloseable {
       requireMeasuredObservations(bundle, "the policy bundle");
     }
     ObservationDesign design = bundle == null ? null : bundle.observationDesign();
-    this.derived = design == null ? null : design.newBuilder();
+    if (design != null && design.options().estimate() && model == null) {
+      throw new IllegalArgumentException(
+          "the policy bundle observes model-based estimates (observation.estimate), which need"
+              + " the plant's model: deploy it with its shield's scenario");
+    }
+    this.derived =
+        design == null
+            ? null
+            : design.options().estimate()
+                ? design.newBuilder(new ModelStateObserver(model))
+                : design.newBuilder();
     // Rate limits and horizons are per control interval: the cycle must be one (PlantFile).
     plant.requireTimeBase(shield.controlIntervalSeconds(), shield.name());
     this.observationTags = plant.observationsInOrder(observations);

@@ -25,6 +25,7 @@ import org.safeloop.env.Observation;
 import org.safeloop.env.Quality;
 import org.safeloop.env.config.ConfigException;
 import org.safeloop.env.control.Policy;
+import org.safeloop.env.observation.ObservationBuilder;
 import org.safeloop.env.observation.ObservationDesign;
 import org.safeloop.env.observation.ObservationOptions;
 import org.safeloop.env.scenario.Scenario;
@@ -196,11 +197,32 @@ class DeploymentRuntimeTest {
             scenario.actionSpace(),
             scenario.controlInterval(),
             "min");
+    return bundleReading(design, "Ca_error_integral", -10f);
+  }
+
+  /** A shadow runtime of a policy reading the plant's signals, with the plant's model or none. */
+  DeploymentRuntime shadowRuntime(org.safeloop.env.control.Policy policy, Scenario model) {
+    return new DeploymentRuntime(
+        plant,
+        connection,
+        policy,
+        scenario.plantObservationSpace(),
+        scenario.actionSpace(),
+        shield,
+        Mode.SHADOW,
+        null,
+        audit,
+        Clock.systemUTC(),
+        model);
+  }
+
+  /** A bundle of {@code design} whose one weight, {@code weight}, is on {@code signal}. */
+  PolicyBundle bundleReading(ObservationDesign design, String signal, float weight) {
     int n = design.space().size();
     float[][] w = new float[1][n];
-    int integral = design.space().indexOf("Ca_error_integral");
-    if (integral >= 0) {
-      w[0][integral] = -10f;
+    int input = design.space().indexOf(signal);
+    if (input >= 0) {
+      w[0][input] = weight;
     }
     PolicyBundle bundle =
         new PolicyBundle(
@@ -232,18 +254,7 @@ class DeploymentRuntimeTest {
             new ObservationOptions(
                 null, new ObservationOptions.ErrorIntegral(null), null, null, null));
     double[] proposed = new double[6];
-    try (DeploymentRuntime r =
-        new DeploymentRuntime(
-            plant,
-            connection,
-            new MlpPolicy(bundle),
-            scenario.plantObservationSpace(),
-            scenario.actionSpace(),
-            shield,
-            Mode.SHADOW,
-            null,
-            audit,
-            Clock.systemUTC())) {
+    try (DeploymentRuntime r = shadowRuntime(new MlpPolicy(bundle), null)) {
       for (int i = 0; i < proposed.length; i++) {
         plcScan();
         proposed[i] = r.runCycle().decision().proposedAction()[0];
@@ -258,6 +269,68 @@ class DeploymentRuntimeTest {
     for (int i = 1; i < proposed.length; i++) {
       assertTrue(proposed[i] > proposed[i - 1] + 0.1, java.util.Arrays.toString(proposed));
     }
+  }
+
+  @Test
+  void theRuntimeComputesABundlesModelEstimatesAsTrainingDoesWithThePlantsModel()
+      throws IOException {
+    // cstr-constrained with observation.estimate, as a training run would load it.
+    String yaml;
+    try (var in = Scenarios.class.getResourceAsStream("/scenarios/cstr-constrained.yaml")) {
+      yaml = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+    Path file = dir.resolve("cstr-constrained-estimate.yaml");
+    Files.writeString(
+        file,
+        yaml.replace("name: cstr-constrained", "name: cstr-constrained-estimate")
+            + "\nobservation:\n  estimate: true\n");
+    Scenario trained = Scenarios.load(file);
+    // The network reads the Ca estimate alone (inside the normalisation's clip of 5).
+    PolicyBundle bundle = bundleReading(trained.observationDesign(), "Ca_estimate", 1f);
+    // Without the plant's model the runtime cannot compute what the bundle reads.
+    IllegalArgumentException refused =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> runtime(Mode.SHADOW, null, Clock.systemUTC(), new MlpPolicy(bundle)));
+    assertTrue(refused.getMessage().contains("observation.estimate"), refused.getMessage());
+
+    try (DeploymentRuntime r = shadowRuntime(new MlpPolicy(bundle), scenario)) {
+      for (int i = 0; i < 8; i++) {
+        plcScan();
+        r.runCycle();
+      }
+    }
+    // Replayed off the bridge from what the audit log says each cycle read: the same proposals,
+    // so the bridge's estimates are the ones training computes from the same signals.
+    ObservationBuilder replay = trained.newObservationBuilder();
+    MlpPolicy network = new MlpPolicy(bundle);
+    int cycles = 0;
+    double fromRawCa = 0;
+    for (var record : AuditLogReader.readAll(auditFile)) {
+      if (!(record instanceof org.safeloop.plc.audit.CycleRecord c)) {
+        continue;
+      }
+      List<String> names = scenario.plantObservationSpace().names();
+      double[] values = new double[names.size()];
+      org.safeloop.env.Quality[] qualities = new org.safeloop.env.Quality[names.size()];
+      for (int i = 0; i < names.size(); i++) {
+        values[i] = c.inputs().get(names.get(i)).value();
+        qualities[i] = c.inputs().get(names.get(i)).quality();
+      }
+      double[] previous = {c.inputs().get("Tc.in_force").value()};
+      org.safeloop.env.Observation seen =
+          replay.observe(new org.safeloop.env.Observation(values, qualities), previous, null);
+      double[] expected = network.act(seen);
+      assertEquals(expected[0], c.proposedAction().get("Tc"), 1e-9, "cycle " + c.cycle());
+      // What the network would propose on the raw reading instead of the estimate.
+      double[] raw = seen.values();
+      raw[trained.observationSpace().indexOf("Ca_estimate")] = values[0];
+      double[] onRaw = network.act(new org.safeloop.env.Observation(raw, seen.qualities()));
+      fromRawCa = Math.max(fromRawCa, Math.abs(onRaw[0] - expected[0]));
+      cycles++;
+    }
+    assertEquals(8, cycles);
+    assertTrue(fromRawCa > 1e-4, "the estimate is not the raw reading: " + fromRawCa);
   }
 
   @Test
