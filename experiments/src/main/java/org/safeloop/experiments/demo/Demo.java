@@ -73,10 +73,11 @@ public final class Demo {
   static final String SCENARIO_RESOURCE = "scenarios/cstr-constrained.yaml";
 
   /**
-   * What the agent observes beside the plant's signals: the error integral, which the bridge
-   * computes from the plant's tags (docs/benchmarks.md: 5 seeds, -92.2 against -104.1 without).
+   * What the agent observes beside the plant's signals: the error integral and the extended Kalman
+   * filter's estimates, which the bridge computes from the plant's tags (docs/benchmarks.md, 5
+   * seeds: -92.2 with the integral against -104.1 without; -90.8 with the estimates too).
    */
-  static final String OBSERVATION = "observation:\n  error_integral: {}\n";
+  static final String OBSERVATION = "observation:\n  error_integral: {}\n  estimate: true\n";
 
   /**
    * The experiment, as {@code experiments/configs/cstr-constrained-ppo-lag-shield.yaml} (embedded
