@@ -27,6 +27,7 @@ import org.safeloop.env.control.ResidualEnvironment;
 import org.safeloop.env.scenario.PotentialShaping;
 import org.safeloop.env.scenario.Scenario;
 import org.safeloop.env.scenario.Scenarios;
+import org.safeloop.policy.BundlePolicies;
 import org.safeloop.policy.PolicyBundles;
 import org.safeloop.shield.AdmissibleActionEnvironment;
 import org.safeloop.shield.SafetyShield;
@@ -354,7 +355,10 @@ public final class Experiment {
     if (spec.training().residual() != null) {
       // The agent's action is the correction; the base controller's move is added inside.
       environment =
-          new ResidualEnvironment(environment, scenario.baselineController(), residualBound());
+          new ResidualEnvironment(
+              environment,
+              BundlePolicies.baseController(spec.training().residual().base(), scenario),
+              residualBound());
     }
     ExperimentSpec.ShapingSpec s = spec.training().shaping();
     if (s == null) {

@@ -6,12 +6,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Supplier;
-import org.safeloop.agent.baseline.EstimatingNmpc;
-import org.safeloop.agent.baseline.NmpcOracle;
 import org.safeloop.agent.baseline.PiTuner;
 import org.safeloop.env.SignalSpace;
 import org.safeloop.env.control.PidPolicy;
 import org.safeloop.env.control.Policy;
+import org.safeloop.env.mpc.EstimatingNmpc;
+import org.safeloop.env.mpc.NmpcOracle;
 import org.safeloop.env.scenario.Scenario;
 import org.safeloop.env.scenario.Scenarios;
 import org.safeloop.policy.BundlePolicies;
@@ -83,10 +83,7 @@ public record PolicySource(
         bundle.requireCompatible(
             scenario.observationSpace(), scenario.actionSpace(), "scenario " + scenario.name());
         return new PolicySource(
-            bundle.algorithm(),
-            bundle,
-            false,
-            () -> BundlePolicies.of(bundle, scenario::baselineController));
+            bundle.algorithm(), bundle, false, () -> BundlePolicies.of(bundle, () -> scenario));
     }
   }
 

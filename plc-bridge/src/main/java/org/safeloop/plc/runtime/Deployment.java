@@ -398,10 +398,7 @@ public final class Deployment implements AutoCloseable {
           DeploymentRuntime.requireMeasuredObservations(loaded, policyName);
           policy =
               BundlePolicies.of(
-                  loaded,
-                  () ->
-                      (approved ? inputs.modelScenario() : Shields.modelScenario(shield))
-                          .baselineController());
+                  loaded, () -> approved ? inputs.modelScenario() : Shields.modelScenario(shield));
           // What the policy reads; the runtime computes its derived observations, if any.
           SignalSpace read = new SignalSpace(loaded.plantObservations());
           ObservationDesign design = loaded.observationDesign();

@@ -1,4 +1,4 @@
-package org.safeloop.agent.baseline;
+package org.safeloop.env.mpc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

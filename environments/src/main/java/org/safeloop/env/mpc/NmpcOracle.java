@@ -1,4 +1,4 @@
-package org.safeloop.agent.baseline;
+package org.safeloop.env.mpc;
 
 import java.util.Arrays;
 import org.hipparchus.exception.MathIllegalStateException;

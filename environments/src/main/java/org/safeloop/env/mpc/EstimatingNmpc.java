@@ -1,4 +1,4 @@
-package org.safeloop.agent.baseline;
+package org.safeloop.env.mpc;
 
 import org.safeloop.env.Observation;
 import org.safeloop.env.Quality;
