@@ -46,6 +46,34 @@ class BridgeCommandTest {
     return new Run(code, out.toString(), err.toString());
   }
 
+  /** The virtual plant of {@code scenario} on Modbus, one control interval every 100 ms. */
+  private static VirtualPlant shadowPlant(Scenario scenario) throws Exception {
+    return VirtualPlant.builder(scenario)
+        .protocols(Protocol.MODBUS)
+        .speed(260) // one control interval every 100 ms
+        .startInRemote(true)
+        .watchdogTimeout(Duration.ofMinutes(5))
+        .start();
+  }
+
+  /** Deploys {@code policy} behind the cstr-constrained shield in shadow mode for 5 cycles. */
+  private Run deployInShadow(VirtualPlant plant, String policy, Path audit) throws Exception {
+    Path plantFile = dir.resolve("plant.yaml");
+    Files.writeString(plantFile, plant.plantFile(Protocol.MODBUS));
+    return run(
+        "deploy",
+        "--plant",
+        plantFile.toString(),
+        "--policy",
+        policy,
+        "--shield",
+        "cstr-constrained",
+        "--cycles",
+        "5",
+        "--audit",
+        audit.toString());
+  }
+
   @Test
   void theBridgesClassPathHasNoDeepLearningEngine() {
     // The enforcer rule keeps DJL out of the module graph; this is what a bridge host runs with.
@@ -56,30 +84,10 @@ class BridgeCommandTest {
 
   @Test
   void aShadowDeploymentRunsAndIsReportedFromTheBridgeCommandLine() throws Exception {
-    try (VirtualPlant plant =
-        VirtualPlant.builder(Scenarios.load("cstr-constrained"))
-            .protocols(Protocol.MODBUS)
-            .speed(260) // one control interval every 100 ms
-            .startInRemote(true)
-            .watchdogTimeout(Duration.ofMinutes(5))
-            .start()) {
-      Path plantFile = dir.resolve("plant.yaml");
-      Files.writeString(plantFile, plant.plantFile(Protocol.MODBUS));
+    try (VirtualPlant plant = shadowPlant(Scenarios.load("cstr-constrained"))) {
       Path audit = dir.resolve("shadow.jsonl");
 
-      Run shadow =
-          run(
-              "deploy",
-              "--plant",
-              plantFile.toString(),
-              "--policy",
-              "pid",
-              "--shield",
-              "cstr-constrained",
-              "--cycles",
-              "5",
-              "--audit",
-              audit.toString());
+      Run shadow = deployInShadow(plant, "pid", audit);
 
       assertEquals(0, shadow.exitCode(), shadow.err());
       assertTrue(shadow.out().contains("the process runs 260 times real time"), shadow.out());
@@ -124,30 +132,10 @@ class BridgeCommandTest {
             Map.of());
     Path bundleFile = dir.resolve("residual-nmpc.bundle");
     PolicyBundles.save(bundle, bundleFile);
-    try (VirtualPlant plant =
-        VirtualPlant.builder(scenario)
-            .protocols(Protocol.MODBUS)
-            .speed(260)
-            .startInRemote(true)
-            .watchdogTimeout(Duration.ofMinutes(5))
-            .start()) {
-      Path plantFile = dir.resolve("plant.yaml");
-      Files.writeString(plantFile, plant.plantFile(Protocol.MODBUS));
+    try (VirtualPlant plant = shadowPlant(scenario)) {
       Path audit = dir.resolve("residual.jsonl");
 
-      Run shadow =
-          run(
-              "deploy",
-              "--plant",
-              plantFile.toString(),
-              "--policy",
-              bundleFile.toString(),
-              "--shield",
-              "cstr-constrained",
-              "--cycles",
-              "5",
-              "--audit",
-              audit.toString());
+      Run shadow = deployInShadow(plant, bundleFile.toString(), audit);
 
       assertEquals(0, shadow.exitCode(), shadow.err());
       List<CycleRecord> cycles =
