@@ -131,13 +131,22 @@ public final class Experiment {
     return new Experiment(spec.withSources(scenarioSource, shieldSource), scenario, config);
   }
 
-  /** Each action of the scenario has a bound, none is wider than its action's range. */
+  /**
+   * The base controller can run on the scenario, each action of the scenario has a bound, none is
+   * wider than its action's range.
+   */
   private static void requireResidualFits(
       ExperimentSpec.ResidualSpec residual,
       Scenario scenario,
       YamlConfig.Document<ExperimentSpec> doc) {
     if (residual == null) {
       return;
+    }
+    try {
+      BundlePolicies.baseController(residual.base(), scenario);
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      // e.g. pid on a scenario without a controller section: said at load, not mid-training
+      throw doc.error("training.residual.base", e.getMessage());
     }
     for (String name : residual.bound().keySet()) {
       if (scenario.actionSpace().indexOf(name) < 0) {
