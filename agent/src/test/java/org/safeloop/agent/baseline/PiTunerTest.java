@@ -9,6 +9,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.safeloop.env.control.PidConfig;
 import org.safeloop.env.control.PidPolicy;
+import org.safeloop.env.mpc.EpisodeRun;
 import org.safeloop.env.scenario.Scenario;
 import org.safeloop.env.scenario.Scenarios;
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Example;
@@ -19,13 +20,15 @@ import org.safeloop.env.ProcessEnvironment;
 import org.safeloop.env.SignalSpace;
 import org.safeloop.env.SignalSpec;
 import org.safeloop.env.StepResult;
+import org.safeloop.env.mpc.EstimatingNmpc;
 import org.safeloop.env.scenario.Scenario;
 import org.safeloop.env.scenario.Scenarios;
 
 /**
  * A residual policy never moves the action further than its bound from the base controller's move
  * (nor outside the actuator), and with a zero correction it is exactly the base controller, in
- * evaluation ({@link ResidualPolicy}) and in training ({@link ResidualEnvironment}).
+ * evaluation ({@link ResidualPolicy}) and in training ({@link ResidualEnvironment}), on the PID and
+ * on the NMPC ({@link EstimatingNmpc}).
  */
 class ResidualPolicyProperties {
   private static final SignalSpace JACKET =
@@ -67,32 +70,60 @@ class ResidualPolicyProperties {
   @Example
   void withAZeroCorrectionTheResidualPolicyIsExactlyThePid() {
     Scenario scenario = Scenarios.load("cstr-constrained");
+    assertZeroCorrectionIsTheBase(scenario, scenario::baselineController, 3.0);
+  }
+
+  @Example
+  void withAZeroCorrectionTheResidualPolicyOnTheNmpcIsExactlyTheNmpc() {
+    // Realism on: the NMPC's filter sees noise, drift and the feed step, and is told each move.
+    Scenario scenario = Scenarios.load("cstr-tracking");
+    assertZeroCorrectionIsTheBase(scenario, () -> new EstimatingNmpc(scenario), 2.0);
+  }
+
+  /**
+   * A residual policy on {@code base} with a zero correction gives the base's own closed-loop
+   * episode (its moves and rewards, every step), with realism on.
+   */
+  private static void assertZeroCorrectionIsTheBase(
+      Scenario scenario, Supplier<Policy> base, double bound) {
     Policy zero = o -> new double[scenario.actionSpace().size()];
     Policy residual =
-        new ResidualPolicy(
-            scenario.baselineController(), zero, scenario.actionSpace(), new double[] {3.0});
+        new ResidualPolicy(base.get(), zero, scenario.actionSpace(), new double[] {bound});
 
     List<double[]> withResidual =
         episode(scenario, residual, scenario.createEnvironment(true, null));
-    List<double[]> pidAlone =
-        episode(scenario, scenario.baselineController(), scenario.createEnvironment(true, null));
+    List<double[]> alone = episode(scenario, base.get(), scenario.createEnvironment(true, null));
 
-    assertEquals(pidAlone.size(), withResidual.size());
-    for (int k = 0; k < pidAlone.size(); k++) {
-      assertArrayEquals(pidAlone.get(k), withResidual.get(k), 0.0, "step " + k);
+    assertEquals(scenario.episodeSteps(), alone.size());
+    assertEquals(alone.size(), withResidual.size());
+    for (int k = 0; k < alone.size(); k++) {
+      assertArrayEquals(alone.get(k), withResidual.get(k), 0.0, "step " + k);
     }
   }
 
   @Example
   void theTrainingEnvironmentWithAZeroCorrectionRunsThePidsEpisode() {
     Scenario scenario = Scenarios.load("cstr-constrained");
+    assertTrainingEnvironmentRunsTheBasesEpisode(scenario, scenario::baselineController, 3.0);
+  }
+
+  @Example
+  void theTrainingEnvironmentWithAZeroCorrectionRunsTheNmpcsEpisode() {
+    Scenario scenario = Scenarios.load("cstr-tracking");
+    assertTrainingEnvironmentRunsTheBasesEpisode(scenario, () -> new EstimatingNmpc(scenario), 2.0);
+  }
+
+  /**
+   * A zero correction in {@link ResidualEnvironment} on {@code base} gives the base's own episode
+   * (its moves and rewards), with realism on.
+   */
+  private static void assertTrainingEnvironmentRunsTheBasesEpisode(
+      Scenario scenario, Supplier<Policy> base, double bound) {
     ProcessEnvironment residual =
         new ResidualEnvironment(
-            scenario.createEnvironment(true, null),
-            scenario.baselineController(),
-            new double[] {3.0});
-    assertEquals(-3.0, residual.actionSpace().get(0).min());
-    assertEquals(3.0, residual.actionSpace().get(0).max());
+            scenario.createEnvironment(true, null), base.get(), new double[] {bound});
+    assertEquals(-bound, residual.actionSpace().get(0).min());
+    assertEquals(bound, residual.actionSpace().get(0).max());
     assertEquals("K", residual.actionSpace().get(0).unit());
 
     List<double[]> trained = new ArrayList<>();
@@ -104,12 +135,62 @@ class ResidualPolicyProperties {
         break;
       }
     }
-    List<double[]> pidAlone =
-        episode(scenario, scenario.baselineController(), scenario.createEnvironment(true, null));
+    List<double[]> alone = episode(scenario, base.get(), scenario.createEnvironment(true, null));
 
-    assertEquals(pidAlone.size(), trained.size());
-    for (int k = 0; k < pidAlone.size(); k++) {
-      assertArrayEquals(pidAlone.get(k), trained.get(k), 0.0, "step " + k);
+    assertEquals(alone.size(), trained.size());
+    for (int k = 0; k < alone.size(); k++) {
+      assertArrayEquals(alone.get(k), trained.get(k), 0.0, "step " + k);
+    }
+  }
+
+  /**
+   * Over a closed loop, where the NMPC's estimate and warm start depend on every move the residual
+   * made before, each move stays within the bound of the NMPC's move of that step.
+   */
+  @Property(tries = 25)
+  void onTheNmpcEveryMoveOfAClosedLoopStaysWithinTheBoundOfTheNmpcsMove(
+      @ForAll("anyCorrection") double first,
+      @ForAll @DoubleRange(min = -5.0, max = 5.0) double drift,
+      @ForAll @DoubleRange(min = 0.05, max = 5.0) double bound) {
+    Scenario scenario = Scenarios.load("cstr-tracking");
+    SignalSpace actions = scenario.actionSpace();
+    EstimatingNmpc nmpc = new EstimatingNmpc(scenario);
+    double[] baseMove = new double[1];
+    Policy recordedBase =
+        new Policy() {
+          @Override
+          public double[] act(Observation o) {
+            baseMove[0] = nmpc.act(o)[0];
+            return new double[] {baseMove[0]};
+          }
+
+          @Override
+          public void applied(double[] appliedAction) {
+            nmpc.applied(appliedAction);
+          }
+
+          @Override
+          public void reset() {
+            nmpc.reset();
+          }
+        };
+    int[] step = {0};
+    // A first, possibly adversarial, correction, then a ramp that crosses the bound.
+    Policy learned = o -> new double[] {step[0]++ == 0 ? first : drift * step[0]};
+    Policy residual = new ResidualPolicy(recordedBase, learned, actions, new double[] {bound});
+
+    ProcessEnvironment env = scenario.createEnvironment(true, null);
+    residual.reset();
+    Observation o = env.reset(17L);
+    for (int k = 0; k < 8; k++) { // an NMPC step costs ~10 ms
+      double[] a = residual.act(o);
+      assertTrue(a[0] >= 295.0 && a[0] <= 302.0, "outside the actuator: " + a[0]);
+      assertTrue(
+          Math.abs(a[0] - baseMove[0]) <= bound + Math.ulp(baseMove[0]),
+          "step " + k + ": " + a[0] + " is more than " + bound + " away from " + baseMove[0]);
+      StepResult r = env.step(a);
+      residual.applied(r.info().appliedAction());
+      o = r.observation();
     }
   }
 

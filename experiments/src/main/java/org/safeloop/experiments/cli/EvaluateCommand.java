@@ -36,7 +36,7 @@ final class EvaluateCommand implements Callable<Integer> {
   @Option(
       names = "--policy",
       required = true,
-      paramLabel = "BUNDLE|pid|pid-simc|nmpc|oracle",
+      paramLabel = "BUNDLE|pid|pid-simc|nmpc|nmpc-preview|oracle|oracle-no-preview",
       description = "A policy bundle file or a baseline.")
   String policy;
 

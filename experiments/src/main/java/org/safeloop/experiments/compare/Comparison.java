@@ -144,14 +144,15 @@ public final class Comparison {
       Map<String, EvaluationSummary> evaluated = new LinkedHashMap<>();
       for (String name : baselineNames) {
         EvaluationSummary evaluation = first.evaluation();
-        boolean oracle = name.equals("oracle");
-        String shield = oracle ? null : first.experiment().spec().shield();
         try {
+          PolicySource source = PolicySource.of(name, scenario);
+          boolean oracle = source.oracle();
+          String shield = oracle ? null : first.experiment().spec().shield();
           evaluated.put(
               name,
               Evaluator.evaluate(
                   scenario,
-                  PolicySource.of(name, scenario),
+                  source,
                   new Evaluator.Settings(
                       evaluation.episodes(),
                       evaluation.firstSeed(),

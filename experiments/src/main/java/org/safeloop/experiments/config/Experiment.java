@@ -27,6 +27,7 @@ import org.safeloop.env.control.ResidualEnvironment;
 import org.safeloop.env.scenario.PotentialShaping;
 import org.safeloop.env.scenario.Scenario;
 import org.safeloop.env.scenario.Scenarios;
+import org.safeloop.policy.BundlePolicies;
 import org.safeloop.policy.PolicyBundles;
 import org.safeloop.shield.AdmissibleActionEnvironment;
 import org.safeloop.shield.SafetyShield;
@@ -130,13 +131,22 @@ public final class Experiment {
     return new Experiment(spec.withSources(scenarioSource, shieldSource), scenario, config);
   }
 
-  /** Each action of the scenario has a bound, none is wider than its action's range. */
+  /**
+   * The base controller can run on the scenario, each action of the scenario has a bound, none is
+   * wider than its action's range.
+   */
   private static void requireResidualFits(
       ExperimentSpec.ResidualSpec residual,
       Scenario scenario,
       YamlConfig.Document<ExperimentSpec> doc) {
     if (residual == null) {
       return;
+    }
+    try {
+      BundlePolicies.baseController(residual.base(), scenario);
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      // e.g. pid on a scenario without a controller section: said at load, not mid-training
+      throw doc.error("training.residual.base", e.getMessage());
     }
     for (String name : residual.bound().keySet()) {
       if (scenario.actionSpace().indexOf(name) < 0) {
@@ -354,7 +364,10 @@ public final class Experiment {
     if (spec.training().residual() != null) {
       // The agent's action is the correction; the base controller's move is added inside.
       environment =
-          new ResidualEnvironment(environment, scenario.baselineController(), residualBound());
+          new ResidualEnvironment(
+              environment,
+              BundlePolicies.baseController(spec.training().residual().base(), scenario),
+              residualBound());
     }
     ExperimentSpec.ShapingSpec s = spec.training().shaping();
     if (s == null) {

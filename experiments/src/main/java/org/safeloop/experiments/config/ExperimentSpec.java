@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import org.safeloop.env.config.FieldException;
 import org.safeloop.env.config.OtherFileKind;
+import org.safeloop.policy.BundlePolicies;
 import org.safeloop.shield.ShieldPenalty;
 
 /**
@@ -264,14 +265,15 @@ public record ExperimentSpec(
    * correction of at most {@code bound} (per action, in its unit) added to the base controller's
    * move, and the bundle records both, so evaluation and deployment run the same sum.
    *
-   * @param base the base controller: {@code pid}, the scenario's PI(D) loops (the only one so far:
-   *     the bridge runs it without the training stack)
+   * @param base the base controller: {@code pid}, the scenario's PI(D) loops, or {@code nmpc}, the
+   *     model-predictive controller on Kalman-filter estimates ({@code
+   *     org.safeloop.env.mpc.EstimatingNmpc}); the bridge runs either without the training stack
    * @param bound each action's largest correction, in its unit, above 0 and at most the action's
    *     range; every action of the scenario needs one
    */
   public record ResidualSpec(String base, Map<String, Double> bound) {
     /** The base controllers a residual may have. */
-    public static final List<String> BASES = List.of("pid");
+    public static final List<String> BASES = BundlePolicies.RESIDUAL_BASES;
 
     /** Validates what can be checked without the scenario. */
     public ResidualSpec {

@@ -6,12 +6,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Supplier;
-import org.safeloop.agent.baseline.EstimatingNmpc;
-import org.safeloop.agent.baseline.NmpcOracle;
 import org.safeloop.agent.baseline.PiTuner;
 import org.safeloop.env.SignalSpace;
 import org.safeloop.env.control.PidPolicy;
 import org.safeloop.env.control.Policy;
+import org.safeloop.env.mpc.EstimatingNmpc;
+import org.safeloop.env.mpc.NmpcOracle;
+import org.safeloop.env.mpc.NmpcSettings;
 import org.safeloop.env.scenario.Scenario;
 import org.safeloop.env.scenario.Scenarios;
 import org.safeloop.policy.BundlePolicies;
@@ -25,20 +26,25 @@ import org.safeloop.shield.Shields;
  * Names a policy to evaluate and makes fresh instances of it: {@code pid} (the scenario's PI
  * loops), {@code pid-simc} (a PI tuned by SIMC from a step test on the model), {@code nmpc} (the
  * same NMPC on Kalman-filter estimates from the measurements, current set point only: a deployable
- * controller, evaluated like the PID), {@code oracle} (the NMPC oracle: nominal model, true state,
- * perfect preview; noise-free evaluation only) or the path of a policy bundle (run with the
- * pure-Java forward pass, as deployed).
+ * controller, evaluated like the PID), {@code nmpc-preview} (the same with a preview of the
+ * set-point schedule: {@link #previewSteps(Scenario) as many steps} as the scenario's observation
+ * shows the agent, or the NMPC's whole horizon on a scenario without a preview), {@code oracle}
+ * (the NMPC oracle: nominal model, true state, perfect preview; noise-free evaluation only), {@code
+ * oracle-no-preview} (the oracle holding the set point in force over its horizon; noise-free too)
+ * or the path of a policy bundle (run with the pure-Java forward pass, as deployed).
  *
  * @param label the name used in tables and file names
  * @param bundle the bundle when the source is one, else null
- * @param oracle true for the NMPC oracle
+ * @param oracle true for the NMPC oracle, with or without preview (it reads the true state, so it
+ *     runs noise-free and unshielded)
  * @param factory makes a fresh policy for one episode
  */
 public record PolicySource(
     String label, PolicyBundle bundle, boolean oracle, Supplier<Policy> factory) {
 
   /** The baseline names accepted besides bundle paths. */
-  public static final List<String> BASELINES = List.of("pid", "pid-simc", "nmpc", "oracle");
+  public static final List<String> BASELINES =
+      List.of("pid", "pid-simc", "nmpc", "nmpc-preview", "oracle", "oracle-no-preview");
 
   /**
    * Resolves {@code nameOrBundle} for {@code scenario}.
@@ -68,8 +74,20 @@ public record PolicySource(
         }
       case "nmpc":
         return new PolicySource("nmpc", null, false, () -> new EstimatingNmpc(scenario));
+      case "nmpc-preview":
+        {
+          int preview = previewSteps(scenario);
+          return new PolicySource(
+              "nmpc-preview", null, false, () -> EstimatingNmpc.withPreview(scenario, preview));
+        }
       case "oracle":
         return new PolicySource("oracle", null, true, () -> new NmpcOracle(scenario));
+      case "oracle-no-preview":
+        return new PolicySource(
+            "oracle-no-preview",
+            null,
+            true,
+            () -> new NmpcOracle(scenario, NmpcSettings.defaults(), 0));
       default:
         Path file = Path.of(nameOrBundle);
         if (!Files.isRegularFile(file)) {
@@ -83,11 +101,19 @@ public record PolicySource(
         bundle.requireCompatible(
             scenario.observationSpace(), scenario.actionSpace(), "scenario " + scenario.name());
         return new PolicySource(
-            bundle.algorithm(),
-            bundle,
-            false,
-            () -> BundlePolicies.of(bundle, scenario::baselineController));
+            bundle.algorithm(), bundle, false, () -> BundlePolicies.of(bundle, () -> scenario));
     }
+  }
+
+  /**
+   * Returns how many steps of the set-point schedule {@code nmpc-preview} sees on {@code scenario}:
+   * those its observation shows a learned policy ({@code observation.preview.steps}), so that the
+   * two compare on the same information, or the NMPC's whole horizon (10 steps) when the scenario
+   * shows no preview.
+   */
+  public static int previewSteps(Scenario scenario) {
+    int shown = scenario.observationDesign().previewSteps();
+    return shown > 0 ? shown : NmpcSettings.defaults().horizon();
   }
 
   /**

@@ -119,10 +119,7 @@ public final class EdgeExports {
         scenario.observationSpace(), scenario.actionSpace(), "scenario " + scenario.name());
     PolicySource source =
         new PolicySource(
-            label,
-            bundle,
-            false,
-            () -> BundlePolicies.of(bundle, scenario::baselineController, network));
+            label, bundle, false, () -> BundlePolicies.of(bundle, () -> scenario, network));
     return Evaluator.evaluate(
         scenario,
         source,

@@ -64,7 +64,9 @@ final class Charts {
           "pid", new Color(0xff7f0e), // orange
           "pid-simc", new Color(0x7f7f7f), // grey
           "nmpc", new Color(0x006d6f), // dark teal
-          "oracle", new Color(0x2ca02c)); // green
+          "nmpc-preview", new Color(0x4fb3b5), // light teal
+          "oracle", new Color(0x2ca02c), // green
+          "oracle-no-preview", new Color(0x98df8a)); // light green
 
   private static final Color LIMIT = new Color(0xb00000);
   private static final Font LABEL_FONT = new Font(Font.SANS_SERIF, Font.PLAIN, 11);

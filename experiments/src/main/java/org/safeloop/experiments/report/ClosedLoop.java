@@ -69,16 +69,17 @@ final class ClosedLoop {
 
   /**
    * Evaluates one episode of a baseline on the episode {@code like} was evaluated on: under its
-   * realism and shield, as the comparison does, except for the oracle, which runs noise-free and
-   * unshielded.
+   * realism and shield, as the comparison does, except for the oracles (with and without preview),
+   * which run noise-free and unshielded.
    */
   Episode baseline(String name, Run like) {
-    boolean oracle = name.equals("oracle");
+    PolicySource source = PolicySource.of(name, like.experiment().scenario());
+    boolean oracle = source.oracle();
     return evaluate(
         name,
         Charts.colour(name, 0),
         like,
-        PolicySource.of(name, like.experiment().scenario()),
+        source,
         !oracle && like.evaluation().realism(),
         oracle ? null : like.experiment().spec().shield(),
         "baselines");

@@ -66,10 +66,16 @@ public final class Report {
               + " estimates from the noisy measurements (state and disturbed parameters) and knowing"
               + " only the current set point; what a well-engineered model-based controller reaches"
               + " at the plant",
+          "nmpc-preview",
+          "nmpc-preview: the nmpc knowing the set-point schedule ahead (as many steps as the"
+              + " agent's preview, or its whole horizon), as a plant running a known recipe would",
           "oracle",
           "oracle: nonlinear model-predictive control with the nominal model, the true state and"
               + " the set points known in advance; an upper bound on what a controller can reach"
-              + " on the reward, not a deployable controller");
+              + " on the reward, not a deployable controller",
+          "oracle-no-preview",
+          "oracle-no-preview: the oracle knowing only the set point in force, held over its"
+              + " horizon; what the true state is worth without the preview");
 
   private final Comparison comparison;
   private final List<String> baselines;

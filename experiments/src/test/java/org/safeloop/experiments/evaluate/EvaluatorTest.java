@@ -109,12 +109,26 @@ class EvaluatorTest {
   @Test
   void theOracleRefusesNoisyOrShieldedEvaluation() {
     Scenario cstr = Scenarios.load("cstr-tracking");
-    PolicySource oracle = PolicySource.of("oracle", cstr);
-    IllegalArgumentException e =
-        assertThrows(
-            IllegalArgumentException.class,
-            () -> Evaluator.evaluate(cstr, oracle, new Evaluator.Settings(1, 0, true, null, null)));
-    assertTrue(e.getMessage().contains("realism off"), e.getMessage());
+    for (String name : List.of("oracle", "oracle-no-preview")) {
+      PolicySource oracle = PolicySource.of(name, cstr);
+      assertTrue(oracle.oracle(), name + " reads the true state");
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () ->
+                  Evaluator.evaluate(cstr, oracle, new Evaluator.Settings(1, 0, true, null, null)));
+      assertTrue(e.getMessage().contains("realism off"), e.getMessage());
+    }
+  }
+
+  @Test
+  void thePreviewNmpcSeesWhatTheAgentsObservationPreviewsOrItsWholeHorizon() {
+    Scenario plain = Scenarios.load("cstr-tracking");
+    Scenario previewed =
+        Scenarios.load(Path.of("configs/observation-study/cstr-tracking-obs-preview.yaml"));
+    assertEquals(10, PolicySource.previewSteps(plain), "no preview shown: the whole horizon");
+    assertEquals(5, PolicySource.previewSteps(previewed), "the 5 steps the agent sees");
+    assertFalse(PolicySource.of("nmpc-preview", plain).oracle(), "deployable: noisy, shielded");
   }
 
   @Test
@@ -123,7 +137,9 @@ class EvaluatorTest {
         assertThrows(
             IllegalArgumentException.class,
             () -> PolicySource.of("no-such.bundle", Scenarios.load("fopdt")));
-    assertTrue(e.getMessage().contains("[pid, pid-simc, nmpc, oracle]"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("[pid, pid-simc, nmpc, nmpc-preview, oracle, oracle-no-preview]"),
+        e.getMessage());
   }
 
   @Test

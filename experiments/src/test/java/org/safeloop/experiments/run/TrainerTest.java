@@ -111,28 +111,49 @@ class TrainerTest {
 
   @Test
   void aResidualRunRecordsItsBaseAndBoundAndIsDeterministic() throws IOException {
+    assertResidualRunRecordsItsBaseAndIsDeterministic("pid", 1024);
+  }
+
+  @Test
+  void aResidualRunOnTheNmpcRecordsItsBaseAndIsDeterministic() throws IOException {
+    // 512 steps and one evaluation episode: the NMPC base optimises at every step.
+    assertResidualRunRecordsItsBaseAndIsDeterministic("nmpc", 512);
+  }
+
+  /** Trains a residual on {@code base} twice from seed 5 and compares the runs. */
+  private void assertResidualRunRecordsItsBaseAndIsDeterministic(String base, long steps)
+      throws IOException {
     String residual =
         PPO.replace(
-            "training: {steps: 1024, checkpoint_every: 512}",
-            "training: {steps: 1024, checkpoint_every: 512,"
-                + " residual: {base: pid, bound: {u: 0.25}}}");
-    Path run = dir.resolve("residual");
-    Path again = dir.resolve("residual-again");
+                "training: {steps: 1024, checkpoint_every: 512}",
+                "training: {steps: "
+                    + steps
+                    + ", checkpoint_every: 512, residual: {base: "
+                    + base
+                    + ", bound: {u: 0.25}}}")
+            .replace("evaluation: {episodes: 2}", "evaluation: {episodes: 1}");
+    Path run = dir.resolve("residual-" + base);
+    Path again = dir.resolve("residual-" + base + "-again");
     Trainer.Result r =
         Trainer.run(Experiment.parse(residual, "r.yaml"), 5, run, false, new AtomicBoolean());
-    Trainer.run(Experiment.parse(residual, "r.yaml"), 5, again, false, new AtomicBoolean());
+    Trainer.Result second =
+        Trainer.run(Experiment.parse(residual, "r.yaml"), 5, again, false, new AtomicBoolean());
 
     assertEquals("completed", r.info().status());
     PolicyBundle bundle = PolicyBundles.load(run.resolve(RunDirectory.POLICY));
-    assertEquals("pid", bundle.residualBase());
+    assertEquals(base, bundle.residualBase());
     assertEquals(0.25, bundle.residualBound()[0], 0.0);
     Experiment e = Experiment.parse(residual, "r.yaml");
     assertEquals(e.scenario().actionSpace().signals(), bundle.actions(), "the actuators' space");
     assertEquals(-0.25, bundle.networkActions().get(0).min(), 0.0);
     assertEquals(episodeReturns(run), episodeReturns(again), "same config and seed, same metrics");
+    assertEquals(
+        r.evaluation().returnMedian(),
+        second.evaluation().returnMedian(),
+        "the bundle, run on its base, evaluates the same twice");
     assertTrue(
-        Files.readString(run.resolve(RunDirectory.CONFIG)).contains("residual:"),
-        "the resolved config keeps the residual");
+        Files.readString(run.resolve(RunDirectory.CONFIG)).contains("base: " + base),
+        "the resolved config keeps the residual's base");
   }
 
   @Test

@@ -409,7 +409,7 @@ public final class Deployment implements AutoCloseable {
           loaded = approved ? inputs.bundle() : PolicyBundles.load(bundle);
           policyName = "policy bundle " + bundle;
           DeploymentRuntime.requireMeasuredObservations(loaded, policyName);
-          policy = BundlePolicies.of(loaded, () -> modelScenario.baselineController());
+          policy = BundlePolicies.of(loaded, () -> modelScenario);
           // What the policy reads; the runtime computes its derived observations, if any.
           SignalSpace read = new SignalSpace(loaded.plantObservations());
           ObservationDesign design = loaded.observationDesign();

@@ -10,8 +10,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.safeloop.env.scenario.Scenario;
 import org.safeloop.env.scenario.Scenarios;
 import org.safeloop.plc.audit.AuditLogReader;
 import org.safeloop.plc.audit.AuditRecord;
@@ -20,6 +22,10 @@ import org.safeloop.plc.audit.EventKind;
 import org.safeloop.plc.audit.EventRecord;
 import org.safeloop.plc.virtualplant.VirtualPlant;
 import org.safeloop.plc.virtualplant.VirtualPlant.Protocol;
+import org.safeloop.policy.MlpWeights;
+import org.safeloop.policy.Normalisation;
+import org.safeloop.policy.PolicyBundle;
+import org.safeloop.policy.PolicyBundles;
 
 /**
  * {@code safeloop-bridge}, the deployment commands from the plc-bridge module alone (this test's
@@ -40,6 +46,34 @@ class BridgeCommandTest {
     return new Run(code, out.toString(), err.toString());
   }
 
+  /** The virtual plant of {@code scenario} on Modbus, one control interval every 100 ms. */
+  private static VirtualPlant shadowPlant(Scenario scenario) throws Exception {
+    return VirtualPlant.builder(scenario)
+        .protocols(Protocol.MODBUS)
+        .speed(260) // one control interval every 100 ms
+        .startInRemote(true)
+        .watchdogTimeout(Duration.ofMinutes(5))
+        .start();
+  }
+
+  /** Deploys {@code policy} behind the cstr-constrained shield in shadow mode for 5 cycles. */
+  private Run deployInShadow(VirtualPlant plant, String policy, Path audit) throws Exception {
+    Path plantFile = dir.resolve("plant.yaml");
+    Files.writeString(plantFile, plant.plantFile(Protocol.MODBUS));
+    return run(
+        "deploy",
+        "--plant",
+        plantFile.toString(),
+        "--policy",
+        policy,
+        "--shield",
+        "cstr-constrained",
+        "--cycles",
+        "5",
+        "--audit",
+        audit.toString());
+  }
+
   @Test
   void theBridgesClassPathHasNoDeepLearningEngine() {
     // The enforcer rule keeps DJL out of the module graph; this is what a bridge host runs with.
@@ -50,30 +84,10 @@ class BridgeCommandTest {
 
   @Test
   void aShadowDeploymentRunsAndIsReportedFromTheBridgeCommandLine() throws Exception {
-    try (VirtualPlant plant =
-        VirtualPlant.builder(Scenarios.load("cstr-constrained"))
-            .protocols(Protocol.MODBUS)
-            .speed(260) // one control interval every 100 ms
-            .startInRemote(true)
-            .watchdogTimeout(Duration.ofMinutes(5))
-            .start()) {
-      Path plantFile = dir.resolve("plant.yaml");
-      Files.writeString(plantFile, plant.plantFile(Protocol.MODBUS));
+    try (VirtualPlant plant = shadowPlant(Scenarios.load("cstr-constrained"))) {
       Path audit = dir.resolve("shadow.jsonl");
 
-      Run shadow =
-          run(
-              "deploy",
-              "--plant",
-              plantFile.toString(),
-              "--policy",
-              "pid",
-              "--shield",
-              "cstr-constrained",
-              "--cycles",
-              "5",
-              "--audit",
-              audit.toString());
+      Run shadow = deployInShadow(plant, "pid", audit);
 
       assertEquals(0, shadow.exitCode(), shadow.err());
       assertTrue(shadow.out().contains("the process runs 260 times real time"), shadow.out());
@@ -87,6 +101,54 @@ class BridgeCommandTest {
       Run report = run("shadow-report", audit.toString());
       assertEquals(0, report.exitCode(), report.err());
       assertTrue(report.out().contains("5 cycles"), report.out());
+    }
+  }
+
+  @Test
+  void aResidualBundleOnTheNmpcRunsInAShadowDeploymentFromTheBridgeCommandLine() throws Exception {
+    Scenario scenario = Scenarios.load("cstr-constrained");
+    // A residual on nmpc whose network outputs a zero correction: the bridge must build the NMPC
+    // (optimiser and Kalman filter) from the shield's scenario, without DJL, and run it.
+    int n = scenario.plantObservationSpace().size();
+    PolicyBundle bundle =
+        new PolicyBundle(
+            "test",
+            Map.of(
+                PolicyBundle.RESIDUAL_BASE,
+                "nmpc",
+                PolicyBundle.RESIDUAL_BOUND,
+                List.of(2.0),
+                "scenario",
+                "cstr-constrained"),
+            scenario.plantObservationSpace().signals(),
+            scenario.actionSpace().signals(),
+            Normalisation.identity(n, 5.0),
+            new MlpWeights(
+                "tanh", List.<float[][]>of(new float[1][n]), List.<float[]>of(new float[1])),
+            PolicyBundle.SQUASH_TANH,
+            "",
+            "",
+            0,
+            Map.of());
+    Path bundleFile = dir.resolve("residual-nmpc.bundle");
+    PolicyBundles.save(bundle, bundleFile);
+    try (VirtualPlant plant = shadowPlant(scenario)) {
+      Path audit = dir.resolve("residual.jsonl");
+
+      Run shadow = deployInShadow(plant, bundleFile.toString(), audit);
+
+      assertEquals(0, shadow.exitCode(), shadow.err());
+      List<CycleRecord> cycles =
+          AuditLogReader.readAll(audit).stream()
+              .filter(CycleRecord.class::isInstance)
+              .map(CycleRecord.class::cast)
+              .toList();
+      assertEquals(5, cycles.size());
+      for (CycleRecord c : cycles) {
+        double proposed = c.proposedAction().get("Tc");
+        assertTrue(proposed >= 290.0 && proposed <= 310.0, "the nmpc's move " + proposed);
+      }
+      assertEquals(0, plant.writeCount("Tc.RemoteSP"), "shadow writes nothing");
     }
   }
 

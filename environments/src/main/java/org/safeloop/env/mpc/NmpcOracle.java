@@ -1,4 +1,4 @@
-package org.safeloop.agent.baseline;
+package org.safeloop.env.mpc;
 
 import java.util.Arrays;
 import org.hipparchus.exception.MathIllegalStateException;
@@ -42,6 +42,12 @@ import org.safeloop.env.scenario.Scenario;
  * environment applies its actions unchanged except for actuator and rate limits (no shield in
  * between). Deterministic: the same episode gives the same actions.
  *
+ * <p>The preview can be cut ({@link #NmpcOracle(Scenario, NmpcSettings, int)}): with a preview of P
+ * steps the set point of predicted step j is the schedule's at step {@code k + min(j, P)}, the last
+ * one seen held beyond; with P = 0 the set point in force is held over the whole horizon, as a
+ * controller that learns of a set-point change only when it happens. That oracle without preview
+ * ({@code oracle-no-preview}) separates what the preview is worth from what the true state is.
+ *
  * <p>The same optimiser, fed a state estimate, estimated parameters and the current set points
  * instead, is the deployable {@code nmpc} baseline ({@link EstimatingNmpc}).
  *
@@ -63,8 +69,12 @@ public final class NmpcOracle implements Policy {
    */
   public static final double CONSTRAINT_PENALTY = 1e4;
 
+  /** The preview of an oracle that knows the whole set-point schedule in advance. */
+  public static final int PERFECT_PREVIEW = Integer.MAX_VALUE;
+
   private final Scenario scenario;
   private final NmpcSettings settings;
+  private final int previewSteps;
   private PredictiveModel model;
   private double[] modelParameters;
   private final SignalSpace inputs;
@@ -102,14 +112,32 @@ public final class NmpcOracle implements Policy {
   }
 
   /**
-   * Creates an oracle for {@code scenario}'s nominal noise-free model.
+   * Creates an oracle for {@code scenario}'s nominal noise-free model with {@link #PERFECT_PREVIEW
+   * perfect preview}.
    *
    * @throws IllegalArgumentException if the settings leave fewer than two decision variables
    *     (BOBYQA's minimum)
    */
   public NmpcOracle(Scenario scenario, NmpcSettings settings) {
+    this(scenario, settings, PERFECT_PREVIEW);
+  }
+
+  /**
+   * Creates an oracle for {@code scenario}'s nominal noise-free model that sees {@code
+   * previewSteps} steps of the set-point schedule ahead.
+   *
+   * @param previewSteps 0 (the set point in force, held), up to {@link #PERFECT_PREVIEW}
+   * @throws IllegalArgumentException if the settings leave fewer than two decision variables
+   *     (BOBYQA's minimum) or the preview is negative
+   */
+  public NmpcOracle(Scenario scenario, NmpcSettings settings, int previewSteps) {
+    if (previewSteps < 0) {
+      throw new IllegalArgumentException(
+          "the NMPC's set-point preview must be 0 or more steps, got " + previewSteps);
+    }
     this.scenario = scenario;
     this.settings = settings;
+    this.previewSteps = previewSteps;
     this.modelParameters = scenario.nominalParameters();
     this.model = scenario.predictiveModel(modelParameters, null);
     this.inputs = scenario.actionSpace();
@@ -164,6 +192,14 @@ public final class NmpcOracle implements Policy {
   /** Returns the settings. */
   public NmpcSettings settings() {
     return settings;
+  }
+
+  /**
+   * Returns how many steps of the set-point schedule beyond the current one the oracle sees ({@link
+   * #PERFECT_PREVIEW} for all of them).
+   */
+  public int previewSteps() {
+    return previewSteps;
   }
 
   /** Returns the number of control steps taken since {@link #reset()}. */
@@ -222,8 +258,9 @@ public final class NmpcOracle implements Policy {
 
   /**
    * Returns the first optimal move from a state estimate instead of the observation, for {@link
-   * EstimatingNmpc}: the prediction uses {@code parameters} (the estimated ones), and the set
-   * points are {@code setpoints} held over the whole horizon (no preview), and each state
+   * EstimatingNmpc}: the prediction uses {@code parameters} (the estimated ones), the set points
+   * are {@code setpoints} held over the whole horizon (no preview) or, when {@code setpoints} is
+   * null, the schedule's within this optimiser's {@link #previewSteps() preview}, and each state
    * constraint is tightened by {@code backOffSigmas} standard deviations of the estimate of its
    * variable ({@code stateStd}), so that the plan keeps the true state inside despite the
    * estimation error.
@@ -242,7 +279,7 @@ public final class NmpcOracle implements Policy {
       modelParameters = parameters.clone();
       model = scenario.predictiveModel(modelParameters, null);
     }
-    heldSetpoints = setpoints.clone();
+    heldSetpoints = setpoints == null ? null : setpoints.clone();
     return move();
   }
 
@@ -327,7 +364,7 @@ public final class NmpcOracle implements Policy {
       }
       cost -=
           heldSetpoints == null
-              ? scenario.reward(step + j, predicted, applied, previous)
+              ? scenario.reward(step + Math.min(j, previewSteps), predicted, applied, previous)
               : scenario.reward(heldSetpoints, predicted, applied, previous);
       for (int c = 0; c < constrainedState.length; c++) {
         double value = predicted[constrainedState[c]];

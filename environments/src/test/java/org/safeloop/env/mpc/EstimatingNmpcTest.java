@@ -1,4 +1,4 @@
-package org.safeloop.agent.baseline;
+package org.safeloop.env.mpc;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import org.junit.jupiter.api.Test;
@@ -43,6 +44,47 @@ class EstimatingNmpcTest {
       o = env.step(move).observation();
     }
     assertTrue(differedAfter, "with the step in view the oracle anticipates it");
+  }
+
+  @Test
+  void withAPreviewTheNmpcLowersTheJacketBeforeTheSetpointStepThatItMeetsUnpreparedWithoutOne() {
+    // cstr-tracking raises the Ca set point from 0.85 to 0.90 mol/m3 at step 20: a cooler reactor,
+    // so a lower jacket. A 5-step preview shows the step from step 15 on; until then the two
+    // controllers solve the same problem, after it only the previewing one knows what comes.
+    Scenario s = Scenarios.load("cstr-tracking");
+    double[] blind = jacketMoves(s, new EstimatingNmpc(s), 20);
+    EstimatingNmpc previewing = EstimatingNmpc.withPreview(s, 5);
+    assertEquals(5, previewing.previewSteps());
+    double[] seeing = jacketMoves(s, previewing, 20);
+
+    for (int k = 0; k < 15; k++) {
+      assertEquals(blind[k], seeing[k], 0.0, "step " + k + ": the step is not in view yet");
+    }
+    double lead = 0;
+    for (int k = 15; k < 20; k++) {
+      lead = Math.max(lead, blind[k] - seeing[k]);
+    }
+    System.out.printf(
+        Locale.ROOT,
+        "cstr-tracking, realism off: Tc at steps 15-19 without preview %s, with 5 steps %s%n",
+        Arrays.toString(Arrays.copyOfRange(blind, 15, 20)),
+        Arrays.toString(Arrays.copyOfRange(seeing, 15, 20)));
+    assertTrue(lead > 0.1, "the preview lowers the jacket ahead of the step by " + lead + " K");
+  }
+
+  /** The jacket temperature moves of the first {@code steps} steps of a noise-free episode. */
+  private static double[] jacketMoves(Scenario s, Policy policy, int steps) {
+    ProcessEnvironment env = s.createEnvironment(false, null);
+    policy.reset();
+    Observation o = env.reset(1);
+    double[] moves = new double[steps];
+    for (int k = 0; k < steps; k++) {
+      moves[k] = policy.act(o)[0];
+      StepResult r = env.step(new double[] {moves[k]});
+      policy.applied(r.info().appliedAction());
+      o = r.observation();
+    }
+    return moves;
   }
 
   @Test

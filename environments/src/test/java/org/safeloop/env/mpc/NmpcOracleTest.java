@@ -1,4 +1,4 @@
-package org.safeloop.agent.baseline;
+package org.safeloop.env.mpc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -140,6 +140,25 @@ class NmpcOracleTest {
     double fresh = run(cstr, new NmpcOracle(cstr)).totalReward();
     assertEquals(first, again, 0.0);
     assertEquals(first, fresh, 0.0);
+  }
+
+  @Test
+  void withoutPreviewTheOracleEarnsLessOnCstrTrackingThanWithIt() {
+    Scenario cstr = Scenarios.load("cstr-tracking");
+    NmpcOracle blind = new NmpcOracle(cstr, NmpcSettings.defaults(), 0);
+    assertEquals(0, blind.previewSteps());
+    double without = run(cstr, blind).totalReward();
+    double with = run(cstr, new NmpcOracle(cstr)).totalReward();
+    System.out.printf("cstr-tracking: oracle %.4f, oracle without preview %.4f%n", with, without);
+    // Two set-point steps met unprepared cost at least a step's tracking penalty each.
+    assertTrue(without < with - 10.0, "without preview " + without + ", with " + with);
+  }
+
+  @Test
+  void aNegativePreviewIsRefused() {
+    Scenario fopdt = Scenarios.load("fopdt");
+    assertThrows(
+        IllegalArgumentException.class, () -> new NmpcOracle(fopdt, NmpcSettings.defaults(), -1));
   }
 
   @Test

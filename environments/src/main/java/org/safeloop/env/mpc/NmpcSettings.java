@@ -1,4 +1,4 @@
-package org.safeloop.agent.baseline;
+package org.safeloop.env.mpc;
 
 /**
  * Settings of the {@link NmpcOracle}. Immutable and thread-safe.

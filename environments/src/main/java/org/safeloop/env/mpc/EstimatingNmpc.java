@@ -1,4 +1,4 @@
-package org.safeloop.agent.baseline;
+package org.safeloop.env.mpc;
 
 import org.safeloop.env.Observation;
 import org.safeloop.env.Quality;
@@ -15,11 +15,15 @@ import org.safeloop.env.scenario.Scenario;
  * measurements through an {@link ExtendedKalmanFilter} on the scenario's model, predicts with the
  * filter's estimates of the disturbed and uncertain parameters (so a feed-temperature step or a
  * fouled jacket leaves no steady offset), and knows only the set points it has seen: the current
- * one, read from the observation, is held over the whole horizon (no preview of the schedule).
- * Everything else is the oracle's: horizon, move blocking, cost (the scenario's reward plus the
- * state-constraint penalty), actuator and rate limits, warm start; but the state constraints are
- * tightened by {@value #CONSTRAINT_BACK_OFF_SIGMAS} standard deviations of the estimate (back-off),
- * since the estimate, not the truth, is what it keeps inside.
+ * one, read from the observation, is held over the whole horizon (no preview of the schedule). With
+ * a preview ({@link #withPreview}) it knows the schedule some steps ahead, as a plant that runs a
+ * known grade change or batch recipe does: the set points of its prediction are then the scenario's
+ * schedule, indexed by its own step count since {@link #reset()}, within the preview, and the last
+ * one seen is held beyond (the preview baseline {@code nmpc-preview}). Everything else is the
+ * oracle's: horizon, move blocking, cost (the scenario's reward plus the state-constraint penalty),
+ * actuator and rate limits, warm start; but the state constraints are tightened by {@value
+ * #CONSTRAINT_BACK_OFF_SIGMAS} standard deviations of the estimate (back-off), since the estimate,
+ * not the truth, is what it keeps inside.
  *
  * <p>The estimator's noise model comes from the scenario's realism section ({@link
  * EstimatorSettings#fromScenario}, realism on) whether or not the evaluation runs with realism: the
@@ -59,14 +63,41 @@ public final class EstimatingNmpc implements Policy {
   }
 
   /**
-   * Creates the baseline.
+   * Returns the baseline with the default settings and a preview of {@code previewSteps} steps of
+   * the set-point schedule (0: none, as {@link #EstimatingNmpc(Scenario)}).
+   *
+   * @throws IllegalArgumentException for a negative preview
+   */
+  public static EstimatingNmpc withPreview(Scenario scenario, int previewSteps) {
+    return new EstimatingNmpc(
+        scenario,
+        NmpcSettings.defaults(),
+        EstimatorSettings.fromScenario(scenario, true),
+        previewSteps);
+  }
+
+  /**
+   * Creates the baseline without preview.
    *
    * @throws IllegalArgumentException when the settings do not fit the scenario (see {@link
    *     NmpcOracle} and {@link ExtendedKalmanFilter})
    */
   public EstimatingNmpc(Scenario scenario, NmpcSettings settings, EstimatorSettings estimator) {
+    this(scenario, settings, estimator, 0);
+  }
+
+  /**
+   * Creates the baseline.
+   *
+   * @param previewSteps steps of the set-point schedule it sees beyond the current set point, 0 for
+   *     none
+   * @throws IllegalArgumentException when the settings do not fit the scenario (see {@link
+   *     NmpcOracle} and {@link ExtendedKalmanFilter}) or the preview is negative
+   */
+  public EstimatingNmpc(
+      Scenario scenario, NmpcSettings settings, EstimatorSettings estimator, int previewSteps) {
     this.scenario = scenario;
-    this.optimiser = new NmpcOracle(scenario, settings);
+    this.optimiser = new NmpcOracle(scenario, settings, previewSteps);
     this.filter = new ExtendedKalmanFilter(scenario, estimator);
     SignalSpace observed = scenario.observationSpace();
     var tracked = scenario.trackedVariables();
@@ -128,7 +159,7 @@ public final class EstimatingNmpc implements Policy {
             lastEstimate.stateStd(),
             CONSTRAINT_BACK_OFF_SIGMAS,
             lastEstimate.parameters(),
-            setpoints);
+            optimiser.previewSteps() == 0 ? setpoints : null);
     return lastMove.clone();
   }
 
@@ -138,6 +169,11 @@ public final class EstimatingNmpc implements Policy {
     if (lastMove != null && appliedAction != null && appliedAction.length == lastMove.length) {
       lastMove = appliedAction.clone();
     }
+  }
+
+  /** Returns how many steps of the set-point schedule ahead it sees, 0 for none. */
+  public int previewSteps() {
+    return optimiser.previewSteps();
   }
 
   /** Returns the estimate the last move was planned from, or null before the first step. */

@@ -1,4 +1,4 @@
-package org.safeloop.agent.baseline;
+package org.safeloop.env.mpc;
 
 import java.util.Arrays;
 import org.safeloop.env.Observation;
@@ -6,10 +6,23 @@ import org.safeloop.env.ProcessEnvironment;
 import org.safeloop.env.StepResult;
 import org.safeloop.env.control.Policy;
 
-/** One episode of a policy on an environment, recorded for the tests. */
-record EpisodeRun(double totalReward, double[] times, double[][] states, boolean anyLimited) {
+/**
+ * One episode of a policy on an environment, recorded for the tests (of this module and, through
+ * its test jar, of the agent's PI tuning).
+ *
+ * @param totalReward the episode's return
+ * @param times the time of each sample, from the reset
+ * @param states the true state at each sample, from the reset
+ * @param anyLimited true when the environment clipped any of the policy's moves
+ */
+public record EpisodeRun(
+    double totalReward, double[] times, double[][] states, boolean anyLimited) {
 
-  static EpisodeRun of(ProcessEnvironment env, Policy policy, long seed) {
+  /**
+   * Runs one episode of {@code policy} on {@code env} from {@code seed}, telling it each applied
+   * move.
+   */
+  public static EpisodeRun of(ProcessEnvironment env, Policy policy, long seed) {
     int steps = env.episodeSteps();
     double[] times = new double[steps + 1];
     double[][] states = new double[steps + 1][];
@@ -37,7 +50,7 @@ record EpisodeRun(double totalReward, double[] times, double[][] states, boolean
   }
 
   /** Returns state {@code index} from sample {@code from} (inclusive) to {@code to} (exclusive). */
-  double[] state(int index, int from, int to) {
+  public double[] state(int index, int from, int to) {
     double[] out = new double[to - from];
     for (int k = from; k < to; k++) {
       out[k - from] = states[k][index];
