@@ -413,4 +413,23 @@ class TrainerTest {
         bundle.observationDesign().space().names());
     assertEquals(episodeReturns(run), episodeReturns(again), "same config and seed, same metrics");
   }
+
+  @Test
+  void aSacResidualRunRecordsItsBaseAndBoundAndIsDeterministic() throws IOException {
+    String residual =
+        SAC.replace(
+            "training: {steps: 400}",
+            "training: {steps: 400, residual: {base: pid, bound: {u: 0.25}}}");
+    Path run = dir.resolve("sac-residual");
+    Path again = dir.resolve("sac-residual-again");
+    Trainer.run(Experiment.parse(residual, "r.yaml"), 4, run, false, new AtomicBoolean());
+    Trainer.run(Experiment.parse(residual, "r.yaml"), 4, again, false, new AtomicBoolean());
+
+    PolicyBundle bundle = PolicyBundles.load(run.resolve(RunDirectory.POLICY));
+    assertEquals("sac", bundle.algorithm());
+    assertEquals("pid", bundle.residualBase());
+    assertEquals(0.25, bundle.residualBound()[0], 0.0);
+    assertEquals(-0.25, bundle.networkActions().get(0).min(), 0.0);
+    assertEquals(episodeReturns(run), episodeReturns(again), "same config and seed, same metrics");
+  }
 }
