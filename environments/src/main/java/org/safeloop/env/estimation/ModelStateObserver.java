@@ -5,7 +5,6 @@ import java.util.Arrays;
 import java.util.List;
 import org.safeloop.env.Observation;
 import org.safeloop.env.Quality;
-import org.safeloop.env.SignalSpec;
 import org.safeloop.env.observation.StateObserver;
 import org.safeloop.env.scenario.Scenario;
 
@@ -31,30 +30,34 @@ public final class ModelStateObserver implements StateObserver {
   private final int deadTime;
   private final double[][] sent;
   private int sentHead;
-  private boolean skipped;
+  private Estimate last;
 
   /**
-   * Creates the observer of {@code scenario}.
+   * Creates the observer of {@code scenario} with the noise model of its realism section.
    *
    * @throws IllegalArgumentException when the scenario's estimator does not fit its model (see
    *     {@link ExtendedKalmanFilter})
    */
   public ModelStateObserver(Scenario scenario) {
+    this(scenario, EstimatorSettings.fromScenario(scenario, true));
+  }
+
+  /**
+   * Creates the observer of {@code scenario} with {@code settings}; it estimates the states and the
+   * parameters the settings name, in the model's order.
+   *
+   * @throws IllegalArgumentException when the settings do not fit the scenario (see {@link
+   *     ExtendedKalmanFilter})
+   */
+  public ModelStateObserver(Scenario scenario, EstimatorSettings settings) {
     this.scenario = scenario;
-    EstimatorSettings settings = EstimatorSettings.fromScenario(scenario, true);
     this.filter = new ExtendedKalmanFilter(scenario, settings);
     List<String> names = new ArrayList<>(scenario.stateSpace().names());
-    List<SignalSpec> parameters =
-        EstimatorSettings.estimatedParameterSignals(
-            scenario.spec().realism(),
-            scenario.model().parameters(),
-            scenario.nominalParameters(),
-            scenario.controlInterval() * scenario.episodeSteps());
-    this.parameterIndex = new int[parameters.size()];
     List<String> all = scenario.model().parameters().stream().map(p -> p.name()).toList();
-    for (int k = 0; k < parameters.size(); k++) {
-      names.add(parameters.get(k).name());
-      parameterIndex[k] = all.indexOf(parameters.get(k).name());
+    this.parameterIndex =
+        all.stream().filter(settings.parameters()::containsKey).mapToInt(all::indexOf).toArray();
+    for (int k : parameterIndex) {
+      names.add(all.get(k));
     }
     this.estimated = List.copyOf(names);
     this.observationSize = scenario.observationSpace().size();
@@ -77,12 +80,32 @@ public final class ModelStateObserver implements StateObserver {
       sent[i] = initial.clone();
     }
     sentHead = 0;
-    skipped = false;
+    last = null;
   }
 
   @Override
   public double[] observe(Observation plant, double[] previousApplied, boolean first) {
-    if (plant.size() != plantSize) {
+    Estimate e = step(plant, previousApplied, first);
+    double[] state = e.state();
+    double[] parameters = e.parameters();
+    double[] out = Arrays.copyOf(state, state.length + parameterIndex.length);
+    for (int k = 0; k < parameterIndex.length; k++) {
+      out[state.length + k] = parameters[parameterIndex[k]];
+    }
+    return out;
+  }
+
+  /**
+   * Folds in one control step, as {@link #observe}, and returns the filter's whole estimate (with
+   * its standard deviations and the readings it skipped).
+   *
+   * @param plant the plant's signals (measurements, then setpoints in force); a longer observation
+   *     (the scenario's, with derived signals after them) is read up to them
+   * @param previousApplied the action applied during the step before
+   * @param first whether this is the first step of an episode (nothing to predict from)
+   */
+  public Estimate step(Observation plant, double[] previousApplied, boolean first) {
+    if (plant.size() < plantSize) {
       throw new IllegalArgumentException(
           "expected " + plantSize + " plant signals, got " + plant.size());
     }
@@ -95,15 +118,13 @@ public final class ModelStateObserver implements StateObserver {
       }
       filter.predict(acting);
     }
-    Estimate e = filter.update(padded(plant));
-    skipped = !e.skipped().isEmpty();
-    double[] state = e.state();
-    double[] parameters = e.parameters();
-    double[] out = Arrays.copyOf(state, state.length + parameterIndex.length);
-    for (int k = 0; k < parameterIndex.length; k++) {
-      out[state.length + k] = parameters[parameterIndex[k]];
-    }
-    return out;
+    last = filter.update(padded(plant));
+    return last;
+  }
+
+  /** Returns the estimate of the last step, or null before the first one of an episode. */
+  public Estimate lastEstimate() {
+    return last;
   }
 
   /** The plant's signals in the scenario's observation layout (derived ones left out, BAD). */
@@ -121,6 +142,6 @@ public final class ModelStateObserver implements StateObserver {
 
   @Override
   public boolean lastStepSkippedMeasurements() {
-    return skipped;
+    return last != null && !last.skipped().isEmpty();
   }
 }

@@ -7,6 +7,7 @@ import org.safeloop.env.control.Policy;
 import org.safeloop.env.estimation.Estimate;
 import org.safeloop.env.estimation.EstimatorSettings;
 import org.safeloop.env.estimation.ExtendedKalmanFilter;
+import org.safeloop.env.estimation.ModelStateObserver;
 import org.safeloop.env.scenario.Scenario;
 
 /**
@@ -47,13 +48,10 @@ public final class EstimatingNmpc implements Policy {
 
   private final Scenario scenario;
   private final NmpcOracle optimiser;
-  private final ExtendedKalmanFilter filter;
+  private final ModelStateObserver observer;
   private final int[] setpointIndex;
-  private final int deadTime;
-  private final double[][] sent;
   private double[] setpoints;
   private double[] lastMove;
-  private int sentHead;
   private Estimate lastEstimate;
   private long skippedReadings;
 
@@ -98,7 +96,7 @@ public final class EstimatingNmpc implements Policy {
       Scenario scenario, NmpcSettings settings, EstimatorSettings estimator, int previewSteps) {
     this.scenario = scenario;
     this.optimiser = new NmpcOracle(scenario, settings, previewSteps);
-    this.filter = new ExtendedKalmanFilter(scenario, estimator);
+    this.observer = new ModelStateObserver(scenario, estimator);
     SignalSpace observed = scenario.observationSpace();
     var tracked = scenario.trackedVariables();
     this.setpointIndex = new int[tracked.size()];
@@ -109,8 +107,6 @@ public final class EstimatingNmpc implements Policy {
             "the observation of " + scenario.name() + " shows no set point of " + tracked.get(k));
       }
     }
-    this.deadTime = scenario.deadTimeSteps();
-    this.sent = new double[deadTime][];
     reset();
   }
 
@@ -118,12 +114,7 @@ public final class EstimatingNmpc implements Policy {
   @Override
   public void reset() {
     optimiser.reset();
-    filter.reset(scenario.initialState());
-    double[] initial = scenario.initialInput();
-    for (int i = 0; i < deadTime; i++) {
-      sent[i] = initial.clone();
-    }
-    sentHead = 0;
+    observer.reset();
     setpoints = new double[setpointIndex.length];
     for (int k = 0; k < setpoints.length; k++) {
       setpoints[k] = scenario.setpoint(k, 0);
@@ -136,16 +127,9 @@ public final class EstimatingNmpc implements Policy {
   /** Estimates the state from {@code observation} and returns the first optimal move. */
   @Override
   public double[] act(Observation observation) {
-    if (lastMove != null) {
-      double[] acting = lastMove;
-      if (deadTime > 0) {
-        acting = sent[sentHead];
-        sent[sentHead] = lastMove;
-        sentHead = (sentHead + 1) % deadTime;
-      }
-      filter.predict(acting);
-    }
-    lastEstimate = filter.update(observation);
+    // The filter predicts with the move that acted over the last interval (after the dead time):
+    // this policy's own, or what the plant received instead (applied).
+    lastEstimate = observer.step(observation, lastMove, lastMove == null);
     skippedReadings += lastEstimate.skipped().size();
     for (int k = 0; k < setpoints.length; k++) {
       int o = setpointIndex[k];
