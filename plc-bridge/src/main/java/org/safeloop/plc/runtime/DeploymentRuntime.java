@@ -10,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import org.safeloop.env.Observation;
+import org.safeloop.env.Quality;
 import org.safeloop.env.SignalSpace;
 import org.safeloop.env.control.Policy;
 import org.safeloop.env.estimation.ModelStateObserver;
@@ -622,9 +623,34 @@ public final class DeploymentRuntime implements AutoCloseable {
       demote(demotion);
     }
     demotions.unread();
+    unreadStep();
     long latency = (System.nanoTime() - started) / 1000;
     appendAudit(CycleRecords.unread(now, cycle, mode, why, latency));
     return new CycleOutcome(cycle, mode, null, false, demotion, latency);
+  }
+
+  /**
+   * Keeps the derived observations on the plant's time through a cycle without a reading: it is a
+   * step whose readings are all missing, so the estimator predicts over it (its uncertainty grows)
+   * and the error integrals and filters hold, as in training when every sensor drops out.
+   */
+  private void unreadStep() {
+    if (derived == null) {
+      return;
+    }
+    int n = observationTags.size();
+    double[] values = new double[n];
+    Quality[] qualities = new Quality[n];
+    java.util.Arrays.fill(values, Double.NaN);
+    java.util.Arrays.fill(qualities, Quality.BAD);
+    double[] unknown = new double[actionNames.length];
+    java.util.Arrays.fill(unknown, Double.NaN);
+    try {
+      derived.observe(new Observation(values, qualities), previousApplied(unknown), null);
+    } catch (RuntimeException e) {
+      // Never out of the control loop: the next reading's step carries the filter on.
+      LOG.warn("derived observations of an unread cycle: {}", e.toString());
+    }
   }
 
   private void connectionLostEvent(String why) {

@@ -108,13 +108,7 @@ class DeploymentRuntimeTest {
 
   @BeforeEach
   void startPlant() throws Exception {
-    slave = PlantModbusSlave.start(0);
-    slave.setValue(CA, DataType.FLOAT32, 0.87);
-    slave.setValue(T, DataType.FLOAT32, 324.0);
-    slave.setValue(CA_SP, DataType.FLOAT32, 0.88);
-    slave.setValue(TC_IN_FORCE, DataType.FLOAT32, 300.0);
-    slave.setValue(TC_REMOTE, DataType.FLOAT32, 300.0);
-    slave.setValue(MODE, DataType.UINT16, 1);
+    slave = slaveWithThePlantsValues(0);
     plantFile = dir.resolve("plant.yaml");
     Files.writeString(plantFile, PLANT.formatted(slave.port()));
     plant = PlantFile.load(plantFile);
@@ -200,6 +194,21 @@ class DeploymentRuntimeTest {
     return bundleReading(design, "Ca_error_integral", -10f);
   }
 
+  /**
+   * A slave on {@code port} (0: a free one; the same again: the PLC back after a loss) with the
+   * plant's starting values, in remote mode.
+   */
+  static PlantModbusSlave slaveWithThePlantsValues(int port) throws IOException {
+    PlantModbusSlave s = PlantModbusSlave.start(port);
+    s.setValue(CA, DataType.FLOAT32, 0.87);
+    s.setValue(T, DataType.FLOAT32, 324.0);
+    s.setValue(CA_SP, DataType.FLOAT32, 0.88);
+    s.setValue(TC_IN_FORCE, DataType.FLOAT32, 300.0);
+    s.setValue(TC_REMOTE, DataType.FLOAT32, 300.0);
+    s.setValue(MODE, DataType.UINT16, 1);
+    return s;
+  }
+
   /** A shadow runtime of a policy reading the plant's signals, with the plant's model or none. */
   DeploymentRuntime shadowRuntime(org.safeloop.env.control.Policy policy, Scenario model) {
     return new DeploymentRuntime(
@@ -273,7 +282,7 @@ class DeploymentRuntimeTest {
 
   @Test
   void theRuntimeComputesABundlesModelEstimatesAsTrainingDoesWithThePlantsModel()
-      throws IOException {
+      throws IOException, InterruptedException {
     // cstr-constrained with observation.estimate, as a training run would load it.
     String yaml;
     try (var in = Scenarios.class.getResourceAsStream("/scenarios/cstr-constrained.yaml")) {
@@ -299,18 +308,47 @@ class DeploymentRuntimeTest {
         plcScan();
         r.runCycle();
       }
+      // Two cycles without communication, then the PLC is back on the same port: the estimator
+      // predicts over the unread cycles as over steps whose readings are all missing.
+      int port = slave.port();
+      slave.close();
+      r.runCycle();
+      r.runCycle();
+      slave = slaveWithThePlantsValues(port);
+      // The bridge reconnects after its back-off; cycles until then are unread too.
+      int read = 0;
+      for (int i = 0; i < 100 && read < 4; i++) {
+        plcScan();
+        if (r.runCycle().decision() != null) {
+          read++;
+        } else {
+          Thread.sleep(50);
+        }
+      }
     }
     // Replayed off the bridge from what the audit log says each cycle read: the same proposals,
     // so the bridge's estimates are the ones training computes from the same signals.
     ObservationBuilder replay = trained.newObservationBuilder();
     MlpPolicy network = new MlpPolicy(bundle);
     int cycles = 0;
+    int unread = 0;
     double fromRawCa = 0;
+    double[] lastApplied = null;
     for (var record : AuditLogReader.readAll(auditFile)) {
       if (!(record instanceof org.safeloop.plc.audit.CycleRecord c)) {
         continue;
       }
       List<String> names = scenario.plantObservationSpace().names();
+      if (c.inputs().isEmpty()) {
+        // An unread cycle: every reading missing, the last applied action acting.
+        double[] nothing = new double[names.size()];
+        org.safeloop.env.Quality[] bad = new org.safeloop.env.Quality[names.size()];
+        java.util.Arrays.fill(nothing, Double.NaN);
+        java.util.Arrays.fill(bad, org.safeloop.env.Quality.BAD);
+        replay.observe(new org.safeloop.env.Observation(nothing, bad), lastApplied, null);
+        unread++;
+        continue;
+      }
       double[] values = new double[names.size()];
       org.safeloop.env.Quality[] qualities = new org.safeloop.env.Quality[names.size()];
       for (int i = 0; i < names.size(); i++) {
@@ -327,9 +365,11 @@ class DeploymentRuntimeTest {
       raw[trained.observationSpace().indexOf("Ca_estimate")] = values[0];
       double[] onRaw = network.act(new org.safeloop.env.Observation(raw, seen.qualities()));
       fromRawCa = Math.max(fromRawCa, Math.abs(onRaw[0] - expected[0]));
+      lastApplied = new double[] {c.shield().finalAction().get("Tc")};
       cycles++;
     }
-    assertEquals(8, cycles);
+    assertEquals(12, cycles);
+    assertTrue(unread >= 2, unread + " unread cycles");
     assertTrue(fromRawCa > 1e-4, "the estimate is not the raw reading: " + fromRawCa);
   }
 
