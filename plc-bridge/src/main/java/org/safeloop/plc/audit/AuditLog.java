@@ -281,10 +281,10 @@ public final class AuditLog implements AutoCloseable {
   }
 
   /**
-   * Sets who also receives every line once it is in the file (telemetry), or null for nobody. The
-   * tap is called on the appending thread, under the log's lock, in the order of the chain, so it
-   * must return at once (e.g. by offering the line to a bounded queue); an exception it throws is
-   * logged and ignored: the file is the record of truth.
+   * Sets who also receives every line once it is in the file (the web view), or null for nobody.
+   * The tap is called on the appending thread, under the log's lock, in the order of the chain, so
+   * it must return at once (e.g. by offering the line to a bounded queue); an exception it throws
+   * is logged and ignored: the file is the record of truth.
    */
   public void tap(LineTap lineTap) {
     this.tap = lineTap;
@@ -295,29 +295,6 @@ public final class AuditLog implements AutoCloseable {
   public interface LineTap {
     /** Called with one line as written, ending with a newline; must not block. */
     void written(byte[] line);
-
-    /**
-     * Returns a tap that hands each line to every one of {@code taps} in turn (nulls skipped), or
-     * null when there is none; an exception from one does not keep the line from the others.
-     */
-    static LineTap all(LineTap... taps) {
-      List<LineTap> present = java.util.Arrays.stream(taps).filter(Objects::nonNull).toList();
-      if (present.isEmpty()) {
-        return null;
-      }
-      if (present.size() == 1) {
-        return present.get(0);
-      }
-      return line -> {
-        for (LineTap t : present) {
-          try {
-            t.written(line);
-          } catch (RuntimeException e) {
-            LOG.warn("an audit log tap failed: {}", e.toString());
-          }
-        }
-      };
-    }
   }
 
   /** Returns the {@code seq} of the last record written (0 for an empty log). */
