@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import org.hipparchus.distribution.continuous.ChiSquaredDistribution;
 import org.hipparchus.linear.LUDecomposition;
 import org.hipparchus.linear.MatrixUtils;
 import org.hipparchus.linear.RealMatrix;
@@ -70,6 +71,8 @@ public final class ExtendedKalmanFilter {
   private final String[] measuredNames;
   private final double[] measurementVariance;
   private final RealMatrix processNoise;
+  private final RealMatrix jumpNoise;
+  private final double[] jumpThreshold;
   private final double[] initialVariance;
   private final double[] perturbationScale;
   private final int observationSize;
@@ -78,7 +81,9 @@ public final class ExtendedKalmanFilter {
   private double[] z;
   private RealMatrix covariance;
   private RealMatrix lastGain;
+  private RealMatrix propagatedJump;
   private long failedPredictions;
+  private long detectedJumps;
 
   // Work arrays of the finite differences.
   private final double[] x;
@@ -141,6 +146,7 @@ public final class ExtendedKalmanFilter {
     dimension = stateCount + estimatedParameter.length + biasCount;
 
     double[] q = new double[dimension];
+    double[] jump = new double[dimension];
     initialVariance = new double[dimension];
     perturbationScale = new double[stateCount + estimatedParameter.length];
     for (int i = 0; i < stateCount; i++) {
@@ -153,6 +159,7 @@ public final class ExtendedKalmanFilter {
     for (Map.Entry<String, RandomWalk> e : settings.parameters().entrySet()) {
       int zi = stateCount + k;
       q[zi] = square(e.getValue().stepStd());
+      jump[zi] = square(e.getValue().jumpStd());
       initialVariance[zi] = square(e.getValue().initialStd());
       double nominal = Math.abs(baseParameters[estimatedParameter[k]]);
       perturbationScale[zi] =
@@ -163,10 +170,21 @@ public final class ExtendedKalmanFilter {
       if (biasIndex[j] >= 0) {
         RandomWalk w = settings.sensorBiases().get(measuredNames[j]);
         q[biasIndex[j]] = square(w.stepStd());
+        jump[biasIndex[j]] = square(w.jumpStd());
         initialVariance[biasIndex[j]] = square(w.initialStd());
       }
     }
     processNoise = MatrixUtils.createRealDiagonalMatrix(q);
+    jumpNoise =
+        Arrays.stream(jump).anyMatch(v -> v > 0)
+            ? MatrixUtils.createRealDiagonalMatrix(jump)
+            : null;
+    jumpThreshold = new double[m + 1];
+    for (int g = 1; g <= m; g++) {
+      jumpThreshold[g] =
+          new ChiSquaredDistribution(g)
+              .inverseCumulativeProbability(1.0 - EstimatorSettings.JUMP_FALSE_ALARM_PROBABILITY);
+    }
     x = new double[stateCount];
     params = baseParameters.clone();
   }
@@ -211,7 +229,9 @@ public final class ExtendedKalmanFilter {
     }
     covariance = MatrixUtils.createRealDiagonalMatrix(initialVariance);
     lastGain = null;
+    propagatedJump = null;
     failedPredictions = 0;
+    detectedJumps = 0;
   }
 
   /**
@@ -227,6 +247,7 @@ public final class ExtendedKalmanFilter {
     if (!finite(next)) {
       failedPredictions++;
       covariance = covariance.add(processNoise);
+      propagatedJump = jumpNoise;
       return;
     }
     RealMatrix jacobian = MatrixUtils.createRealIdentityMatrix(dimension);
@@ -248,6 +269,9 @@ public final class ExtendedKalmanFilter {
     z = next;
     covariance =
         symmetric(jacobian.multiply(covariance).multiplyTransposed(jacobian).add(processNoise));
+    if (jumpNoise != null) {
+      propagatedJump = symmetric(jacobian.multiply(jumpNoise).multiplyTransposed(jacobian));
+    }
   }
 
   /** The augmented state one control interval on: states advanced, parameters and biases held. */
@@ -307,8 +331,22 @@ public final class ExtendedKalmanFilter {
         innovation.setEntry(row, observation.value(measuredObservation[j]) - predicted);
       }
       RealMatrix pht = covariance.multiplyTransposed(h);
-      RealMatrix s = h.multiply(pht).add(r);
-      RealMatrix gain = pht.multiply(new LUDecomposition(s).getSolver().getInverse());
+      RealMatrix sInverse = new LUDecomposition(h.multiply(pht).add(r)).getSolver().getInverse();
+      if (jumpNoise != null
+          && innovation.dotProduct(sInverse.operate(innovation)) > jumpThreshold[g]) {
+        // Innovations this improbable under the random walks: something jumped in the interval.
+        // Allow for it in the prior, as if the jump had come at the start of the interval (the
+        // jump's covariance carried through the last prediction's Jacobian, so that the states it
+        // moved are correlated with it), and update again: covariance resetting, as in adaptive
+        // estimation. The estimate then follows a step within a sample or two, while the walks
+        // stay slow enough not to chase the noise.
+        detectedJumps++;
+        covariance = covariance.add(propagatedJump == null ? jumpNoise : propagatedJump);
+        pht = covariance.multiplyTransposed(h);
+        sInverse = new LUDecomposition(h.multiply(pht).add(r)).getSolver().getInverse();
+      }
+      propagatedJump = null;
+      RealMatrix gain = pht.multiply(sInverse);
       RealVector correction = gain.operate(innovation);
       for (int i = 0; i < dimension; i++) {
         z[i] += correction.getEntry(i);
@@ -361,6 +399,15 @@ public final class ExtendedKalmanFilter {
   /** Returns the size of the augmented state: states, estimated parameters, sensor biases. */
   public int dimension() {
     return dimension;
+  }
+
+  /**
+   * Returns how many updates since {@link #reset} found their innovations improbable (beyond the
+   * chi-square quantile of {@link EstimatorSettings#JUMP_FALSE_ALARM_PROBABILITY}) and allowed for
+   * a jump; 0 when no variable may jump.
+   */
+  public long detectedJumps() {
+    return detectedJumps;
   }
 
   /** Returns how many predictions left the model's domain since {@link #reset}. */
