@@ -44,13 +44,75 @@ public record EstimatorSettings(
     double relativeStep) {
 
   /**
-   * Process noise per step of every state when derived from a scenario, as a fraction of the
-   * state's range: 3e-4 (for the CSTR 9e-5 mol/m3 in Ca and 0.015 K in T per 0.43-minute step).
-   * Small, because the disturbances the realism section names are estimated as parameters; the rest
-   * (integration error, unnamed effects) is small. Chosen by measurement ({@code
-   * ExtendedKalmanFilterTest}; 1e-3 lets 10 % more of the T noise through).
+   * How quickly a filter derived by {@link #fromScenario} lets its estimated parameters and biases
+   * follow the readings: the trade between rejecting noise and following what the model misses.
+   * Which suits depends on who reads the estimates, and was chosen by measurement for each
+   * (docs/baselines.md, "State estimator"):
+   *
+   * <ul>
+   *   <li>{@link #SMOOTH} for a model-based controller (the {@code nmpc} baseline), which needs the
+   *       true state: it plans on it and backs its constraints off by its uncertainty;
+   *   <li>{@link #FAST} for a learned policy's observations ({@code observation.estimate}), which
+   *       uses the parameter estimates as quick offset signals.
+   * </ul>
+   *
+   * @param processStdFraction process noise per step of every state, as a fraction of the state's
+   *     range (the diagonal of Q)
+   * @param walkFraction random-walk standard deviation per step of a parameter that is only
+   *     uncertain or only steps, as a fraction of its largest offset (or of its uncertainty's
+   *     deviation when it has none); a parameter that a ramp, sine or random walk moves always
+   *     walks by {@value #CONTINUOUS_WALK_FRACTION}
+   * @param jumps whether a parameter that steps may jump by its largest step ({@link
+   *     RandomWalk#jumpStd()})
    */
-  public static final double PROCESS_STD_FRACTION = 3e-4;
+  public enum Tuning {
+    /**
+     * Q 3e-4 of the range, walks of 0.005, steps caught as jumps. On cstr-tracking with realism on
+     * the T estimate is 2.4 times closer than the raw reading (1.2 with {@link #FAST}); `nmpc` on
+     * cstr-constrained scores -77.55 with 4 violating steps in 50 episodes (-83.47 with 8).
+     */
+    SMOOTH(3e-4, 0.005, true),
+    /**
+     * Q 1e-3 of the range, walks of 0.05, no jump test: the estimated feed temperature and heat
+     * transfer follow an offset within a few steps, noise and all. PPO-Lag observing these
+     * estimates beats the same agent observing {@link #SMOOTH}'s on 10 of 10 seeds on
+     * cstr-constrained (median -90.53 against -91.82) and 8 of 10 on cstr-tracking (-40.04 against
+     * -42.04).
+     */
+    FAST(1e-3, 0.05, false);
+
+    private final double processStdFraction;
+    private final double walkFraction;
+    private final boolean jumps;
+
+    Tuning(double processStdFraction, double walkFraction, boolean jumps) {
+      this.processStdFraction = processStdFraction;
+      this.walkFraction = walkFraction;
+      this.jumps = jumps;
+    }
+
+    /** Process noise per step of every state, as a fraction of the state's range. */
+    public double processStdFraction() {
+      return processStdFraction;
+    }
+
+    /** Walk per step of a parameter that is only uncertain or only steps, as a fraction. */
+    public double walkFraction() {
+      return walkFraction;
+    }
+
+    /** Whether a parameter that steps may jump by its largest step. */
+    public boolean jumps() {
+      return jumps;
+    }
+  }
+
+  /**
+   * Random-walk standard deviation per step of a parameter that a ramp, a sine or a random-walk
+   * disturbance moves, as a fraction of the largest offset the realism section allows it: 0.05,
+   * whatever the {@link Tuning}, since a jump test cannot follow a continuous change.
+   */
+  public static final double CONTINUOUS_WALK_FRACTION = 0.05;
 
   /** Initial standard deviation of every state, as a fraction of its range: 5 %. */
   public static final double INITIAL_STD_FRACTION = 0.05;
@@ -61,23 +123,6 @@ public record EstimatorSettings(
    * innovation covariance.
    */
   public static final double MEASUREMENT_STD_FLOOR_FRACTION = 1e-4;
-
-  /**
-   * Random-walk standard deviation per step of a parameter that changes continuously (a ramp, a
-   * sine or a random-walk disturbance), as a fraction of the largest offset the realism section
-   * allows it: 0.05.
-   */
-  public static final double PARAMETER_WALK_FRACTION = 0.05;
-
-  /**
-   * Random-walk standard deviation per step of a parameter that is only uncertain or only steps, as
-   * a fraction of its largest offset (or of its uncertainty's deviation): 0.005. A step is caught
-   * as a jump ({@link RandomWalk#jumpStd()}: the step's size), so the walk can be slow and the
-   * estimate does not chase the noise. On cstr-tracking (realism on, 5 seeds) the T estimate goes
-   * from 1.2 to 2.4 times closer than the raw reading with the jump and this walk, against 1.4
-   * times with the jump and a walk of 0.05 ({@code ExtendedKalmanFilterTest}).
-   */
-  public static final double SLOW_PARAMETER_WALK_FRACTION = 0.005;
 
   /**
    * Probability per update that innovations from the random walks alone exceed the chi-square
@@ -161,16 +206,16 @@ public record EstimatorSettings(
    * <ul>
    *   <li>R: each sensor's {@code noise_std}, combined with the quantisation error {@code q /
    *       sqrt(12)}, at least {@value #MEASUREMENT_STD_FLOOR_FRACTION} of the signal's range;
-   *   <li>Q: {@value #PROCESS_STD_FRACTION} of each state's range per step; P0: {@value
-   *       #INITIAL_STD_FRACTION} of it;
+   *   <li>Q: 3e-4 of each state's range per step ({@link Tuning#SMOOTH}, the default here); P0:
+   *       {@value #INITIAL_STD_FRACTION} of it;
    *   <li>every parameter with a disturbance or an uncertainty becomes a random-walk state: its
    *       initial deviation is the uncertainty's (normal: {@code relative_std}; uniform: {@code
    *       relative_range / sqrt(3)}, times the nominal value); its walk per step is a fraction of
    *       the largest offset its disturbances allow (step and sine: the magnitude; ramp: the rate
    *       over the episode; random walk: {@code std sqrt(episode)}; never beyond the offset
-   *       bounds), or of the initial deviation when it has none: {@value #PARAMETER_WALK_FRACTION}
-   *       when a ramp, sine or random walk moves it, else {@value #SLOW_PARAMETER_WALK_FRACTION};
-   *       and a parameter with step disturbances may jump by the largest step;
+   *       bounds), or of the initial deviation when it has none: {@value #CONTINUOUS_WALK_FRACTION}
+   *       when a ramp, sine or random walk moves it, else 0.005; and a parameter with step
+   *       disturbances may jump by the largest step;
    *   <li>every sensor with a bias or a drift gets a random-walk bias state: initial deviation the
    *       bias (at least the noise), walk per step {@code sqrt((drift_rate dt)^2 N +
    *       drift_random_walk^2 dt)} over an episode of N steps, so that the walk's spread at the end
@@ -180,6 +225,14 @@ public record EstimatorSettings(
    * When {@code realism} is false every sensor is taken as perfect and nothing is augmented.
    */
   public static EstimatorSettings fromScenario(Scenario scenario, boolean realism) {
+    return fromScenario(scenario, realism, Tuning.SMOOTH);
+  }
+
+  /**
+   * Derives the noise model as {@link #fromScenario(Scenario, boolean)} does, with {@code tuning}'s
+   * process noise, parameter walks and jump test.
+   */
+  public static EstimatorSettings fromScenario(Scenario scenario, boolean realism, Tuning tuning) {
     RealismConfig config = realism ? scenario.spec().realism() : RealismConfig.none();
     SignalSpace observed = scenario.observationSpace();
     SignalSpace states = scenario.stateSpace();
@@ -212,7 +265,7 @@ public record EstimatorSettings(
     Map<String, Double> process = new LinkedHashMap<>();
     Map<String, Double> initial = new LinkedHashMap<>();
     for (int i = 0; i < states.size(); i++) {
-      process.put(states.get(i).name(), PROCESS_STD_FRACTION * states.get(i).span());
+      process.put(states.get(i).name(), tuning.processStdFraction() * states.get(i).span());
       initial.put(states.get(i).name(), INITIAL_STD_FRACTION * states.get(i).span());
     }
 
@@ -220,9 +273,10 @@ public record EstimatorSettings(
     List<ParameterSpec> specs = scenario.model().parameters();
     for (ParameterExtent e :
         parameterExtents(config, specs, scenario.nominalParameters(), episode)) {
-      double fraction = e.continuous() ? PARAMETER_WALK_FRACTION : SLOW_PARAMETER_WALK_FRACTION;
+      double fraction = e.continuous() ? CONTINUOUS_WALK_FRACTION : tuning.walkFraction();
       double walk = fraction * (e.offset() == null ? e.initialStd() : e.offset());
-      parameters.put(e.spec().name(), new RandomWalk(e.initialStd(), walk, e.largestStep()));
+      double jump = tuning.jumps() ? e.largestStep() : 0.0;
+      parameters.put(e.spec().name(), new RandomWalk(e.initialStd(), walk, jump));
     }
     return new EstimatorSettings(measurement, process, initial, parameters, biases, RELATIVE_STEP);
   }

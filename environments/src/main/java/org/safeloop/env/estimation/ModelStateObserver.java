@@ -11,14 +11,16 @@ import org.safeloop.env.scenario.Scenario;
 /**
  * The estimates of {@code observation.estimate}: an {@link ExtendedKalmanFilter} on the scenario's
  * own model, with the noise model of its realism section ({@link EstimatorSettings#fromScenario},
- * realism on, as the {@code nmpc} baseline's: the estimator is designed for the plant as
- * specified), estimating every state and every parameter the realism section disturbs or makes
- * uncertain. Each control step it predicts over the last interval with the input that acted in it
- * (the action applied {@code d} steps before, {@code d} the scenario's dead time in steps), then
- * folds in the plant's measurements; BAD, UNCERTAIN or missing readings are skipped, never used,
- * and the step's estimates are then reported as weaker ({@link #lastStepSkippedMeasurements}). Its
- * prior is the scenario's initial state. Runs the same in training, evaluation and on the bridge
- * (pure Java, the scenario's model). Deterministic; not thread-safe.
+ * realism on: the estimator is designed for the plant as specified) in the {@link
+ * EstimatorSettings.Tuning#FAST} tuning that learned policies read best (the {@code nmpc}
+ * baseline's filter is the {@link EstimatorSettings.Tuning#SMOOTH} one), estimating every state and
+ * every parameter the realism section disturbs or makes uncertain. Each control step it predicts
+ * over the last interval with the input that acted in it (the action applied {@code d} steps
+ * before, {@code d} the scenario's dead time in steps), then folds in the plant's measurements;
+ * BAD, UNCERTAIN or missing readings are skipped, never used, and the step's estimates are then
+ * reported as weaker ({@link #lastStepSkippedMeasurements}). Its prior is the scenario's initial
+ * state. Runs the same in training, evaluation and on the bridge (pure Java, the scenario's model).
+ * Deterministic; not thread-safe.
  */
 public final class ModelStateObserver implements StateObserver {
   private final Scenario scenario;
@@ -33,13 +35,14 @@ public final class ModelStateObserver implements StateObserver {
   private Estimate last;
 
   /**
-   * Creates the observer of {@code scenario} with the noise model of its realism section.
+   * Creates the observer of {@code scenario} with the noise model of its realism section, tuned
+   * {@link EstimatorSettings.Tuning#FAST}.
    *
    * @throws IllegalArgumentException when the scenario's estimator does not fit its model (see
    *     {@link ExtendedKalmanFilter})
    */
   public ModelStateObserver(Scenario scenario) {
-    this(scenario, EstimatorSettings.fromScenario(scenario, true));
+    this(scenario, EstimatorSettings.fromScenario(scenario, true, EstimatorSettings.Tuning.FAST));
   }
 
   /**

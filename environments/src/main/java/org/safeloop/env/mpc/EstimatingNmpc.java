@@ -27,13 +27,14 @@ import org.safeloop.env.scenario.Scenario;
  * not the truth, is what it keeps inside.
  *
  * <p>The estimator's noise model comes from the scenario's realism section ({@link
- * EstimatorSettings#fromScenario}, realism on) whether or not the evaluation runs with realism: the
- * controller is designed for the plant as specified. Its prior is the scenario's initial state,
- * with the settings' initial deviation. Each step the filter first predicts over the last interval
- * with the input that acted in it (the moves the plant received, after the dead time), then folds
- * in the observation. The move received is the one reported through {@link #applied} (a shield's
- * repair, an actuator's clip); without that report the filter assumes its own move acted. A set
- * point that is not GOOD is replaced by the last good one.
+ * EstimatorSettings#fromScenario}, realism on, tuned {@link EstimatorSettings.Tuning#SMOOTH}: slow
+ * parameter walks and unannounced steps caught as jumps) whether or not the evaluation runs with
+ * realism: the controller is designed for the plant as specified. Its prior is the scenario's
+ * initial state, with the settings' initial deviation. Each step the filter first predicts over the
+ * last interval with the input that acted in it (the moves the plant received, after the dead
+ * time), then folds in the observation. The move received is the one reported through {@link
+ * #applied} (a shield's repair, an actuator's clip); without that report the filter assumes its own
+ * move acted. A set point that is not GOOD is replaced by the last good one.
  *
  * <p>Cost: the oracle's (1.6 to 6 ms per step on cstr-tracking) plus the filter's {@code 2 (n + p)
  * + 1} model steps, negligible beside it. Deterministic; not thread-safe.

@@ -304,9 +304,18 @@ class ExtendedKalmanFilterTest {
     // Ti only steps (by 2 K): a slow walk and a jump of the step's size; UA is only uncertain.
     assertEquals(
         new EstimatorSettings.RandomWalk(
-            3.5e-4, 2.0 * EstimatorSettings.SLOW_PARAMETER_WALK_FRACTION, 2.0),
+            3.5e-4, 2.0 * EstimatorSettings.Tuning.SMOOTH.walkFraction(), 2.0),
         settings.parameters().get("Ti"));
     assertEquals(0.0, settings.parameters().get("UA").jumpStd());
+    assertEquals(0.015, settings.processStd().get("T"), 1e-12, "3e-4 of the 50 K range");
+    // The policies' tuning: walks of 5 % of the offset, no jump, Q 1e-3 of the range.
+    EstimatorSettings fast =
+        EstimatorSettings.fromScenario(
+            Scenarios.load("cstr-tracking"), true, EstimatorSettings.Tuning.FAST);
+    assertEquals(new EstimatorSettings.RandomWalk(3.5e-4, 0.1, 0.0), fast.parameters().get("Ti"));
+    assertEquals(0.05, fast.processStd().get("T"), 1e-12);
+    assertEquals(settings.measurementStd(), fast.measurementStd());
+    assertEquals(settings.sensorBiases(), fast.sensorBiases());
     assertEquals(5e4 * 0.02 / Math.sqrt(3), settings.parameters().get("UA").initialStd(), 1e-9);
     assertEquals(List.of("T"), List.copyOf(settings.sensorBiases().keySet()));
 
