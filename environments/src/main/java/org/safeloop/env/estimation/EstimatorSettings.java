@@ -69,14 +69,15 @@ public record EstimatorSettings(
     /**
      * Q 3e-4 of the range, walks of 0.005, steps caught as jumps. On cstr-tracking with realism on
      * the T estimate is 2.4 times closer than the raw reading (1.2 with {@link #FAST}); `nmpc` on
-     * cstr-constrained scores -77.55 with 4 violating steps in 50 episodes (-83.47 with 8).
+     * cstr-constrained scores -77.55 with 4 violating steps in 50 episodes (-83.47 with 8), level
+     * on cstr-tracking, worse on the Van de Vusse reactor (-13.99 against -13.23 over 10 episodes).
      */
     SMOOTH(3e-4, 0.005, true),
     /**
      * Q 1e-3 of the range, walks of 0.05, no jump test: the estimated feed temperature and heat
      * transfer follow an offset within a few steps, noise and all. PPO-Lag observing these
      * estimates beats the same agent observing {@link #SMOOTH}'s on 10 of 10 seeds on
-     * cstr-constrained (median -90.53 against -91.82) and 8 of 10 on cstr-tracking (-40.04 against
+     * cstr-constrained (median -90.53 against -91.81) and 8 of 10 on cstr-tracking (-40.04 against
      * -42.04).
      */
     FAST(1e-3, 0.05, false);
