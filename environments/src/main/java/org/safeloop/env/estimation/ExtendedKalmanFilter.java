@@ -44,6 +44,13 @@ import org.safeloop.env.scenario.Scenario;
  * the estimated parameters (biases and parameters walk: identity). The covariance update uses the
  * Joseph form, which stays symmetric positive definite under rounding.
  *
+ * <p><b>Jumps.</b> A variable whose {@link RandomWalk#jumpStd()} is positive (a parameter the
+ * realism section steps) may jump. When an update's normalised innovation squared exceeds the
+ * chi-square quantile for a false alarm once in {@code 1 /} {@link
+ * EstimatorSettings#JUMP_FALSE_ALARM_PROBABILITY} updates, the filter adds the jumps' covariance,
+ * carried through the last prediction's Jacobian, to the prior and updates again ({@link
+ * #detectedJumps()} counts these). The walks can then be slow without lagging behind a step.
+ *
  * <p><b>Bad inputs.</b> A measurement with quality BAD or UNCERTAIN (a dropout, a failed or
  * saturated instrument) or a value that is not finite is never used: the update of that signal is
  * skipped, the others are used as usual, and the estimate says which were skipped and why ({@link
