@@ -65,14 +65,15 @@ public record EstimatorSettings(
    * @param jumps whether a parameter that steps may jump by its largest step ({@link
    *     RandomWalk#jumpStd()})
    */
-  public enum Tuning {
+  public record Tuning(double processStdFraction, double walkFraction, boolean jumps) {
     /**
      * Q 3e-4 of the range, walks of 0.005, steps caught as jumps. On cstr-tracking with realism on
      * the T estimate is 2.4 times closer than the raw reading (1.2 with {@link #FAST}); `nmpc` on
      * cstr-constrained scores -77.55 with 4 violating steps in 50 episodes (-83.47 with 8), level
      * on cstr-tracking, worse on the Van de Vusse reactor (-13.99 against -13.23 over 10 episodes).
      */
-    SMOOTH(3e-4, 0.005, true),
+    public static final Tuning SMOOTH = new Tuning(3e-4, 0.005, true);
+
     /**
      * Q 1e-3 of the range, walks of 0.05, no jump test: the estimated feed temperature and heat
      * transfer follow an offset within a few steps, noise and all. PPO-Lag observing these
@@ -80,31 +81,17 @@ public record EstimatorSettings(
      * cstr-constrained (median -90.53 against -91.81) and 8 of 10 on cstr-tracking (-40.04 against
      * -42.04).
      */
-    FAST(1e-3, 0.05, false);
+    public static final Tuning FAST = new Tuning(1e-3, 0.05, false);
 
-    private final double processStdFraction;
-    private final double walkFraction;
-    private final boolean jumps;
-
-    Tuning(double processStdFraction, double walkFraction, boolean jumps) {
-      this.processStdFraction = processStdFraction;
-      this.walkFraction = walkFraction;
-      this.jumps = jumps;
-    }
-
-    /** Process noise per step of every state, as a fraction of the state's range. */
-    public double processStdFraction() {
-      return processStdFraction;
-    }
-
-    /** Walk per step of a parameter that is only uncertain or only steps, as a fraction. */
-    public double walkFraction() {
-      return walkFraction;
-    }
-
-    /** Whether a parameter that steps may jump by its largest step. */
-    public boolean jumps() {
-      return jumps;
+    /** Checks the fractions. */
+    public Tuning {
+      if (!(processStdFraction >= 0) || !(walkFraction >= 0)) {
+        throw new IllegalArgumentException(
+            "tuning fractions must be non-negative, got "
+                + processStdFraction
+                + ", "
+                + walkFraction);
+      }
     }
   }
 
